@@ -1,0 +1,1 @@
+"""Dataset configs: release files → examples (one registry of configs per benchmark)."""

@@ -1,0 +1,93 @@
+"""The config registry: one :class:`ConfigSpec` per ``<task>_s<n>`` (or per benchmark config).
+
+A spec says what a config's examples look like (``features``, media excluded) and how to produce
+them from the release folder (``generate``). The ``datasets`` builder in ``dataset_scripts/``, the
+Hub export and the CLI all read the same registry, so a config exists in exactly one place.
+
+Media convention: every example has ``video_id``; clip-level examples also carry ``start_frame``
+and ``end_frame`` (inclusive, in the view's own frame index) and ``fps``. Media columns (a
+``datasets.Video`` or a feature reference) are attached afterwards from a videos folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import datasets
+
+Example = dict[str, Any]
+GenerateFn = Callable[[Path, str], Iterator[tuple[str, Example]]]
+MediaKind = Literal["video", "clip", "none"]
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    """One dataset config.
+
+    Attributes:
+        benchmark: ``impact``, ``egoproactive`` or ``procobject``.
+        task: task key, e.g. ``tas_s``, ``af_s``.
+        protocol: split protocol, e.g. ``s1``; the config name is ``f"{task}_{protocol}"``.
+        description: one paragraph for the dataset card.
+        features: example features without media columns.
+        generate: ``(release_dataset_dir, split) -> iterator of (key, example)``; keys are stable.
+        media: ``video`` (one example per stream), ``clip`` (a window of a stream) or ``none``.
+        splits: the splits this config has.
+        metrics: the metric modules that score this config (for ``eval.yaml`` and the CLI).
+        derived: True where the protocol is derived by proceval rather than released (AF-L).
+    """
+
+    benchmark: str
+    task: str
+    protocol: str
+    description: str
+    features: datasets.Features
+    generate: GenerateFn
+    media: MediaKind = "video"
+    splits: tuple[str, ...] = SPLITS
+    metrics: tuple[str, ...] = ()
+    derived: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}_{self.protocol}"
+
+
+_REGISTRY: dict[str, dict[str, ConfigSpec]] = {}
+
+
+def register(spec: ConfigSpec) -> ConfigSpec:
+    """Add ``spec`` to the registry; a second spec with the same name is an error."""
+    configs = _REGISTRY.setdefault(spec.benchmark, {})
+    if spec.name in configs:
+        raise ValueError(f"config {spec.benchmark}/{spec.name} is registered twice")
+    configs[spec.name] = spec
+    return spec
+
+
+def _load_benchmark(benchmark: str) -> None:
+    # Importing the benchmark package registers its configs.
+    import importlib
+
+    importlib.import_module(f"proceval.datasets.{benchmark}")
+
+
+def list_configs(benchmark: str) -> list[ConfigSpec]:
+    """All registered configs of ``benchmark`` in registration order."""
+    _load_benchmark(benchmark)
+    return list(_REGISTRY.get(benchmark, {}).values())
+
+
+def get_config(benchmark: str, name: str) -> ConfigSpec:
+    """The config ``name`` of ``benchmark``; an unknown name lists the known ones."""
+    _load_benchmark(benchmark)
+    configs = _REGISTRY.get(benchmark, {})
+    if name not in configs:
+        known = ", ".join(sorted(configs)) or "none"
+        raise ValueError(f"Expected a config of {benchmark!r} (one of: {known}), but got {name!r}.")
+    return configs[name]

@@ -1,0 +1,1 @@
+"""Parsers of the official on-disk release formats (one subpackage per benchmark)."""

@@ -1,0 +1,86 @@
+"""Atomic file writes and tolerant line reading.
+
+Every result, cache and export file is written through :func:`atomic_write_bytes` so that an
+interrupted run leaves either the old file or the complete new one, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from proceval.errors import ReleaseFormatError
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> Path:
+    """Serialise ``obj`` as JSON (sorted keys are *not* forced) and write it atomically."""
+    return atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file, raising :class:`ReleaseFormatError` naming the file and line on failure."""
+    p = Path(path)
+    if not p.is_file():
+        raise ReleaseFormatError(p, "file not found")
+    try:
+        with p.open("r", encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ReleaseFormatError(p, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
+
+
+def iter_lines(path: str | os.PathLike[str], *, skip_blank: bool = True) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, text)`` with CR/LF stripped (official bundles mix CRLF and LF).
+
+    Line numbers are 1-based. Blank lines are skipped unless ``skip_blank`` is False.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ReleaseFormatError(p, "file not found")
+    with p.open("r", encoding="utf-8", newline="") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            text = raw.rstrip("\r\n").strip()
+            if skip_blank and not text:
+                continue
+            yield lineno, text
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
+    """Read a JSON-lines file into ``(line_number, object)`` pairs; a bad line names file and line."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    for lineno, text in iter_lines(path):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReleaseFormatError(path, f"invalid JSON line: {exc.msg}", line=lineno) from exc
+        if not isinstance(obj, dict):
+            raise ReleaseFormatError(path, f"expected a JSON object, got {type(obj).__name__}", line=lineno)
+        out.append((lineno, obj))
+    return out

@@ -1,0 +1,83 @@
+"""Locate and unpack the IMPACT annotation release archive into a local cache folder.
+
+The archive (``impact-release-v1.tar.gz``) is never copied into the project: tests and the demo
+unpack it into a git-ignored cache (``.cache/`` at the repository root by default). Unpacking goes to
+a temporary sibling folder that is renamed into place, so concurrent or interrupted runs never see
+a half-extracted release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+from proceval.errors import ReleaseFormatError
+
+IMPACT_ARCHIVE_NAME = "impact-release-v1.tar.gz"
+IMPACT_ARCHIVE_SHA256 = "5aa86ca8eff61fcaa0f2112aa4bc294c7a39a7d36a8f7f8db5db743129c4fb7f"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_cache_dir() -> Path:
+    """``$PROCEVAL_CACHE`` or ``<repo>/.cache``."""
+    return Path(os.environ.get("PROCEVAL_CACHE", REPO_ROOT / ".cache"))
+
+
+def find_impact_archive() -> Path | None:
+    """Return the IMPACT release archive path, or None where it is absent.
+
+    Looks at ``$PROCEVAL_IMPACT_ARCHIVE`` first, then ``../shared/impact/`` beside the repository.
+    """
+    env = os.environ.get("PROCEVAL_IMPACT_ARCHIVE")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO_ROOT.parent / "shared" / "impact" / IMPACT_ARCHIVE_NAME)
+    for c in candidates:
+        if c.is_file():
+            return c
+    return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def unpack_impact_release(archive: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
+                          *, verify: bool = True) -> Path:
+    """Unpack the release once and return the ``impact-release`` folder (holding ``dataset/``).
+
+    Raises:
+        ReleaseFormatError: the archive is missing, has the wrong checksum or lacks ``dataset/``.
+    """
+    src = Path(archive) if archive is not None else find_impact_archive()
+    if src is None or not src.is_file():
+        raise ReleaseFormatError(src or IMPACT_ARCHIVE_NAME, "IMPACT release archive not found")
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = cache / "impact-release"
+    if (target / "dataset").is_dir():
+        return target
+    if verify and _sha256(src) != IMPACT_ARCHIVE_SHA256:
+        raise ReleaseFormatError(src, f"unexpected sha256 (expected {IMPACT_ARCHIVE_SHA256})")
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".impact-unpack-", dir=cache))
+    try:
+        with tarfile.open(src, "r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+        unpacked = tmp / "impact-release"
+        if not (unpacked / "dataset").is_dir():
+            raise ReleaseFormatError(src, "archive does not contain impact-release/dataset/")
+        try:
+            os.rename(unpacked, target)
+        except OSError:
+            if not (target / "dataset").is_dir():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
