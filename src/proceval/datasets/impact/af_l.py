@@ -1,0 +1,1 @@
+"""IMPACT af_l configs (to be written)."""

@@ -1,0 +1,1 @@
+"""IMPACT af_s configs (to be written)."""

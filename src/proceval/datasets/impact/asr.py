@@ -1,0 +1,1 @@
+"""IMPACT asr configs (to be written)."""

@@ -1,0 +1,1 @@
+"""IMPACT atr configs (to be written)."""

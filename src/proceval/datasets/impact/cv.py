@@ -1,0 +1,1 @@
+"""IMPACT cv configs (to be written)."""

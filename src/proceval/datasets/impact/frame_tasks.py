@@ -1,0 +1,1 @@
+"""IMPACT frame_tasks configs (to be written)."""

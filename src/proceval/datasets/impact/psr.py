@@ -1,0 +1,1 @@
+"""IMPACT psr configs (to be written)."""
