@@ -33,7 +33,27 @@ def read_bundle(path: str | os.PathLike[str]) -> list[str]:
     first_line: dict[str, int] = {}
     for lineno, text in iter_lines(path):
         if text in first_line:
-            raise ReleaseFormatError(path, f"video id {text!r} repeats (first on line {first_line[text]})", lineno)
+            raise ReleaseFormatError(
+                path, f"video id {text!r} repeats (first on line {first_line[text]})", lineno
+            )
         first_line[text] = lineno
         ids.append(text)
     return ids
+
+
+def read_bundle_lines(path: str | os.PathLike[str]) -> list[tuple[int, str]]:
+    """Like :func:`read_bundle` but keeps the 1-based line number of every id (for error messages).
+
+    Raises:
+        ReleaseFormatError: the file is missing, or an id repeats (naming both lines).
+    """
+    out: list[tuple[int, str]] = []
+    first_line: dict[str, int] = {}
+    for lineno, text in iter_lines(path):
+        if text in first_line:
+            raise ReleaseFormatError(
+                path, f"video id {text!r} repeats (first on line {first_line[text]})", lineno
+            )
+        first_line[text] = lineno
+        out.append((lineno, text))
+    return out

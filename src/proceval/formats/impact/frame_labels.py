@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -31,3 +32,35 @@ def read_frame_labels(path: str | os.PathLike[str], label_to_id: Mapping[str, in
             raise ReleaseFormatError(path, f"unknown label {name!r} (not in the label map)", i + 1)
         out[i] = idx
     return out
+
+
+def read_frame_label_ids(path: str | os.PathLike[str], names: Sequence[str]) -> np.ndarray:
+    """Per-frame label ids (int16) for a label map given as ``names`` (index = id); vectorised.
+
+    Same contract as :func:`read_frame_labels` (CR/LF tolerant, one label per line, a blank line or
+    an unknown name stops with the file and 1-based line number), but decodes a whole file with one
+    ``np.unique`` instead of a Python loop per frame.
+
+    Raises:
+        ReleaseFormatError: the file is missing, has a blank line or an unknown label.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ReleaseFormatError(p, "file not found")
+    text = p.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if not lines:
+        return np.zeros(0, dtype=np.int16)
+    uniq, inverse = np.unique(np.asarray(lines, dtype=object).astype(str), return_inverse=True)
+    index = {name: i for i, name in enumerate(names)}
+    lut = np.empty(len(uniq), dtype=np.int16)
+    for j, raw in enumerate(uniq.tolist()):
+        name = raw.strip()
+        idx = index.get(name)
+        if idx is None:
+            first = int(np.flatnonzero(inverse == j)[0]) + 1
+            if not name:
+                raise ReleaseFormatError(p, "blank line where a frame label was expected", first)
+            raise ReleaseFormatError(p, f"unknown label {name!r} (not in the label map)", first)
+        lut[j] = idx
+    return lut[inverse.reshape(-1)]
