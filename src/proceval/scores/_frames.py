@@ -1,0 +1,169 @@
+"""Input handling shared by the frame-label scores (:mod:`proceval.scores.tas`, :mod:`proceval.scores.ppr`).
+
+A *video* is a pair of 1-D per-frame label sequences (prediction, reference) of equal length. Labels are
+integer ids or label names; names are mapped to ids with ``label_names`` (the label map, indexed by id).
+Predictions and references come either as aligned sequences (optionally with ``video_ids``) or as
+mappings keyed by video id, which are matched by id, never by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_same_length, check_unique_ids, match_by_id, to_label_ids
+
+FrameVideo = tuple[Hashable, np.ndarray, np.ndarray]
+
+
+def label_lookup(label_names: Sequence[str] | None) -> dict[str, int] | None:
+    """``{name: id}`` for a label map given as names indexed by id (None stays None).
+
+    Raises:
+        InputValidationError: a name repeats.
+    """
+    if label_names is None:
+        return None
+    if isinstance(label_names, str):
+        raise InputValidationError(
+            "Expected argument `label_names` to be a sequence of names indexed by id, "
+            f"but got {label_names!r}."
+        )
+    lookup: dict[str, int] = {}
+    for idx, name in enumerate(label_names):
+        key = str(name)
+        if key in lookup:
+            raise InputValidationError(
+                f"Expected unique names in `label_names`, but {key!r} appears at ids {lookup[key]} and {idx}."
+            )
+        lookup[key] = idx
+    return lookup
+
+
+def resolve_label_set(
+    values: Sequence[int | str], label_to_id: Mapping[str, int] | None, name: str
+) -> tuple[int, ...]:
+    """Turn an option such as ``ignore_labels`` (ids or names) into a sorted tuple of ids.
+
+    Raises:
+        InputValidationError: a name is given without ``label_names`` or is not in it, or a value is neither
+            an int nor a str.
+    """
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, set, frozenset, np.ndarray)):
+        raise InputValidationError(
+            f"Expected argument `{name}` to be a list of label ids or names, but got {values!r}."
+        )
+    out: set[int] = set()
+    for value in values:
+        if isinstance(value, (bool, np.bool_)):
+            raise InputValidationError(
+                f"Expected argument `{name}` to hold label ids or names, but got {value!r}."
+            )
+        if isinstance(value, (int, np.integer)):
+            out.add(int(value))
+        elif isinstance(value, str):
+            if label_to_id is None:
+                raise InputValidationError(
+                    f"Expected label ids in `{name}` (or `label_names` to map names), "
+                    f"but got the name {value!r}."
+                )
+            if value in label_to_id:
+                out.add(label_to_id[value])
+            elif value.upper() in label_to_id:
+                out.add(label_to_id[value.upper()])
+            else:
+                raise InputValidationError(
+                    f"Expected `{name}` to name known labels, but {value!r} is not in `label_names`."
+                )
+        else:
+            raise InputValidationError(
+                f"Expected argument `{name}` to hold label ids or names, but got {value!r}."
+            )
+    return tuple(sorted(out))
+
+
+def _to_ids(
+    seq: Any, label_to_id: Mapping[str, int] | None, num_classes: int | None, unit_id: Hashable, role: str
+) -> np.ndarray:
+    arr = to_label_ids(seq, label_to_id, unit_id)
+    if arr.size == 0:
+        raise InputValidationError(
+            f"Expected at least one frame in the {role} for {unit_id!r}, but got an empty sequence."
+        )
+    bad = (
+        np.flatnonzero((arr < 0) | (arr >= num_classes))
+        if num_classes is not None
+        else np.flatnonzero(arr < 0)
+    )
+    if bad.size:
+        upper = f"[0, {num_classes})" if num_classes is not None else "[0, inf)"
+        raise InputValidationError(
+            f"Expected label ids in {upper} in the {role} for {unit_id!r}, "
+            f"but got {int(arr[bad[0]])} at frame {int(bad[0])}."
+        )
+    return arr
+
+
+def pair_videos(
+    predictions: Sequence[Any] | Mapping[Hashable, Any],
+    references: Sequence[Any] | Mapping[Hashable, Any],
+    *,
+    video_ids: Sequence[Hashable] | None = None,
+    label_to_id: Mapping[str, int] | None = None,
+    num_classes: int | None = None,
+    what: str = "predictions",
+) -> list[FrameVideo]:
+    """Validate and pair per-video frame labels, returning ``[(video_id, pred_ids, ref_ids), ...]``.
+
+    Args:
+        predictions: per-video label sequences, as a list aligned with ``references`` or a mapping by id.
+        references: per-video ground-truth label sequences, same container kind as ``predictions``.
+        video_ids: ids of aligned lists (default ``0..n-1``); not allowed with mappings.
+        label_to_id: name -> id map for label names.
+        num_classes: when given, ids must lie in ``[0, num_classes)``.
+        what: the argument name used in messages (``predictions`` or ``paired_predictions``).
+
+    Raises:
+        InputValidationError: mixed container kinds, no videos, duplicate / missing ids, a length mismatch,
+            an empty video, an unknown label name or an out-of-range id.
+    """
+    pred_is_map = isinstance(predictions, Mapping)
+    if pred_is_map != isinstance(references, Mapping):
+        raise InputValidationError(
+            f"Expected `{what}` and `references` to be both mappings keyed by video id or both lists, "
+            "but got "
+            f"{type(predictions).__name__} and {type(references).__name__}."
+        )
+    if pred_is_map:
+        if video_ids is not None:
+            raise InputValidationError("Expected `video_ids` only with lists; mappings carry their own ids.")
+        triples = match_by_id(predictions, references)  # type: ignore[arg-type]
+    else:
+        if isinstance(predictions, (str, bytes)) or isinstance(references, (str, bytes)):
+            raise InputValidationError(
+                f"Expected `{what}` and `references` to be lists of per-video label sequences."
+            )
+        preds, refs = list(predictions), list(references)
+        if len(preds) != len(refs):
+            raise InputValidationError(
+                f"Expected one prediction per reference video, but got {len(preds)} in `{what}` and "
+                f"{len(refs)} in `references`."
+            )
+        ids = list(range(len(refs))) if video_ids is None else check_unique_ids(video_ids, "video_ids")
+        if len(ids) != len(refs):
+            raise InputValidationError(
+                f"Expected one id per video in `video_ids` ({len(refs)}), but got {len(ids)}."
+            )
+        triples = list(zip(ids, preds, refs, strict=True))
+    if not triples:
+        raise InputValidationError("Expected at least one video, but got none.")
+    out: list[FrameVideo] = []
+    for vid, pred, ref in triples:
+        ref_ids = _to_ids(ref, label_to_id, num_classes, vid, "reference")
+        pred_ids = _to_ids(pred, label_to_id, num_classes, vid, "prediction")
+        check_same_length(pred_ids, ref_ids, vid)
+        out.append((vid, pred_ids, ref_ids))
+    return out

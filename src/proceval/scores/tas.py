@@ -1,0 +1,569 @@
+"""Temporal action segmentation scores: frame accuracy (MoF), Edit and F1@{10,25,50}.
+
+Reproduces the MS-TCN reference evaluator (``yabufarha/ms-tcn`` ``eval.py``) and the four copies of it
+used by the IMPACT baselines (TAS-S, TAS-BL/BR and any frame-label task), whose background handling and
+aggregation differ. Each difference is an explicit option; ``convention`` picks a preset of them.
+
+Definitions (frames are 0-based; segment ends are **exclusive**, ``end = last + 1``):
+
+* **Segments**: maximal runs of one label; runs whose label is in ``ignore_labels`` are dropped.
+* **Edit** (per video): ``1 - Levenshtein(P, Y) / max(|P|, |Y|)`` over the segment label sequences
+  (unit costs). The reported Edit is always the mean over videos.
+* **F1@tau**: predicted segments are visited in time order; each one's best GT segment ``g*`` is the
+  first argmax of ``IoU`` (0 for a different label). It is a TP if ``IoU >= tau`` and ``g*`` is not hit
+  yet (then ``g*`` is hit), otherwise a FP, even when another unhit GT segment would qualify (the
+  reference's greedy quirk). ``FN = #GT segments - #hits``.
+* **Accuracy**: correct frames / frames, over all frames or over frames whose GT label is not ignored.
+
+Conventions (``convention=``):
+
+============  ===============  ================  =========  =============  =======================
+preset        ignore_labels    background_mode   aggregate  accuracy       other
+============  ===============  ================  =========  =============  =======================
+``mstcn``     ``[0]``          drop_segments     pooled     all frames     (default; the reference)
+``fact``      ``[0]``          drop_segments     pooled     foreground     F1 eps 1e-5, Edit skips
+                                                                           empty/empty videos
+``ltcontext`` ``[0]``          mask_gt_frames    per_video  foreground
+``asquery``   ``[]``           drop_segments     pooled     all frames     F1 = 1e-6 when P+R = 0
+``diffact``   ``[]``           drop_segments     pooled     all frames     last segment 1 frame short
+============  ===============  ================  =========  =============  =======================
+
+Degenerate-case policies: a video whose prediction and GT both have no segments gets Edit 1.0
+(``empty_edit="perfect"``; the reference divides by zero) or is left out of the Edit mean
+(``empty_edit="skip"``, FACT). Predicted segments of a video with no GT segments are all FPs (the
+reference crashes on ``argmax`` of an empty array). F1 with no TP is ``f1_undefined`` (0 by default).
+Accuracy with no counted frames is 0 (LTContext's ``careful_divide``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_choice
+from proceval.scores._frames import label_lookup, pair_videos, resolve_label_set
+from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.signature import make_signature
+from proceval.segments import label_runs
+
+TasConvention = Literal["mstcn", "fact", "ltcontext", "asquery", "diffact"]
+TAS_CONVENTIONS: tuple[str, ...] = ("mstcn", "fact", "ltcontext", "asquery", "diffact")
+BackgroundMode = Literal["drop_segments", "mask_gt_frames"]
+BACKGROUND_MODES: tuple[str, ...] = ("drop_segments", "mask_gt_frames")
+Aggregate = Literal["pooled", "per_video"]
+AGGREGATES: tuple[str, ...] = ("pooled", "per_video")
+AccuracyFrames = Literal["all", "foreground"]
+ACCURACY_FRAMES: tuple[str, ...] = ("all", "foreground")
+LastSegmentEnd = Literal["exclusive", "diffact_minus_one"]
+LAST_SEGMENT_ENDS: tuple[str, ...] = ("exclusive", "diffact_minus_one")
+EmptyEdit = Literal["perfect", "skip"]
+EMPTY_EDITS: tuple[str, ...] = ("perfect", "skip")
+
+DEFAULT_CONVENTION = "mstcn"
+DEFAULT_OVERLAPS: tuple[float, ...] = (0.1, 0.25, 0.5)
+_MAX_IOU_CELLS = 2_000_000  # IoU matrix cells computed at once (rows are chunked beyond this)
+
+
+@dataclass(frozen=True)
+class TasOptions:
+    """Every option that changes a TAS number (see the module docstring)."""
+
+    ignore_labels: tuple[int | str, ...]
+    background_mode: str
+    aggregate: str
+    accuracy_frames: str
+    f1_epsilon: float
+    f1_undefined: float
+    last_segment_end: str
+    empty_edit: str
+
+
+CONVENTION_PRESETS: dict[str, TasOptions] = {
+    "mstcn": TasOptions((0,), "drop_segments", "pooled", "all", 0.0, 0.0, "exclusive", "perfect"),
+    "fact": TasOptions((0,), "drop_segments", "pooled", "foreground", 1e-5, 0.0, "exclusive", "skip"),
+    "ltcontext": TasOptions(
+        (0,), "mask_gt_frames", "per_video", "foreground", 0.0, 0.0, "exclusive", "perfect"
+    ),
+    "asquery": TasOptions((), "drop_segments", "pooled", "all", 0.0, 1e-6, "exclusive", "perfect"),
+    "diffact": TasOptions((), "drop_segments", "pooled", "all", 0.0, 0.0, "diffact_minus_one", "perfect"),
+}
+
+_SIGNATURE_ABBREVIATIONS = {
+    "convention": "conv",
+    "ignore_labels": "ign",
+    "background_mode": "bg",
+    "aggregate": "agg",
+    "accuracy_frames": "acc",
+    "overlaps": "thr",
+    "f1_epsilon": "eps",
+    "f1_undefined": "f1undef",
+    "last_segment_end": "end",
+    "empty_edit": "emptyedit",
+    "bootstrap": "bs",
+    "confidence": "ci",
+    "seed": "rs",
+}
+
+
+class TasVideoStats(NamedTuple):
+    """Sufficient statistics of one video (counts; ``edit`` is a fraction, NaN when both sides are empty)."""
+
+    n_frames: int
+    n_correct: int
+    n_fg_frames: int
+    n_fg_correct: int
+    edit: float
+    n_pred_segments: int
+    n_gt_segments: int
+    tp: tuple[int, ...]
+
+
+def f1_key(overlap: float) -> str:
+    """Result key of F1 at IoU threshold ``overlap``: ``0.1 -> "f1_at_10"``, ``0.25 -> "f1_at_25"``."""
+    pct = round(overlap * 100, 6)
+    return f"f1_at_{pct:g}".replace(".", "_")
+
+
+def resolve_tas_options(
+    convention: str = DEFAULT_CONVENTION,
+    *,
+    ignore_labels: Sequence[int | str] | None = None,
+    background_mode: str | None = None,
+    aggregate: str | None = None,
+    accuracy_frames: str | None = None,
+    f1_epsilon: float | None = None,
+    f1_undefined: float | None = None,
+    last_segment_end: str | None = None,
+    empty_edit: str | None = None,
+) -> TasOptions:
+    """The preset of ``convention`` with every option that is not None overriding it."""
+    base = CONVENTION_PRESETS[convention]
+    return TasOptions(
+        ignore_labels=base.ignore_labels if ignore_labels is None else tuple(ignore_labels),
+        background_mode=base.background_mode if background_mode is None else background_mode,
+        aggregate=base.aggregate if aggregate is None else aggregate,
+        accuracy_frames=base.accuracy_frames if accuracy_frames is None else accuracy_frames,
+        f1_epsilon=base.f1_epsilon if f1_epsilon is None else float(f1_epsilon),
+        f1_undefined=base.f1_undefined if f1_undefined is None else float(f1_undefined),
+        last_segment_end=base.last_segment_end if last_segment_end is None else last_segment_end,
+        empty_edit=base.empty_edit if empty_edit is None else empty_edit,
+    )
+
+
+def _tas_arg_validation(
+    convention: str,
+    *,
+    ignore_labels: Any = None,
+    background_mode: str | None = None,
+    aggregate: str | None = None,
+    accuracy_frames: str | None = None,
+    overlaps: Sequence[float] = DEFAULT_OVERLAPS,
+    f1_epsilon: float | None = None,
+    f1_undefined: float | None = None,
+    last_segment_end: str | None = None,
+    empty_edit: str | None = None,
+) -> None:
+    """Check the options (not the data); raises InputValidationError naming the argument."""
+    check_choice("convention", convention, TAS_CONVENTIONS)
+    for name, value, choices in (
+        ("background_mode", background_mode, BACKGROUND_MODES),
+        ("aggregate", aggregate, AGGREGATES),
+        ("accuracy_frames", accuracy_frames, ACCURACY_FRAMES),
+        ("last_segment_end", last_segment_end, LAST_SEGMENT_ENDS),
+        ("empty_edit", empty_edit, EMPTY_EDITS),
+    ):
+        if value is not None:
+            check_choice(name, value, choices)
+    if ignore_labels is not None and (
+        isinstance(ignore_labels, (str, bytes))
+        or not isinstance(ignore_labels, (Sequence, set, frozenset, np.ndarray))
+    ):
+        raise InputValidationError(
+            "Expected argument `ignore_labels` to be a list of label ids or names, "
+            f"but got {ignore_labels!r}."
+        )
+    if (
+        isinstance(overlaps, (str, bytes))
+        or not isinstance(overlaps, (Sequence, np.ndarray))
+        or len(overlaps) == 0
+        or not all(
+            isinstance(t, (int, float, np.floating, np.integer))
+            and not isinstance(t, bool)
+            and 0.0 < float(t) <= 1.0
+            for t in overlaps
+        )
+    ):
+        raise InputValidationError(
+            f"Expected argument `overlaps` to be floats in (0, 1], but got {overlaps!r}."
+        )
+    if len({f1_key(float(t)) for t in overlaps}) != len(overlaps):
+        raise InputValidationError(f"Expected distinct values in `overlaps`, but got {overlaps!r}.")
+    for name, value in (("f1_epsilon", f1_epsilon), ("f1_undefined", f1_undefined)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 <= float(value) < 1.0)
+        ):
+            raise InputValidationError(
+                f"Expected argument `{name}` to be a float in [0, 1), but got {value!r}."
+            )
+
+
+def _segments(
+    frames: np.ndarray, ignore_ids: np.ndarray, last_minus_one: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, starts, ends (exclusive) of the non-ignored runs of ``frames``."""
+    runs = label_runs(frames)
+    labels, starts, ends = runs.labels, runs.starts, runs.ends
+    if last_minus_one and ends.size:
+        ends = ends.copy()
+        ends[-1] -= 1  # DiffAct appends the loop index ``i = T - 1`` instead of ``T`` for the last run
+    if ignore_ids.size:
+        keep = ~np.isin(labels, ignore_ids)
+        labels, starts, ends = labels[keep], starts[keep], ends[keep]
+    return labels, starts, ends
+
+
+def _greedy_tp(
+    pred: tuple[np.ndarray, np.ndarray, np.ndarray],
+    gt: tuple[np.ndarray, np.ndarray, np.ndarray],
+    overlaps: Sequence[float],
+) -> tuple[int, ...]:
+    """TP count at each threshold under the reference's greedy matching (see module docstring)."""
+    p_lab, p_s, p_e = pred
+    y_lab, y_s, y_e = gt
+    n_p, n_g = p_lab.size, y_lab.size
+    if n_p == 0 or n_g == 0:
+        return tuple(0 for _ in overlaps)
+    best_idx = np.empty(n_p, dtype=np.int64)
+    best_iou = np.empty(n_p, dtype=np.float64)
+    step = max(1, _MAX_IOU_CELLS // n_g)
+    for lo in range(0, n_p, step):
+        hi = min(n_p, lo + step)
+        ps, pe = p_s[lo:hi, None], p_e[lo:hi, None]
+        inter = np.minimum(pe, y_e) - np.maximum(ps, y_s)
+        union = np.maximum(pe, y_e) - np.minimum(ps, y_s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # same float operations as the reference, incl. NaN for 0/0 (two empty DiffAct last segments)
+            iou = (1.0 * inter / union) * (p_lab[lo:hi, None] == y_lab)
+        idx = np.argmax(iou, axis=1)  # first maximum; a NaN in the row wins, as in the reference
+        best_idx[lo:hi] = idx
+        best_iou[lo:hi] = iou[np.arange(hi - lo), idx]
+    out = []
+    for tau in overlaps:
+        valid = best_iou >= tau  # NaN compares False: a FP
+        out.append(int(np.unique(best_idx[valid]).size))
+    return tuple(out)
+
+
+def _tas_update(
+    pred: np.ndarray,
+    ref: np.ndarray,
+    *,
+    ignore_ids: Sequence[int] = (0,),
+    overlaps: Sequence[float] = DEFAULT_OVERLAPS,
+    background_mode: str = "drop_segments",
+    last_segment_end: str = "exclusive",
+) -> TasVideoStats:
+    """Sufficient statistics of one video from its predicted and GT frame-label id arrays (equal length)."""
+    pred = np.asarray(pred)
+    ref = np.asarray(ref)
+    ignore = np.asarray(sorted(ignore_ids), dtype=ref.dtype if ref.dtype.kind in "iu" else np.int64)
+    correct = pred == ref
+    fg = ~np.isin(ref, ignore) if ignore.size else np.ones(ref.shape, dtype=bool)
+    if background_mode == "mask_gt_frames" and ignore.size:
+        seg_pred, seg_ref = pred[fg], ref[fg]
+    else:
+        seg_pred, seg_ref = pred, ref
+    last_minus_one = last_segment_end == "diffact_minus_one"
+    p_segs = _segments(seg_pred, ignore, last_minus_one)
+    y_segs = _segments(seg_ref, ignore, last_minus_one)
+    n_p, n_g = int(p_segs[0].size), int(y_segs[0].size)
+    denom = max(n_p, n_g)
+    if denom == 0:
+        edit = math.nan
+    else:
+        edit = 1.0 - Levenshtein.distance(p_segs[0].tolist(), y_segs[0].tolist()) / denom
+    return TasVideoStats(
+        n_frames=int(ref.size),
+        n_correct=int(np.count_nonzero(correct)),
+        n_fg_frames=int(np.count_nonzero(fg)),
+        n_fg_correct=int(np.count_nonzero(correct & fg)),
+        edit=edit,
+        n_pred_segments=n_p,
+        n_gt_segments=n_g,
+        tp=_greedy_tp(p_segs, y_segs, overlaps),
+    )
+
+
+def _f1(tp: float, fp: float, fn: float, epsilon: float, undefined: float) -> float:
+    """F1 from counts: the reference formula, with FACT's epsilons or a value for the 0/0 case."""
+    if epsilon > 0.0:
+        precision = tp / (tp + fp + epsilon)
+        recall = tp / (tp + fn + epsilon)
+        return 2.0 * (precision * recall) / (precision + recall + epsilon)
+    if tp == 0:
+        return undefined
+    precision = tp / (tp + fp)
+    recall = tp / (tp + fn)
+    return 2.0 * (precision * recall) / (precision + recall)
+
+
+def _divide(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def _tas_compute(
+    stats: Sequence[TasVideoStats],
+    *,
+    overlaps: Sequence[float] = DEFAULT_OVERLAPS,
+    aggregate: str = "pooled",
+    accuracy_frames: str = "all",
+    f1_epsilon: float = 0.0,
+    f1_undefined: float = 0.0,
+    empty_edit: str = "perfect",
+) -> dict[str, float]:
+    """Scores (fractions in [0, 1]) from per-video statistics.
+
+    Returns:
+        ``accuracy`` (the convention's accuracy), ``accuracy_all_frames``, ``accuracy_foreground``, ``edit``
+        (always the mean over videos; NaN only when ``empty_edit="skip"`` leaves no video) and one
+        ``f1_at_<pct>`` per threshold.
+    """
+    out: dict[str, float] = {}
+    if aggregate == "pooled":
+        acc_all = _divide(sum(s.n_correct for s in stats), sum(s.n_frames for s in stats))
+        acc_fg = _divide(sum(s.n_fg_correct for s in stats), sum(s.n_fg_frames for s in stats))
+    else:
+        acc_all = float(np.mean([_divide(s.n_correct, s.n_frames) for s in stats]))
+        acc_fg = float(np.mean([_divide(s.n_fg_correct, s.n_fg_frames) for s in stats]))
+    out["accuracy"] = acc_fg if accuracy_frames == "foreground" else acc_all
+    out["accuracy_all_frames"] = acc_all
+    out["accuracy_foreground"] = acc_fg
+    edits = (
+        [s.edit for s in stats if not math.isnan(s.edit)]
+        if empty_edit == "skip"
+        else [1.0 if math.isnan(s.edit) else s.edit for s in stats]
+    )
+    out["edit"] = float(np.mean(edits)) if edits else math.nan
+    for k, tau in enumerate(overlaps):
+        if aggregate == "pooled":
+            tp = float(sum(s.tp[k] for s in stats))
+            fp = float(sum(s.n_pred_segments for s in stats)) - tp
+            fn = float(sum(s.n_gt_segments for s in stats)) - tp
+            f1 = _f1(tp, fp, fn, f1_epsilon, f1_undefined)
+        else:
+            f1 = float(
+                np.mean(
+                    [
+                        _f1(
+                            s.tp[k],
+                            s.n_pred_segments - s.tp[k],
+                            s.n_gt_segments - s.tp[k],
+                            f1_epsilon,
+                            f1_undefined,
+                        )
+                        for s in stats
+                    ]
+                )
+            )
+        out[f1_key(tau)] = float(f1)
+    return out
+
+
+def _per_video(
+    video_ids: Sequence[Hashable],
+    stats: Sequence[TasVideoStats],
+    options: TasOptions,
+    overlaps: Sequence[float],
+) -> dict[Hashable, dict[str, float]]:
+    out: dict[Hashable, dict[str, float]] = {}
+    for vid, s in zip(video_ids, stats, strict=True):
+        row = {
+            "accuracy": _divide(s.n_fg_correct, s.n_fg_frames)
+            if options.accuracy_frames == "foreground"
+            else _divide(s.n_correct, s.n_frames),
+            "edit": (1.0 if options.empty_edit == "perfect" else math.nan) if math.isnan(s.edit) else s.edit,
+        }
+        for k, tau in enumerate(overlaps):
+            row[f1_key(tau)] = float(
+                _f1(
+                    s.tp[k],
+                    s.n_pred_segments - s.tp[k],
+                    s.n_gt_segments - s.tp[k],
+                    options.f1_epsilon,
+                    options.f1_undefined,
+                )
+            )
+        out[vid] = row
+    return out
+
+
+def tas_scores(
+    predictions: Sequence[Any] | Mapping[Hashable, Any],
+    references: Sequence[Any] | Mapping[Hashable, Any],
+    *,
+    convention: TasConvention = DEFAULT_CONVENTION,
+    ignore_labels: Sequence[int | str] | None = None,
+    background_mode: BackgroundMode | None = None,
+    aggregate: Aggregate | None = None,
+    accuracy_frames: AccuracyFrames | None = None,
+    overlaps: Sequence[float] = DEFAULT_OVERLAPS,
+    f1_epsilon: float | None = None,
+    f1_undefined: float | None = None,
+    last_segment_end: LastSegmentEnd | None = None,
+    empty_edit: EmptyEdit | None = None,
+    label_names: Sequence[str] | None = None,
+    video_ids: Sequence[Hashable] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, Any]:
+    """Frame accuracy, Edit and F1@overlaps of temporal action segmentation, per an official convention.
+
+    Args:
+        predictions: per-video predicted frame labels (1-D int ids or label names, one per frame), as a
+            list aligned with ``references`` or a mapping keyed by video id.
+        references: per-video ground-truth frame labels, the same container kind as ``predictions``.
+        convention: preset of the options below: ``"mstcn"`` (default), ``"fact"``, ``"ltcontext"``,
+            ``"asquery"``, ``"diffact"``. Options given explicitly override the preset.
+        ignore_labels: background label ids or names (preset: ``[0]`` = NULL for mstcn/fact/ltcontext).
+        background_mode: ``"drop_segments"`` drops ignored runs before Edit/F1 (MS-TCN/FACT);
+            ``"mask_gt_frames"`` deletes frames whose GT is ignored from both sequences first (LTContext).
+        aggregate: ``"pooled"`` (accuracy over all frames, F1 from summed TP/FP/FN) or
+            ``"per_video"`` (each score per video, then the mean; LTContext). Edit is a mean over videos
+            either way.
+        accuracy_frames: which frames ``accuracy`` counts: ``"all"``, or ``"foreground"`` (GT not ignored).
+        overlaps: IoU thresholds in (0, 1] (default 0.1, 0.25, 0.5).
+        f1_epsilon: FACT's epsilon in precision, recall and F1 (0 = none).
+        f1_undefined: F1 when there is no TP (0; ASQuery reports 1e-6).
+        last_segment_end: ``"exclusive"`` or ``"diffact_minus_one"`` (DiffAct's last segment ends one
+            frame early).
+        empty_edit: Edit of a video with no segments on either side: ``"perfect"`` (1.0) or ``"skip"`` (FACT).
+        label_names: the label map (names indexed by id), needed for names in the inputs or ``ignore_labels``.
+        video_ids: ids of list inputs, for messages and ``per_video`` (default 0..n-1).
+        bootstrap: number of bootstrap resamples of videos for ``ci`` (0 = none).
+        confidence: coverage of the bootstrap interval.
+        seed: bootstrap seed.
+        paired_predictions: a second system's predictions on the same references, for ``paired``.
+        validate_args: check the options (the data are always checked).
+
+    Returns:
+        A dict with ``accuracy``, ``accuracy_all_frames``, ``accuracy_foreground``, ``edit``,
+        ``f1_at_10``, ``f1_at_25``, ``f1_at_50`` (fractions in [0, 1], higher is better; the official
+        tables print x100), ``num_videos``, ``num_frames``, ``per_video`` (``{video_id: {accuracy, edit,
+        f1_at_*}}``), ``signature``, and ``ci`` / ``ci_level`` / ``paired`` when asked for.
+
+    Raises:
+        InputValidationError: bad options, mismatched or duplicate ids, a length mismatch (naming the video
+            and both lengths), unknown labels or empty videos.
+
+    Example:
+        >>> ref = [[1, 1, 0, 0, 2, 2]]
+        >>> pred = [[1, 1, 1, 0, 2, 2]]
+        >>> out = tas_scores(pred, ref)
+        >>> round(out["accuracy"], 4), out["edit"], out["f1_at_50"]
+        (0.8333, 1.0, 1.0)
+    """
+    if validate_args:
+        _tas_arg_validation(
+            convention,
+            ignore_labels=ignore_labels,
+            background_mode=background_mode,
+            aggregate=aggregate,
+            accuracy_frames=accuracy_frames,
+            overlaps=overlaps,
+            f1_epsilon=f1_epsilon,
+            f1_undefined=f1_undefined,
+            last_segment_end=last_segment_end,
+            empty_edit=empty_edit,
+        )
+    options = resolve_tas_options(
+        convention,
+        ignore_labels=ignore_labels,
+        background_mode=background_mode,
+        aggregate=aggregate,
+        accuracy_frames=accuracy_frames,
+        f1_epsilon=f1_epsilon,
+        f1_undefined=f1_undefined,
+        last_segment_end=last_segment_end,
+        empty_edit=empty_edit,
+    )
+    overlaps = tuple(float(t) for t in overlaps)
+    lookup = label_lookup(label_names)
+    num_classes = len(label_names) if label_names is not None else None
+    ignore_ids = resolve_label_set(options.ignore_labels, lookup, "ignore_labels")
+
+    def stats_of(preds: Any, what: str) -> tuple[list[Hashable], list[TasVideoStats]]:
+        videos = pair_videos(
+            preds, references, video_ids=video_ids, label_to_id=lookup, num_classes=num_classes, what=what
+        )
+        ids = [v[0] for v in videos]
+        stats = [
+            _tas_update(
+                p,
+                r,
+                ignore_ids=ignore_ids,
+                overlaps=overlaps,
+                background_mode=options.background_mode,
+                last_segment_end=options.last_segment_end,
+            )
+            for _, p, r in videos
+        ]
+        return ids, stats
+
+    ids, stats = stats_of(predictions, "predictions")
+
+    def compute(units: Sequence[TasVideoStats]) -> dict[str, float]:
+        return _tas_compute(
+            units,
+            overlaps=overlaps,
+            aggregate=options.aggregate,
+            accuracy_frames=options.accuracy_frames,
+            f1_epsilon=options.f1_epsilon,
+            f1_undefined=options.f1_undefined,
+            empty_edit=options.empty_edit,
+        )
+
+    result: dict[str, Any] = compute(stats)
+    result["num_videos"] = len(stats)
+    result["num_frames"] = int(sum(s.n_frames for s in stats))
+    result["per_video"] = _per_video(ids, stats, options, overlaps)
+    paired_units = (
+        stats_of(paired_predictions, "paired_predictions")[1] if paired_predictions is not None else None
+    )
+    result = with_uncertainty(
+        result,
+        stats,
+        compute,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_units=paired_units,
+    )
+    result["signature"] = make_signature(
+        "tas",
+        {
+            "convention": convention,
+            "ignore_labels": list(ignore_ids),
+            "background_mode": options.background_mode,
+            "aggregate": options.aggregate,
+            "accuracy_frames": options.accuracy_frames,
+            "overlaps": list(overlaps),
+            "f1_epsilon": options.f1_epsilon,
+            "f1_undefined": options.f1_undefined,
+            "last_segment_end": options.last_segment_end,
+            "empty_edit": options.empty_edit,
+            "bootstrap": bootstrap or None,
+            "confidence": confidence if bootstrap or paired_predictions is not None else None,
+            "seed": seed if bootstrap or paired_predictions is not None else None,
+        },
+        _SIGNATURE_ABBREVIATIONS,
+    )
+    return result
