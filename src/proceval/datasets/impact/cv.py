@@ -87,7 +87,7 @@ def cv_label_names(dataset_dir: Path) -> tuple[str, ...]:
 
 
 def verb_noun(label: str) -> tuple[str | None, str | None]:
-    """Split a lower-case step label on its first ``_`` (official CV-SM rule); ``null`` gives ``(None, None)``.
+    """Split a lower-case step label on its first ``_`` (official CV-SM rule); ``null`` → ``(None, None)``.
 
     Example:
         >>> verb_noun("screw_on_anti_vibration_handle")

@@ -93,7 +93,8 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "PPR/mapping_PPR.txt",
         "PPR/splits_PPR_L",
         "impact_ppr",
-        "3 left-hand phases (`NORMAL`, `ANOMALY`, `RECOVERY`; no null class) per frame, from `groundTruth_PPR_L`.",
+        "3 left-hand phases (`NORMAL`, `ANOMALY`, `RECOVERY`; no null class) per frame, "
+        "from `groundTruth_PPR_L`.",
     ),
     FrameTask(
         "ppr_r",
@@ -102,7 +103,8 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "PPR/mapping_PPR.txt",
         "PPR/splits_PPR_R",
         "impact_ppr",
-        "3 right-hand phases (`NORMAL`, `ANOMALY`, `RECOVERY`; no null class) per frame, from `groundTruth_PPR_R`.",
+        "3 right-hand phases (`NORMAL`, `ANOMALY`, `RECOVERY`; no null class) per frame, "
+        "from `groundTruth_PPR_R`.",
     ),
 )
 
@@ -179,7 +181,7 @@ def bundle_video_ids(
 
 
 def segments_of(labels: np.ndarray) -> dict[str, list[int]]:
-    """Maximal constant runs of ``labels`` as columns ``label``, ``start_frame``, ``end_frame`` (inclusive)."""
+    """Maximal constant runs of ``labels``: columns ``label``, ``start_frame``, ``end_frame`` (inclusive)."""
     runs = label_runs(labels)
     return {
         "label": runs.labels.astype(np.int64).tolist(),

@@ -125,7 +125,7 @@ def _trial_metadata(dataset_dir: str) -> dict[str, TrialMeta]:
                     if seen is not None and seen[0] != subject_dir.name:
                         raise ReleaseFormatError(
                             file,
-                            f"trial {trial} is under {subject_dir.name} here but under {seen[0]} in {seen[1]}",
+                            f"trial {trial} is in {subject_dir.name} here but in {seen[0]} in {seen[1]}",
                         )
                     subjects[trial] = (subject_dir.name, file)
     asr: dict[str, tuple[str | None, str | None]] = {}

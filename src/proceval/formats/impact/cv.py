@@ -1,4 +1,6 @@
-"""Cross-view step annotations: ``CV/annotations_CAS/<view>/subjectNN/<video>.json`` (ego: ``ego/<trial>_color_ego.json``).
+"""Cross-view step annotations: ``CV/annotations_CAS/<view>/subjectNN/<video>.json``.
+
+Ego files sit in ``CV/annotations_CAS/ego/<trial>_color_ego.json`` (no subject folder).
 
 File format: ``{video_id, view, view_start, view_end, segments: [{id, label, has_anomaly,
 meta_activity, f_start, f_end}], labels: [{id, name}]}``. Labels are the lower-case CAS names with
