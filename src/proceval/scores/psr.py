@@ -1,0 +1,601 @@
+"""Procedure Step Recognition (PSR) scores: step-completion F1, detection delay, POS (IMPACT spec §7).
+
+Per video, the ground truth and the prediction are lists of step-completion *events*
+``{"frame": int, "label": hashable, "conf": 0 | 1}`` in time order (``"id"`` is accepted for
+``"label"``; ``conf`` defaults to 1 = observed, 0 = implied by the system). For each video:
+
+* **Matching** (IndustReal ``determine_performance``): per label with g GT and p predicted events,
+  g = 0 → p system FPs; p = 0 → g FNs; otherwise the surplus |g − p| counts as FN (g > p) or FP
+  (p > g) and the rest are matched greedily — for each event of the shorter list, in order, the
+  closest-in-time unused event of the longer list, where a time difference of exactly 0 counts as ∞
+  (see ``matching`` for the two official flavours). g = p = 1 pairs directly. For each matched pair,
+  Δ = pred_frame − gt_frame; Δ < 0 is a system FP (a perception FP if conf = 0), otherwise Δ is the
+  GT event's delay. ``TP = #pred − FP_sys``; ``F1 = 2PR / (P + R + 1e-6)`` with P (R) = 1e-6 when its
+  denominator is 0.
+* **Delay** = mean of the defined delays over GT events, in frames; a video with none gets the
+  ``no_delay`` policy value. Seconds = frames · ``sample_rate`` / ``fps``.
+* **POS** = 1 − min(d / len(GT), 1); empty GT: 1 if the prediction is empty, else 0.
+  ``pos_variant="partial_order"`` (IMPACT): d = min OSA distance to any valid ordering of the GT
+  events under the prerequisite graph (exact A*, :mod:`proceval.scores._partial_order`);
+  ``"sequential"`` (IndustReal / STORM-PSR): d = true Damerau-Levenshtein distance to the GT sequence
+  as annotated. Costs del 1, ins 1, sub 2, adjacent transposition 1.
+
+Reported: ``mean_f1`` (mean of per-video F1), ``overall_f1`` (F1 of the summed TP/FP/FN),
+``mean_delay_frames``, ``mean_delay_s``, ``mean_pos`` and the summed counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_choice, check_unique_ids, match_by_id
+from proceval.scores._partial_order import closest_linear_extension, true_dl_distance
+from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.signature import make_signature
+from proceval.scores.state_events import (
+    collapse_event_label,
+    collapse_prereq,
+    first_occurrences,
+    states_to_events,
+)
+
+Matching = Literal["impact", "industreal"]
+MATCHING_CHOICES: tuple[str, ...] = get_args(Matching)
+NoDelay = Literal["zero", "industreal"]
+NO_DELAY_CHOICES: tuple[str, ...] = get_args(NoDelay)
+PosVariant = Literal["partial_order", "sequential"]
+POS_VARIANT_CHOICES: tuple[str, ...] = get_args(PosVariant)
+Occurrences = Literal["all", "first"]
+OCCURRENCES_CHOICES: tuple[str, ...] = get_args(Occurrences)
+EventLabels = Literal["graph", "collapsed"]
+EVENT_LABELS_CHOICES: tuple[str, ...] = get_args(EventLabels)
+
+NO_DELAY_FRAMES: dict[str, float] = {"zero": 0.0, "industreal": 100.0}
+"""Per-video delay (frames) when no GT event has a defined delay: 0 (IMPACT) or 100 (IndustReal)."""
+
+_FAR = 1e9  # the reference's "already used / other step" time
+
+_ABBREV = {
+    "pos_variant": "pos",
+    "matching": "match",
+    "no_delay": "nodelay",
+    "occurrences": "occ",
+    "fps": "fps",
+    "sample_rate": "sr",
+    "bootstrap": "bs",
+    "seed": "rs",
+    "confidence": "ci",
+}
+
+
+def _psr_arg_validation(
+    *,
+    fps: float,
+    sample_rate: int,
+    matching: str,
+    no_delay: str,
+    pos_variant: str,
+    occurrences: str,
+    prereq: Mapping[Hashable, Sequence[Hashable]] | None,
+) -> None:
+    """Check the options of :func:`psr` (shared with the ``evaluate`` wrapper)."""
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not fps > 0:
+        raise InputValidationError(f"Expected argument `fps` to be a positive number, but got {fps!r}.")
+    if not math.isfinite(float(fps)):
+        raise InputValidationError(f"Expected argument `fps` to be finite, but got {fps!r}.")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate < 1:
+        raise InputValidationError(
+            f"Expected argument `sample_rate` to be a positive integer, but got {sample_rate!r}."
+        )
+    check_choice("matching", matching, MATCHING_CHOICES)
+    check_choice("no_delay", no_delay, NO_DELAY_CHOICES)
+    check_choice("pos_variant", pos_variant, POS_VARIANT_CHOICES)
+    check_choice("occurrences", occurrences, OCCURRENCES_CHOICES)
+    if pos_variant == "partial_order" and prereq is None:
+        raise InputValidationError(
+            "Expected argument `prereq` (label -> prerequisite labels, e.g. procedure_graph.json['prereq']) "
+            "with pos_variant='partial_order', but got None. Pass prereq={} for no constraints or use "
+            "pos_variant='sequential'."
+        )
+    if prereq is not None:
+        if not isinstance(prereq, Mapping):
+            raise InputValidationError(
+                f"Expected argument `prereq` to be a mapping, but got {type(prereq).__name__}."
+            )
+        for key, value in prereq.items():
+            if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+                raise InputValidationError(
+                    f"Expected `prereq[{key!r}]` to be a sequence of labels, but got {value!r}."
+                )
+
+
+def _parse_events(
+    events: Any, what: str, unit_id: Any, vocabulary: set[Hashable] | None
+) -> list[tuple[int, Hashable, int]]:
+    """Validate one video's events; return ``(frame, label, conf)`` tuples in the given order."""
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, (Sequence, np.ndarray)):
+        raise InputValidationError(
+            f"Expected the {what} of {unit_id!r} to be a list of events, but got {type(events).__name__}."
+        )
+    out = []
+    last = -1
+    for i, ev in enumerate(events):
+        if isinstance(ev, Mapping):
+            if "frame" not in ev or ("label" not in ev and "id" not in ev):
+                raise InputValidationError(
+                    f"Expected event {i} of the {what} of {unit_id!r} to have 'frame' and 'label' (or 'id'), "
+                    f"but got keys {sorted(map(str, ev))}."
+                )
+            frame, label = ev["frame"], ev["label"] if "label" in ev else ev["id"]
+            conf = ev.get("conf", 1)
+        elif isinstance(ev, (tuple, list)) and len(ev) in (2, 3):
+            frame, label = ev[0], ev[1]
+            conf = ev[2] if len(ev) == 3 else 1
+        else:
+            raise InputValidationError(
+                f"Expected event {i} of the {what} of {unit_id!r} to be a dict or a (frame, label[, conf]) "
+                f"tuple, but got {ev!r}."
+            )
+        if isinstance(frame, (float, np.floating)) and float(frame).is_integer():
+            frame = int(frame)
+        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or frame < 0:
+            raise InputValidationError(
+                f"Expected event {i} of the {what} of {unit_id!r} to have a non-negative integer frame, "
+                f"but got {frame!r}."
+            )
+        if isinstance(conf, bool) or conf not in (0, 1):
+            raise InputValidationError(
+                f"Expected event {i} of the {what} of {unit_id!r} to have conf 0 or 1, but got {conf!r}."
+            )
+        if isinstance(label, np.generic):
+            label = label.item()
+        if not isinstance(label, Hashable) or isinstance(label, (float, bool)):
+            raise InputValidationError(
+                f"Expected event {i} of the {what} of {unit_id!r} to have a str or int label, "
+                f"but got {label!r}."
+            )
+        if vocabulary is not None and label not in vocabulary:
+            raise InputValidationError(
+                f"Unknown step label {label!r} in event {i} of the {what} of {unit_id!r}; "
+                f"expected one of the `labels` ({len(vocabulary)} steps)."
+            )
+        if int(frame) < last:
+            raise InputValidationError(
+                f"Expected the {what} of {unit_id!r} in time order, but event {i} at frame {int(frame)} "
+                f"comes after frame {last}."
+            )
+        last = int(frame)
+        out.append((int(frame), label, int(conf)))
+    return out
+
+
+def _first_only(events: list[tuple[int, Hashable, int]]) -> list[tuple[int, Hashable, int]]:
+    seen: set[Hashable] = set()
+    out = []
+    for e in events:
+        if e[1] not in seen:
+            seen.add(e[1])
+            out.append(e)
+    return out
+
+
+def _match_indices(
+    long_idx: list[int], long_times: list[int], short_idx: list[int], short_times: list[int], signed: bool
+) -> list[int]:
+    """IndustReal ``match_indices``: for each short item, the closest unused long item (quirks kept).
+
+    Times of entries that are not in ``long_idx`` (other steps) or already used count as 1e9. A
+    difference of 0 — and, with ``signed``, any non-positive difference (long − short) — counts as ∞;
+    if every difference is ∞, index 0 of the whole list is taken (numpy ``argmin`` of all-∞).
+    """
+    times = [_FAR] * len(long_times)
+    for i in long_idx:
+        times[i] = float(long_times[i])
+    out = []
+    for i in short_idx:
+        tb = short_times[i]
+        best_k, best_d = 0, math.inf
+        for k, ta in enumerate(times):
+            d = ta - tb if signed else abs(ta - tb)
+            if d > 0 and d < best_d:
+                best_k, best_d = k, d
+        out.append(best_k)
+        times[best_k] = _FAR
+    return out
+
+
+def _step_counts(
+    gt: list[tuple[int, Hashable, int]], pred: list[tuple[int, Hashable, int]], signed: bool
+) -> dict[str, Any]:
+    """TP/FP/FN and per-GT delays of one video (IndustReal ``determine_performance``)."""
+    gt_t = [e[0] for e in gt]
+    pr_t = [e[0] for e in pred]
+    pr_c = [e[2] for e in pred]
+    by_gt: dict[Hashable, list[int]] = {}
+    by_pr: dict[Hashable, list[int]] = {}
+    for i, e in enumerate(gt):
+        by_gt.setdefault(e[1], []).append(i)
+    for i, e in enumerate(pred):
+        by_pr.setdefault(e[1], []).append(i)
+    fn = fp = per_fn = per_fp = 0
+    delays = [math.nan] * len(gt)
+    for label in {**by_gt, **by_pr}:
+        ig, ip = by_gt.get(label, []), by_pr.get(label, [])
+        if not ig:
+            fp += len(ip)
+            per_fp += len(ip)
+            continue
+        if not ip:
+            fn += len(ig)
+            per_fn += len(ig)
+            continue
+        if len(ig) == len(ip):
+            if len(ip) > 1:
+                ip = _match_indices(ip, pr_t, ig, gt_t, signed)
+        elif len(ig) > len(ip):
+            fn += len(ig) - len(ip)
+            per_fn += len(ig) - len(ip)
+            ig = _match_indices(ig, gt_t, ip, pr_t, signed)
+        else:
+            fp += len(ip) - len(ig)
+            per_fp += len(ip) - len(ig)
+            ip = _match_indices(ip, pr_t, ig, gt_t, signed)
+        for a, b in zip(ig, ip, strict=True):
+            delta = pr_t[b] - gt_t[a]
+            if pr_c[b] == 0:
+                per_fn += 1
+            if delta < 0:
+                if pr_c[b] == 0:
+                    per_fp += 1
+                else:
+                    fp += 1
+            else:
+                delays[a] = float(delta)
+    return {
+        "tp": len(pred) - fp,
+        "fp": fp,
+        "fn": fn,
+        "perception_fp": per_fp,
+        "perception_fn": per_fn,
+        "delays": delays,
+    }
+
+
+def f1_with_guards(tp: int, fp: int, fn: int) -> float:
+    """IndustReal ``get_f1_score``: P (R) = 1e-6 when its denominator is 0; F1 = 2PR / (P + R + 1e-6).
+
+    Example:
+        >>> round(f1_with_guards(2, 0, 0), 6), round(f1_with_guards(0, 0, 0), 6)
+        (1.0, 1e-06)
+    """
+    precision = tp / (tp + fp) if tp + fp else 1e-6
+    recall = tp / (tp + fn) if tp + fn else 1e-6
+    return 2 * precision * recall / (precision + recall + 1e-6)
+
+
+def procedure_order_similarity(
+    gt_labels: Sequence[Hashable],
+    pred_labels: Sequence[Hashable],
+    *,
+    prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    pos_variant: PosVariant = "partial_order",
+) -> tuple[float, int]:
+    """POS of one video and its edit distance d (capped at len(GT) for ``partial_order``).
+
+    Args:
+        gt_labels: GT step labels in annotated order.
+        pred_labels: predicted step labels in predicted order.
+        prereq: ``label -> prerequisite labels`` (needed for ``partial_order``).
+        pos_variant: ``"partial_order"`` (OSA to the closest valid ordering) or ``"sequential"`` (true
+            Damerau-Levenshtein to the GT sequence).
+
+    Returns:
+        ``(pos, d)`` with ``pos = 1 − min(d / len(GT), 1)``; empty GT gives ``(1.0, 0)`` for an empty
+        prediction and ``(0.0, len(pred))`` otherwise.
+
+    Example:
+        >>> procedure_order_similarity(["a", "b", "c"], ["b", "a", "c"], prereq={})
+        (1.0, 0)
+        >>> procedure_order_similarity(["a", "b", "c"], ["b", "a", "c"], pos_variant="sequential")
+        (0.6666666666666667, 1)
+    """
+    n = len(gt_labels)
+    if n == 0:
+        return (1.0, 0) if len(pred_labels) == 0 else (0.0, len(pred_labels))
+    if pos_variant == "sequential":
+        d = true_dl_distance(gt_labels, pred_labels)
+    else:
+        d, _ = closest_linear_extension(gt_labels, pred_labels, prereq or {}, bound=n)
+    return 1.0 - min(d / n, 1.0), int(d)
+
+
+def _psr_update(
+    pred: Any,
+    ref: Any,
+    *,
+    unit_id: Any = None,
+    prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    labels: set[Hashable] | None = None,
+    matching: Matching = "impact",
+    no_delay: NoDelay = "zero",
+    pos_variant: PosVariant = "partial_order",
+    occurrences: Occurrences = "all",
+) -> dict[str, Any]:
+    """One video's events → counts, F1, delay (frames) and POS."""
+    gt = _parse_events(ref, "reference", unit_id, labels)
+    pr = _parse_events(pred, "prediction", unit_id, labels)
+    if occurrences == "first":
+        gt, pr = _first_only(gt), _first_only(pr)
+    counts = _step_counts(gt, pr, signed=matching == "industreal")
+    defined = [d for d in counts.pop("delays") if not math.isnan(d)]
+    delay = float(np.mean(defined)) if defined else NO_DELAY_FRAMES[no_delay]
+    try:
+        pos, dist = procedure_order_similarity(
+            [e[1] for e in gt], [e[1] for e in pr], prereq=prereq, pos_variant=pos_variant
+        )
+    except ValueError as err:
+        raise InputValidationError(f"{err} (video {unit_id!r})") from err
+    return {
+        **counts,
+        "f1": f1_with_guards(counts["tp"], counts["fp"], counts["fn"]),
+        "delay_frames": delay,
+        "pos": pos,
+        "pos_distance": dist,
+        "n_gt": len(gt),
+        "n_pred": len(pr),
+    }
+
+
+def _psr_compute(stats: Sequence[Mapping[str, Any]], *, fps: float, sample_rate: int = 1) -> dict[str, float]:
+    """Per-video statistics → reported PSR scores (fractions; delays in frames and seconds)."""
+    if not stats:
+        raise InputValidationError("Expected at least one video to score, but got none.")
+    tp = sum(s["tp"] for s in stats)
+    fp = sum(s["fp"] for s in stats)
+    fn = sum(s["fn"] for s in stats)
+    delay = float(np.mean([s["delay_frames"] for s in stats]))
+    return {
+        "mean_f1": float(np.mean([s["f1"] for s in stats])),
+        "overall_f1": f1_with_guards(tp, fp, fn),
+        "mean_delay_frames": delay,
+        "mean_delay_s": delay * sample_rate / float(fps),
+        "mean_pos": float(np.mean([s["pos"] for s in stats])),
+        "system_tp": tp,
+        "system_fp": fp,
+        "system_fn": fn,
+        "perception_fp": sum(s["perception_fp"] for s in stats),
+        "perception_fn": sum(s["perception_fn"] for s in stats),
+        "num_videos": len(stats),
+    }
+
+
+def _pair_units(
+    predictions: Any, references: Any, video_ids: Sequence[Any] | None
+) -> list[tuple[Any, Any, Any]]:
+    if isinstance(references, Mapping):
+        if not isinstance(predictions, Mapping):
+            raise InputValidationError(
+                "Expected `predictions` to be a mapping keyed by video id like `references`, but got "
+                f"{type(predictions).__name__}."
+            )
+        return match_by_id(predictions, references)
+    if isinstance(predictions, Mapping):
+        raise InputValidationError(
+            "Expected `references` to be a mapping keyed by video id like `predictions`, but got "
+            f"{type(references).__name__}."
+        )
+    predictions, references = list(predictions), list(references)
+    if len(predictions) != len(references):
+        raise InputValidationError(
+            f"Expected as many predictions as references, but got {len(predictions)} and {len(references)}."
+        )
+    if video_ids is None:
+        ids: list[Any] = [f"#{i}" for i in range(len(references))]
+    else:
+        ids = check_unique_ids(video_ids, "video_ids")
+        if len(ids) != len(references):
+            raise InputValidationError(
+                f"Expected one video id per reference ({len(references)}), but got {len(ids)} `video_ids`."
+            )
+    return list(zip(ids, predictions, references, strict=True))
+
+
+def psr(
+    predictions: Sequence[Any] | Mapping[Any, Any],
+    references: Sequence[Any] | Mapping[Any, Any],
+    *,
+    fps: float,
+    prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    labels: Sequence[Hashable] | None = None,
+    pos_variant: PosVariant = "partial_order",
+    matching: Matching = "impact",
+    no_delay: NoDelay = "zero",
+    occurrences: Occurrences = "all",
+    sample_rate: int = 1,
+    video_ids: Sequence[Any] | None = None,
+    return_per_video: bool = False,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, Any]:
+    """Step-completion F1, detection delay and Procedure Order Similarity over videos.
+
+    Args:
+        predictions: per video, a list of events ``{"frame", "label" | "id", "conf"?}`` or
+            ``(frame, label[, conf])`` tuples in time order (frames are 0-based indices in the units of
+            ``sample_rate``); a list aligned with ``references`` or a mapping by video id.
+        references: the GT events per video, same forms (conf is ignored).
+        fps: frames per second of the original video (30 for IMPACT). Required: STORM-PSR hard-codes 10,
+            which turns IMPACT's 30-fps frame delays into seconds ×3 too large.
+        prereq: ``label -> labels that must all precede it`` (``procedure_graph.json["prereq"]``);
+            required for ``pos_variant="partial_order"``.
+        labels: optional step vocabulary; an event label outside it raises.
+        pos_variant: ``"partial_order"`` (IMPACT, default) or ``"sequential"`` (IndustReal, STORM-PSR).
+        matching: ``"impact"`` (default; IMPACT ``evaluate_psr.py``: nearest by |Δ|, Δ = 0 counts as ∞)
+            or ``"industreal"`` (IndustReal ``psr_utils.py``: nearest *strictly later* long-list event,
+            Δ ≤ 0 counts as ∞).
+        no_delay: per-video delay when no GT event has a defined delay: ``"zero"`` (0 frames, IMPACT
+            ms_tcn2 / Gemini / STORM-IMPACT; default) or ``"industreal"`` (100 frames).
+        occurrences: ``"all"`` (default) or ``"first"`` (keep only the first event of each label in GT and
+            prediction, the Gemini evaluator's first-completion semantics).
+        sample_rate: frame subsampling factor; delay seconds = frames · sample_rate / fps.
+        video_ids: ids for aligned-list inputs (error messages, per-video output).
+        return_per_video: add ``per_video`` (id → that video's statistics).
+        bootstrap: number of video resamples for percentile CIs (0 = none).
+        confidence: CI coverage.
+        seed: bootstrap seed.
+        paired_predictions: a second system's predictions for a paired bootstrap comparison.
+        validate_args: check the options (set False when already checked).
+
+    Returns:
+        ``mean_f1``, ``overall_f1`` and ``mean_pos`` in [0, 1] (higher is better); ``mean_delay_frames``
+        and ``mean_delay_s`` (≥ 0, lower is better; mean over videos of the per-video mean delay);
+        ``system_tp``, ``system_fp``, ``system_fn``, ``perception_fp``, ``perception_fn`` (summed
+        counts), ``num_videos``, ``signature``; optional ``per_video``, ``ci``/``ci_level``, ``paired``.
+
+    Raises:
+        InputValidationError: bad options, malformed events, unknown labels, events out of time order,
+            missing/duplicated ids, cyclic prerequisites on a video's GT.
+
+    Example:
+        >>> gt = [[{"frame": 10, "label": "a"}, {"frame": 20, "label": "b"}]]
+        >>> pr = [[{"frame": 13, "label": "b"}, {"frame": 16, "label": "a"}]]
+        >>> r = psr(pr, gt, fps=30, prereq={})
+        >>> round(r["mean_f1"], 4), r["mean_delay_frames"], r["mean_pos"], r["system_fp"]
+        (0.6667, 6.0, 1.0, 1)
+    """
+    if validate_args:
+        _psr_arg_validation(
+            fps=fps,
+            sample_rate=sample_rate,
+            matching=matching,
+            no_delay=no_delay,
+            pos_variant=pos_variant,
+            occurrences=occurrences,
+            prereq=prereq,
+        )
+    vocab = set(labels) if labels is not None else None
+    options = {
+        "prereq": prereq,
+        "labels": vocab,
+        "matching": matching,
+        "no_delay": no_delay,
+        "pos_variant": pos_variant,
+        "occurrences": occurrences,
+    }
+    units = _pair_units(predictions, references, video_ids)
+    stats = [_psr_update(p, r, unit_id=uid, **options) for uid, p, r in units]
+    result: dict[str, Any] = _psr_compute(stats, fps=fps, sample_rate=sample_rate)
+    result["signature"] = make_signature(
+        "psr",
+        {
+            "pos_variant": pos_variant,
+            "matching": matching,
+            "no_delay": no_delay,
+            "occurrences": occurrences,
+            "fps": float(fps),
+            "sample_rate": sample_rate,
+            "bootstrap": bootstrap or None,
+            "seed": seed if bootstrap or paired_predictions is not None else None,
+            "confidence": confidence if bootstrap or paired_predictions is not None else None,
+        },
+        _ABBREV,
+    )
+    if return_per_video:
+        result["per_video"] = {uid: s for (uid, _, _), s in zip(units, stats, strict=True)}
+    paired_stats = None
+    if paired_predictions is not None:
+        paired_units = _pair_units(paired_predictions, references, video_ids)
+        paired_stats = [_psr_update(p, r, unit_id=uid, **options) for uid, p, r in paired_units]
+
+    def compute(s: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+        return _psr_compute(s, fps=fps, sample_rate=sample_rate)
+
+    return with_uncertainty(
+        result,
+        stats,
+        compute,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_units=paired_stats,
+    )
+
+
+def psr_from_states(
+    predictions: Sequence[Any] | Mapping[Any, Any],
+    references: Sequence[Any] | Mapping[Any, Any],
+    *,
+    component_names: Sequence[str],
+    graph_nodes: Sequence[str],
+    prereq: Mapping[str, Sequence[str]],
+    fps: float,
+    alias: Mapping[str, str] | None = None,
+    event_labels: EventLabels = "graph",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """PSR scores of dense ``[C, T]`` state predictions against dense GT states (IMPACT spec §7.2).
+
+    Both sides are converted by :func:`proceval.scores.state_events.states_to_events` (only labels in
+    ``graph_nodes`` count), then scored by :func:`psr`.
+
+    Args:
+        predictions: per video a ``[C, T]`` int array (−1/0/1); list or mapping by video id.
+        references: the GT state arrays, same form.
+        component_names: raw component names in component index order (the ASR JSON ``components``).
+        graph_nodes: ``procedure_graph.json["nodes"]``.
+        prereq: ``procedure_graph.json["prereq"]``.
+        fps: video frame rate (30 for IMPACT).
+        alias: ``component_alias.json`` (raw → canonical component names).
+        event_labels: ``"graph"`` (default; ``install_ok``/``recover_ok``/``remove_ok``) or
+            ``"collapsed"`` (Gemini: ``install`` / ``remove`` labels and a collapsed graph).
+        **kwargs: any other keyword of :func:`psr` (``pos_variant``, ``occurrences``, ``bootstrap`` ...).
+
+    Returns:
+        The :func:`psr` result dict.
+    """
+    check_choice("event_labels", event_labels, EVENT_LABELS_CHOICES)
+
+    def convert(states: Any, uid: Any) -> list[dict[str, Any]]:
+        events = states_to_events(states, component_names, graph_nodes=graph_nodes, alias=alias, video_id=uid)
+        if event_labels == "collapsed":
+            events = [{**e, "label": collapse_event_label(e["label"])} for e in events]
+        return events
+
+    def convert_all(side: Any) -> Any:
+        if isinstance(side, Mapping):
+            return {k: convert(v, k) for k, v in side.items()}
+        ids = kwargs.get("video_ids")
+        return [convert(v, ids[i] if ids is not None else f"#{i}") for i, v in enumerate(side)]
+
+    graph = collapse_prereq(prereq) if event_labels == "collapsed" else prereq
+    paired = kwargs.pop("paired_predictions", None)
+    return psr(
+        convert_all(predictions),
+        convert_all(references),
+        fps=fps,
+        prereq=graph,
+        paired_predictions=None if paired is None else convert_all(paired),
+        **kwargs,
+    )
+
+
+__all__ = [
+    "MATCHING_CHOICES",
+    "NO_DELAY_CHOICES",
+    "NO_DELAY_FRAMES",
+    "OCCURRENCES_CHOICES",
+    "POS_VARIANT_CHOICES",
+    "f1_with_guards",
+    "first_occurrences",
+    "procedure_order_similarity",
+    "psr",
+    "psr_from_states",
+]

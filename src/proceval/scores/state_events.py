@@ -1,0 +1,284 @@
+"""Dense component states ↔ step-completion events (IMPACT spec §7.2 and §8).
+
+IMPACT's assembly-state annotations give, per video, a state in {−1, 0, 1} for each of 17 components
+and every frame (1 = installed, 0 = not installed, −1 = the in-between state). Two conversions are
+needed by the PSR and ASR scores:
+
+* :func:`dense_states_from_sequence` turns the ASR JSON ``state_sequence`` (states at change frames)
+  into a dense ``[C, T]`` array: ``state_sequence[i]`` holds on frames ``[frame_i, frame_{i+1})`` and the
+  last entry runs to ``frame_count`` (exclusive).
+* :func:`states_to_events` turns a dense ``[C, T]`` array into step-completion events the way IMPACT's
+  ms_tcn2 / videomae / "indirect" PSR pipelines do (``transition_to_event``): 0→1 ``install_ok``,
+  −1→1 ``recover_ok``, 1→0 ``remove_ok``; 0→−1 (``install_bad``), −1→0 and 1→−1 produce no event.
+  Only labels that are nodes of the procedure graph are kept; events of one frame come out in component
+  index order; every event has ``conf = 1``.
+
+The Gemini variant (``evaluate_psr.py``) collapses graph labels (``install_ok → install``,
+``recover_ok``/``remove_ok`` → ``remove``) and keeps only the first occurrence of each label:
+:func:`collapse_event_label`, :func:`collapse_prereq` and :func:`first_occurrences`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+
+EVENT_TYPES: tuple[str, ...] = ("install_ok", "recover_ok", "remove_ok")
+"""Event types that are procedure-graph nodes (``procedure_graph.json`` ``meta.event_types``)."""
+
+_TRANSITIONS: dict[tuple[int, int], str] = {
+    (0, 1): "install_ok",
+    (-1, 1): "recover_ok",
+    (1, 0): "remove_ok",
+    (0, -1): "install_bad",
+}
+
+
+def dense_states_from_sequence(
+    state_sequence: Sequence[Mapping[str, Any]], frame_count: int, *, video_id: Any = None
+) -> np.ndarray:
+    """Expand an ASR ``state_sequence`` to one state per frame.
+
+    Args:
+        state_sequence: ``[{"frame": int, "state": [C ints in {-1, 0, 1}]}, ...]`` with strictly
+            increasing frames, the first at frame 0 (0-based frame indices).
+        frame_count: number of frames T of the video; the last state holds up to frame T − 1.
+        video_id: used in error messages only.
+
+    Returns:
+        ``int8`` array of shape ``[C, T]``; ``out[c, t]`` is component c's state at frame t.
+
+    Raises:
+        InputValidationError: empty sequence, first frame not 0, frames not strictly increasing or
+            outside ``[0, frame_count)``, states of different lengths or values outside {−1, 0, 1}.
+
+    Example:
+        >>> dense_states_from_sequence([{"frame": 0, "state": [0, 1]}, {"frame": 2, "state": [1, 1]}], 4)
+        array([[0, 0, 1, 1],
+               [1, 1, 1, 1]], dtype=int8)
+    """
+    where = f" of {video_id!r}" if video_id is not None else ""
+    if isinstance(frame_count, bool) or not isinstance(frame_count, (int, np.integer)) or frame_count < 1:
+        raise InputValidationError(
+            f"Expected `frame_count`{where} to be a positive integer, but got {frame_count!r}."
+        )
+    if len(state_sequence) == 0:
+        raise InputValidationError(f"Expected a non-empty `state_sequence`{where}, but got none.")
+    frames = []
+    states = []
+    for i, entry in enumerate(state_sequence):
+        if not isinstance(entry, Mapping) or "frame" not in entry or "state" not in entry:
+            raise InputValidationError(
+                f"Expected `state_sequence[{i}]`{where} to be a mapping with 'frame' and 'state', "
+                f"but got {entry!r}."
+            )
+        frames.append(int(entry["frame"]))
+        states.append(list(entry["state"]))
+    if frames[0] != 0:
+        raise InputValidationError(
+            f"Expected `state_sequence`{where} to start at frame 0, but it starts at {frames[0]}."
+        )
+    for i in range(1, len(frames)):
+        if frames[i] <= frames[i - 1]:
+            raise InputValidationError(
+                f"Expected strictly increasing frames in `state_sequence`{where}, but entry {i} has frame "
+                f"{frames[i]} after {frames[i - 1]}."
+            )
+    if frames[-1] >= frame_count:
+        raise InputValidationError(
+            f"Expected every `state_sequence` frame{where} to be below `frame_count` ({frame_count}), "
+            f"but got {frames[-1]}."
+        )
+    n_comp = len(states[0])
+    for i, state in enumerate(states):
+        if len(state) != n_comp:
+            raise InputValidationError(
+                f"Expected {n_comp} component states in `state_sequence[{i}]`{where}, but got {len(state)}."
+            )
+    table = np.asarray(states, dtype=np.int64)
+    bad = ~np.isin(table, (-1, 0, 1))
+    if bad.any():
+        i, c = np.argwhere(bad)[0].tolist()
+        raise InputValidationError(
+            f"Expected states in {{-1, 0, 1}}{where}, but `state_sequence[{i}]` has {table[i, c]} "
+            f"for component {c}."
+        )
+    lengths = np.diff(np.asarray([*frames, frame_count]))
+    return np.repeat(table.astype(np.int8).T, lengths, axis=1)
+
+
+def transition_to_event(prev: int, curr: int) -> str | None:
+    """Event type of one component's state change (IMPACT ``transition_to_event``).
+
+    Returns ``"install_ok"`` (0→1), ``"recover_ok"`` (−1→1), ``"remove_ok"`` (1→0), ``"install_bad"``
+    (0→−1, which is not a graph event type) and ``None`` for no change, −1→0 and 1→−1.
+
+    Example:
+        >>> pairs = [(0, 1), (-1, 1), (1, 0), (0, -1), (-1, 0), (1, -1), (1, 1)]
+        >>> [transition_to_event(a, b) for a, b in pairs]
+        ['install_ok', 'recover_ok', 'remove_ok', 'install_bad', None, None, None]
+    """
+    return _TRANSITIONS.get((int(prev), int(curr)))
+
+
+def _check_state_array(states: Any, video_id: Any, n_components: int | None = None) -> np.ndarray:
+    arr = np.asarray(states)
+    where = f" for {video_id!r}" if video_id is not None else ""
+    if arr.ndim != 2:
+        raise InputValidationError(
+            f"Expected a [components, frames] state array{where}, but got shape {arr.shape}."
+        )
+    if n_components is not None and arr.shape[0] != n_components:
+        raise InputValidationError(
+            f"Expected {n_components} components in the state array{where}, but got {arr.shape[0]}."
+        )
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise InputValidationError(f"Expected integer states{where}, but got non-integer floats.")
+    elif arr.dtype.kind not in "iub":
+        raise InputValidationError(f"Expected integer states{where}, but got dtype {arr.dtype}.")
+    arr = arr.astype(np.int64, copy=False)
+    bad = ~np.isin(arr, (-1, 0, 1))
+    if bad.any():
+        c, t = np.argwhere(bad)[0].tolist()
+        raise InputValidationError(
+            f"Expected states in {{-1, 0, 1}}{where}, but component {c} has {arr[c, t]} at frame {t}."
+        )
+    return arr
+
+
+def component_labels(component_names: Sequence[str], alias: Mapping[str, str] | None = None) -> list[str]:
+    """Canonical component names: ``alias.get(name, name)`` for each raw name, in component order.
+
+    Example:
+        >>> component_labels(["M6_nut", "spring"], {"M6_nut": "nut_M6"})
+        ['nut_M6', 'spring']
+    """
+    alias = alias or {}
+    return [str(alias.get(name, name)) for name in component_names]
+
+
+def states_to_events(
+    states: Any,
+    component_names: Sequence[str],
+    *,
+    graph_nodes: Collection[str] | None = None,
+    alias: Mapping[str, str] | None = None,
+    video_id: Any = None,
+) -> list[dict[str, Any]]:
+    """Step-completion events from a dense ``[C, T]`` state array (IMPACT spec §7.2).
+
+    For every frame t ≥ 1 and component c with ``states[c, t] != states[c, t-1]``, the change maps to
+    an event type by :func:`transition_to_event`; the event label is ``f"{component}__{type}"`` with the
+    component name passed through ``alias``. A label is kept only if it is in ``graph_nodes`` (by
+    default the three graph event types ``install_ok``, ``recover_ok``, ``remove_ok`` are kept, so
+    ``install_bad`` never is). Events come out by frame, and within a frame in component index order.
+
+    Args:
+        states: ``[C, T]`` integer array with values in {−1, 0, 1} (frame indices are 0-based; if the
+            array was subsampled, frames are in subsampled units).
+        component_names: the C raw component names in component index order.
+        graph_nodes: labels to keep (the procedure graph's ``nodes``); None keeps every label whose type
+            is in :data:`EVENT_TYPES`.
+        alias: raw → canonical component names (``component_alias.json``); names not in it stay.
+        video_id: used in error messages only.
+
+    Returns:
+        ``[{"frame": t, "label": str, "conf": 1}, ...]`` in time order.
+
+    Raises:
+        InputValidationError: bad shape, non-integer or out-of-range states, wrong number of names.
+
+    Example:
+        >>> s = np.array([[0, 0, 1, 1], [1, -1, -1, 0], [-1, -1, 1, 1]])
+        >>> [(e["frame"], e["label"]) for e in states_to_events(s, ["a", "b", "c"])]
+        [(2, 'a__install_ok'), (2, 'c__recover_ok')]
+    """
+    arr = _check_state_array(states, video_id, len(component_names))
+    names = component_labels(component_names, alias)
+    keep = set(graph_nodes) if graph_nodes is not None else None
+    if arr.shape[1] < 2:
+        return []
+    changed = np.nonzero((arr[:, 1:] != arr[:, :-1]).T)  # (frame-1, component), frame-major order
+    events = []
+    for t0, c in zip(changed[0].tolist(), changed[1].tolist(), strict=True):
+        kind = transition_to_event(arr[c, t0], arr[c, t0 + 1])
+        if kind is None:
+            continue
+        label = f"{names[c]}__{kind}"
+        if keep is None:
+            if kind not in EVENT_TYPES:
+                continue
+        elif label not in keep:
+            continue
+        events.append({"frame": t0 + 1, "label": label, "conf": 1})
+    return events
+
+
+def collapse_event_label(label: str, alias: Mapping[str, str] | None = None) -> str | None:
+    """Gemini label collapse: ``comp__install_ok → comp__install``, ``recover_ok``/``remove_ok`` → ``remove``.
+
+    Returns None for labels without ``__`` or of another type (e.g. ``install_bad``).
+
+    Example:
+        >>> collapse_event_label("washer__recover_ok")
+        'washer__remove'
+        >>> collapse_event_label("M6_nut__install_ok", {"M6_nut": "nut_M6"})
+        'nut_M6__install'
+    """
+    if "__" not in label:
+        return None
+    comp, kind = label.split("__", 1)
+    comp = (alias or {}).get(comp, comp)
+    if kind == "install_ok":
+        return f"{comp}__install"
+    if kind in ("recover_ok", "remove_ok"):
+        return f"{comp}__remove"
+    return None
+
+
+def collapse_prereq(
+    prereq: Mapping[str, Sequence[str]], alias: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Collapse a procedure graph's ``prereq`` map with :func:`collapse_event_label` (Gemini variant).
+
+    Labels that do not collapse are dropped, as are self-loops created by the collapse.
+
+    Example:
+        >>> collapse_prereq({"a__recover_ok": ["b__install_ok", "a__install_ok", "a__remove_ok"]})
+        {'a__remove': ['a__install', 'b__install']}
+    """
+    out: dict[str, set[str]] = {}
+    for dst, srcs in prereq.items():
+        d = collapse_event_label(dst, alias)
+        if d is None:
+            continue
+        bucket = out.setdefault(d, set())
+        for src in srcs:
+            s = collapse_event_label(src, alias)
+            if s is not None and s != d:
+                bucket.add(s)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def first_occurrences(events: Iterable[Mapping[str, Any]], key: str = "label") -> list[dict[str, Any]]:
+    """Keep only the first event of each label (Gemini's first-completion semantics), in order.
+
+    Example:
+        >>> [e["frame"] for e in first_occurrences([{"frame": 1, "label": "a"}, {"frame": 2, "label": "a"},
+        ...                                         {"frame": 3, "label": "b"}])]
+        [1, 3]
+    """
+    seen: set[Any] = set()
+    out = []
+    for event in events:
+        lab = event[key]
+        if lab in seen:
+            continue
+        seen.add(lab)
+        out.append(dict(event))
+    return out
