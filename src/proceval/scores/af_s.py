@@ -1,0 +1,690 @@
+"""AF-S short-term anticipation: mean top-k recall per hand (IMPACT / EPIC-KITCHENS-100 style).
+
+For each task (action, verb, noun) and each pool of instances (left hand, right hand, overall =
+both hands together)::
+
+    valid_n   = target_n != ignore_index(task)          # action: -100 (null action 0 IS scored);
+                                                         # verb / noun: -1 (null) is ignored
+    hit_n     = target_n in top_k(prediction_n)
+    recall_c  = #{valid n of class c with a hit} / #{valid n of class c}
+    mean_topk_recall = mean of recall_c over the classes PRESENT among the pool's valid targets
+
+Hit and count vectors are accumulated over the whole evaluated set before averaging (not per video
+or per batch). ``classes=`` restricts the mean to a subset of classes (intersected with the present
+ones), which is the RULSTM / EPIC-KITCHENS-55 many-shot variant; the default (all present classes)
+is the EPIC-KITCHENS-100 ``mean_topk_recall`` and what IMPACT reports.
+
+Extra keys (as the IMPACT Qwen3-VL scorer reports them): top-1 and top-k accuracy over the pool's
+valid instances, and the top-1 mean class recall.
+
+Predictions are either scores [C] per instance (logits, probabilities: any monotone scale) or ranked
+class-id lists (the zero-shot path: duplicates removed keeping the first occurrence, then cut to k).
+Ranking scores: descending, ties broken by the lower class id (a stable sort of ``-scores``).
+Verb / noun top-k lists can be derived from the action ranking through an action -> (verb, noun)
+map: take the top-k actions, map each to its verb (noun), drop -1, de-duplicate keeping order.
+
+Named policies: a pool with no valid instance (or no class left after ``classes=``) gives NaN with
+``empty_pool="nan"`` (default), or raises with ``"error"``. Unlike the official AVT code, which
+silently drops targets outside ``[0, C)``, such targets raise here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_choice, check_finite, check_unique_ids, match_by_id
+from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.signature import make_signature
+
+AFS_TASKS: tuple[str, ...] = ("action", "verb", "noun")
+IGNORE_INDEX: dict[str, int] = {"action": -100, "verb": -1, "noun": -1}
+HANDS: tuple[str, ...] = ("left", "right")
+POOLS: tuple[str, ...] = ("overall", "left", "right")
+PredictionFormat = Literal["scores", "ranked_ids"]
+PREDICTION_FORMATS: tuple[str, ...] = get_args(PredictionFormat)
+EmptyPool = Literal["nan", "error"]
+EMPTY_POOL: tuple[str, ...] = get_args(EmptyPool)
+_HAND_ALIASES = {"left": 0, "l": 0, "right": 1, "r": 1}
+
+__all__ = [
+    "AFS_TASKS",
+    "EMPTY_POOL",
+    "HANDS",
+    "IGNORE_INDEX",
+    "POOLS",
+    "PREDICTION_FORMATS",
+    "af_s_recall",
+    "derive_verb_noun_rankings",
+]
+
+
+def _af_s_arg_validation(
+    k: int,
+    prediction_format: str,
+    empty_pool: str,
+    classes: Mapping[str, Sequence[int]] | None,
+    bootstrap: int,
+    confidence: float,
+) -> None:
+    """Check the options shared by :func:`af_s_recall` and the evaluate wrapper."""
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise InputValidationError(f"Expected argument `k` to be a positive integer, but got {k!r}.")
+    check_choice("prediction_format", prediction_format, PREDICTION_FORMATS)
+    check_choice("empty_pool", empty_pool, EMPTY_POOL)
+    if classes is not None:
+        if not isinstance(classes, Mapping):
+            raise InputValidationError(
+                f"Expected argument `classes` to map a task in {AFS_TASKS} to class ids, "
+                f"but got {type(classes).__name__}."
+            )
+        for task, ids in classes.items():
+            check_choice("classes key", task, AFS_TASKS)
+            if any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0 for c in ids):
+                raise InputValidationError(
+                    f"Expected `classes[{task!r}]` to hold non-negative class ids, but got {list(ids)[:10]}."
+                )
+    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
+        raise InputValidationError(
+            f"Expected argument `bootstrap` to be a non-negative integer, but got {bootstrap!r}."
+        )
+    if not (0.0 < float(confidence) < 1.0):
+        raise InputValidationError(f"Expected argument `confidence` to be in (0, 1), but got {confidence!r}.")
+
+
+# --------------------------------------------------------------------------------------------- inputs
+
+
+def _parse_hands(hands: Sequence[Any], ids: Sequence[Hashable]) -> np.ndarray:
+    out = np.empty(len(hands), dtype=np.int8)
+    for i, (uid, h) in enumerate(zip(ids, hands, strict=True)):
+        if isinstance(h, (int, np.integer)) and not isinstance(h, bool) and int(h) in (0, 1):
+            out[i] = int(h)
+            continue
+        key = str(h).strip().lower() if isinstance(h, str) else None
+        if key not in _HAND_ALIASES:
+            raise InputValidationError(
+                f"Expected the hand of {uid!r} to be 'left' or 'right' (or 0 / 1), but got {h!r}."
+            )
+        out[i] = _HAND_ALIASES[key]
+    return out
+
+
+def _parse_targets(targets: Sequence[Any], task: str, ids: Sequence[Hashable]) -> np.ndarray:
+    out = np.empty(len(targets), dtype=np.int64)
+    for i, (uid, t) in enumerate(zip(ids, targets, strict=True)):
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer, float, np.floating)) or t != int(t):
+            raise InputValidationError(f"Expected an integer {task} target for {uid!r}, but got {t!r}.")
+        out[i] = int(t)
+    ignore = IGNORE_INDEX[task]
+    bad = (out < 0) & (out != ignore)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputValidationError(
+            f"Expected {task} targets to be class ids >= 0 or the ignore index {ignore}, "
+            f"but {ids[i]!r} has {int(out[i])}."
+        )
+    return out
+
+
+def _scores_block(preds: Sequence[Any], ids: Sequence[Hashable], what: str) -> np.ndarray:
+    if isinstance(preds, np.ndarray) and preds.ndim == 2:
+        block = preds.astype(np.float64, copy=False)
+    else:
+        rows = [np.asarray(p, dtype=np.float64) for p in preds]
+        if not rows:
+            return np.zeros((0, 0))
+        width = rows[0].shape
+        for uid, r in zip(ids, rows, strict=True):
+            if r.ndim != 1 or r.shape != width or r.size == 0:
+                raise InputValidationError(
+                    f"Expected `{what}` for {uid!r} to be a 1-D score vector of length "
+                    f"{width[0] if width else '?'} "
+                    f"(one score per class), but got shape {r.shape}."
+                )
+        block = np.stack(rows)
+    for i, uid in enumerate(ids):
+        if not np.all(np.isfinite(block[i])):
+            check_finite(block[i], what, uid)
+    return block
+
+
+def _ranked_block(
+    preds: Sequence[Any], ids: Sequence[Hashable], k: int, num_classes: int | None, what: str
+) -> np.ndarray:
+    """Ranked id lists -> int64 [N, k], duplicates removed (first occurrence kept), padded with -1."""
+    out = np.full((len(preds), k), -1, dtype=np.int64)
+    for i, (uid, p) in enumerate(zip(ids, preds, strict=True)):
+        seen: list[int] = []
+        for c in np.asarray(p).reshape(-1).tolist():
+            if isinstance(c, bool) or not isinstance(c, (int, float)) or c != int(c) or c < 0:
+                raise InputValidationError(
+                    f"Expected `{what}` for {uid!r} to be a ranked list of class ids >= 0, "
+                    f"but it contains {c!r}."
+                )
+            c = int(c)
+            if num_classes is not None and c >= num_classes:
+                raise InputValidationError(
+                    f"Expected class ids below {num_classes} in `{what}` for {uid!r}, but got {c}."
+                )
+            if c not in seen:
+                seen.append(c)
+                if len(seen) == k:
+                    break
+        out[i, : len(seen)] = seen
+    return out
+
+
+def _top_k_from_scores(block: np.ndarray, k: int) -> np.ndarray:
+    """Top-k class ids per row, descending score, ties to the lower id; padded with -1 if C < k."""
+    order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+    if order.shape[1] < k:
+        order = np.hstack([order, np.full((order.shape[0], k - order.shape[1]), -1, dtype=order.dtype)])
+    return order.astype(np.int64)
+
+
+def _normalise_map(
+    action_to_verb_noun: Mapping[int, Sequence[int]] | Sequence[Sequence[int]],
+) -> dict[int, tuple[int, int]]:
+    items = (
+        action_to_verb_noun.items()
+        if isinstance(action_to_verb_noun, Mapping)
+        else enumerate(action_to_verb_noun)
+    )
+    out: dict[int, tuple[int, int]] = {}
+    for a, pair in items:
+        pair = tuple(int(x) for x in pair)
+        if len(pair) != 2:
+            raise InputValidationError(
+                f"Expected `action_to_verb_noun[{a!r}]` to be a (verb, noun) pair, but got {pair!r}."
+            )
+        out[int(a)] = (pair[0], pair[1])
+    return out
+
+
+def derive_verb_noun_rankings(
+    action_ranked: np.ndarray,
+    action_to_verb_noun: Mapping[int, Sequence[int]] | Sequence[Sequence[int]],
+    ids: Sequence[Hashable] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Verb and noun top-k lists implied by a top-k action list (the IMPACT Qwen3-VL convention).
+
+    Each action id maps to (verb, noun); per instance the mapped ids are de-duplicated keeping the
+    first occurrence and -1 (null verb / noun) is dropped. Lists are padded with -1.
+
+    Args:
+        action_ranked: int array [N, k] of action ids, best first, -1 for padding.
+        action_to_verb_noun: action id -> (verb id, noun id), as a mapping or a list indexed by id.
+        ids: instance ids for error messages.
+
+    Returns:
+        (verb ranking [N, k], noun ranking [N, k]).
+
+    Raises:
+        InputValidationError: an action id has no entry in the map.
+
+    Example:
+        >>> v, n = derive_verb_noun_rankings(np.array([[3, 0, 2]]), {0: (-1, -1), 2: (5, 1), 3: (5, 4)})
+        >>> v.tolist(), n.tolist()
+        ([[5, -1, -1]], [[4, 1, -1]])
+    """
+    mapping = _normalise_map(action_to_verb_noun)
+    n, k = action_ranked.shape
+    verbs = np.full((n, k), -1, dtype=np.int64)
+    nouns = np.full((n, k), -1, dtype=np.int64)
+    for i, row in enumerate(action_ranked.tolist()):
+        vs: list[int] = []
+        ns: list[int] = []
+        for a in row:
+            if a < 0:
+                continue
+            if a not in mapping:
+                uid = ids[i] if ids is not None else i
+                raise InputValidationError(
+                    f"Expected every predicted action id to be in `action_to_verb_noun`, but {a} "
+                    f"(instance {uid!r}) is not."
+                )
+            v, nn = mapping[a]
+            if v >= 0 and v not in vs:
+                vs.append(v)
+            if nn >= 0 and nn not in ns:
+                ns.append(nn)
+        verbs[i, : len(vs)] = vs
+        nouns[i, : len(ns)] = ns
+    return verbs, nouns
+
+
+# ---------------------------------------------------------------------------------------- statistics
+
+
+def _af_s_update(
+    block: np.ndarray, kind: str, targets: np.ndarray, task: str, k: int, ids: Sequence[Hashable]
+) -> dict[str, np.ndarray]:
+    """One task on a batch of instances -> per-instance ``valid``, ``target``, ``hit_k``, ``hit_1``.
+
+    Args:
+        block: scores [N, C] (``kind="scores"``) or ranked ids [N, k] padded with -1 (``"ranked"``).
+        kind: ``"scores"`` or ``"ranked"``.
+        targets: int64 [N]; the task's ignore index marks unscored instances.
+        task: one of ``AFS_TASKS`` (chooses the ignore index).
+        k: the cut-off of the top-k hit.
+        ids: instance ids for error messages.
+    """
+    valid = targets != IGNORE_INDEX[task]
+    t = np.where(valid, targets, 0)
+    n = targets.shape[0]
+    if kind == "scores":
+        n_cls = block.shape[1] if block.ndim == 2 else 0
+        too_big = valid & (targets >= n_cls)
+        if too_big.any():
+            i = int(np.argmax(too_big))
+            raise InputValidationError(
+                f"Expected {task} targets below the number of scored classes ({n_cls}), "
+                f"but {ids[i]!r} has {int(targets[i])}."
+            )
+        if n == 0:
+            rank = np.zeros(0, dtype=np.int64)
+        else:
+            s_t = block[np.arange(n), t][:, None]
+            before = np.arange(n_cls)[None, :] < t[:, None]
+            rank = (block > s_t).sum(axis=1) + ((block == s_t) & before).sum(axis=1)
+        hit_k = rank < k
+        hit_1 = rank == 0
+    else:
+        hit_k = (block[:, :k] == t[:, None]).any(axis=1)
+        hit_1 = block[:, 0] == t if block.shape[1] else np.zeros(n, dtype=bool)
+    return {"valid": valid, "target": t, "hit_k": hit_k & valid, "hit_1": hit_1 & valid}
+
+
+def _pool_scores(
+    target: np.ndarray, hit_k: np.ndarray, hit_1: np.ndarray, subset: np.ndarray | None
+) -> tuple[float, float, float, float, int, int, dict[int, float]]:
+    n = target.shape[0]
+    if n == 0:
+        return math.nan, math.nan, math.nan, math.nan, 0, 0, {}
+    size = int(target.max()) + 1
+    counts = np.bincount(target, minlength=size)
+    hits_k = np.bincount(target, weights=hit_k, minlength=size)
+    hits_1 = np.bincount(target, weights=hit_1, minlength=size)
+    present = counts > 0
+    if subset is not None:
+        keep = np.zeros(size, dtype=bool)
+        sub = subset[subset < size]
+        keep[sub] = True
+        present &= keep
+    cls = np.flatnonzero(present)
+    if cls.size:
+        rec_k = hits_k[cls] / counts[cls]
+        mean_k = float(rec_k.mean())
+        mean_1 = float((hits_1[cls] / counts[cls]).mean())
+    else:
+        rec_k = np.zeros(0)
+        mean_k = mean_1 = math.nan
+    per_class = {int(c): float(r) for c, r in zip(cls, rec_k, strict=True)}
+    return mean_k, mean_1, float(hit_1.mean()), float(hit_k.mean()), n, int(cls.size), per_class
+
+
+def _af_s_compute(
+    stats: Mapping[str, Any],
+    k: int = 5,
+    classes: Mapping[str, Sequence[int]] | None = None,
+    empty_pool: str = "nan",
+    per_class: bool = True,
+) -> dict[str, Any]:
+    """Scores from accumulated statistics: ``{"hand": int8 [N], <task>: {valid, target, hit_k, hit_1}}``."""
+    hand = stats["hand"]
+    out: dict[str, Any] = {"n_instances": int(hand.shape[0])}
+    for task in AFS_TASKS:
+        if task not in stats:
+            continue
+        st = stats[task]
+        subset = None
+        if classes is not None and task in classes:
+            subset = np.asarray(sorted({int(c) for c in classes[task]}), dtype=np.int64)
+        for pool in POOLS:
+            mask = st["valid"] if pool == "overall" else st["valid"] & (hand == HANDS.index(pool))
+            mean_k, mean_1, acc1, acck, n, n_cls, pc = _pool_scores(
+                st["target"][mask], st["hit_k"][mask], st["hit_1"][mask], subset
+            )
+            if n_cls == 0 and empty_pool == "error":
+                raise InputValidationError(
+                    f"Expected at least one scored {task} instance in the {pool} pool"
+                    + (" within `classes`" if subset is not None else "")
+                    + f", but got none ({n} valid instances); pass `empty_pool='nan'` to report NaN."
+                )
+            prefix = f"{pool}_{task}"
+            out[f"{prefix}_mean_top{k}_recall"] = mean_k
+            out[f"{prefix}_mean_class_recall"] = mean_1
+            out[f"{prefix}_top1_accuracy"] = acc1
+            out[f"{prefix}_top{k}_accuracy"] = acck
+            out[f"{prefix}_n_instances"] = n
+            out[f"{prefix}_n_classes"] = n_cls
+            if per_class and pool == "overall":
+                out[f"per_class_{task}_top{k}_recall"] = pc
+    return out
+
+
+def _subset(stats: Mapping[str, Any], idx: np.ndarray) -> dict[str, Any]:
+    out: dict[str, Any] = {"hand": stats["hand"][idx]}
+    for task in AFS_TASKS:
+        if task in stats:
+            out[task] = {key: arr[idx] for key, arr in stats[task].items()}
+    return out
+
+
+# ------------------------------------------------------------------------------------------- public
+
+
+def _classes_signature(classes: Mapping[str, Sequence[int]] | None) -> str | None:
+    if classes is None:
+        return None
+    parts = []
+    for task in AFS_TASKS:
+        if task in classes:
+            ids = sorted({int(c) for c in classes[task]})
+            digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:8]
+            parts.append(f"{task}={len(ids)}#{digest}")
+    return ",".join(parts) or None
+
+
+def _align(name: str, values: Any, ids: Sequence[Hashable], keyed: bool, n: int) -> list[Any]:
+    if keyed:
+        if not isinstance(values, Mapping):
+            raise InputValidationError(
+                f"Expected `{name}` to be a mapping keyed by instance id like `references`, "
+                f"but got {type(values).__name__}."
+            )
+        missing = [i for i in ids if i not in values]
+        if missing:
+            raise InputValidationError(
+                f"Expected `{name}` for every reference id, but {missing[0]!r} has none."
+            )
+        extra = [i for i in values if i not in set(ids)]
+        if extra:
+            raise InputValidationError(
+                f"Expected `{name}` only for reference ids, but {extra[0]!r} has no reference."
+            )
+        return [values[i] for i in ids]
+    seq = list(values)
+    if len(seq) != n:
+        raise InputValidationError(
+            f"Expected `{name}` to hold one entry per instance ({n}), but got {len(seq)}."
+        )
+    return seq
+
+
+def _build_stats(
+    predictions: Any,
+    references: Any,
+    hands: Any,
+    verb_predictions: Any,
+    verb_references: Any,
+    noun_predictions: Any,
+    noun_references: Any,
+    action_to_verb_noun: Any,
+    prediction_format: str,
+    num_classes: Mapping[str, int] | None,
+    k: int,
+    instance_ids: Sequence[Hashable] | None,
+) -> tuple[dict[str, Any], list[Hashable]]:
+    keyed = isinstance(references, Mapping)
+    if keyed:
+        if not isinstance(predictions, Mapping):
+            raise InputValidationError(
+                "Expected `predictions` to be a mapping keyed by instance id like `references`, "
+                f"but got {type(predictions).__name__}."
+            )
+        triples = match_by_id(predictions, references)
+        ids = [t[0] for t in triples]
+        preds = [t[1] for t in triples]
+        refs = [t[2] for t in triples]
+    else:
+        refs = list(references)
+        n_refs = len(refs)
+        if isinstance(predictions, np.ndarray):
+            preds = predictions if predictions.ndim == 2 else list(predictions)
+        else:
+            preds = list(predictions)
+        if len(preds) != n_refs:
+            raise InputValidationError(
+                f"Expected as many predictions as references ({n_refs}), but got {len(preds)}."
+            )
+        if instance_ids is not None:
+            ids = check_unique_ids(instance_ids, "instance_ids")
+            if len(ids) != n_refs:
+                raise InputValidationError(
+                    f"Expected one instance id per reference ({n_refs}), but got {len(ids)}."
+                )
+        else:
+            ids = list(range(n_refs))
+    n = len(ids)
+    if n == 0:
+        raise InputValidationError("Expected at least one anticipation instance, but got none.")
+    num_classes = dict(num_classes or {})
+    stats: dict[str, Any] = {"hand": _parse_hands(_align("hands", hands, ids, keyed, n), ids)}
+
+    def block_of(task: str, raw: Any) -> tuple[np.ndarray, str]:
+        what = "predictions" if task == "action" else f"{task}_predictions"
+        if prediction_format == "scores":
+            block = _scores_block(raw, ids, what)
+            if task in num_classes and block.shape[1] != num_classes[task]:
+                raise InputValidationError(
+                    f"Expected {num_classes[task]} {task} scores per instance, but got {block.shape[1]}."
+                )
+            return block, "scores"
+        return _ranked_block(raw, ids, k, num_classes.get(task), what), "ranked"
+
+    action_block, action_kind = block_of("action", preds)
+    stats["action"] = _af_s_update(
+        action_block, action_kind, _parse_targets(refs, "action", ids), "action", k, ids
+    )
+    derived: tuple[np.ndarray, np.ndarray] | None = None
+    for task, task_preds, task_refs in (
+        ("verb", verb_predictions, verb_references),
+        ("noun", noun_predictions, noun_references),
+    ):
+        if task_refs is None:
+            if task_preds is not None:
+                raise InputValidationError(
+                    f"Got `{task}_predictions` but no `{task}_references` to score them against."
+                )
+            continue
+        targets = _parse_targets(_align(f"{task}_references", task_refs, ids, keyed, n), task, ids)
+        if task_preds is not None:
+            raw = (
+                task_preds
+                if (not keyed and isinstance(task_preds, np.ndarray))
+                else _align(f"{task}_predictions", task_preds, ids, keyed, n)
+            )
+            block, kind = block_of(task, raw)
+        else:
+            if action_to_verb_noun is None:
+                raise InputValidationError(
+                    f"Got `{task}_references` but neither `{task}_predictions` nor an `action_to_verb_noun` "
+                    f"map to derive {task} rankings from the action predictions."
+                )
+            if derived is None:
+                ranked = action_block if action_kind == "ranked" else _top_k_from_scores(action_block, k)
+                derived = derive_verb_noun_rankings(ranked, action_to_verb_noun, ids)
+            block, kind = (derived[0] if task == "verb" else derived[1]), "ranked"
+            if task in num_classes:
+                too_big = block >= num_classes[task]
+                if too_big.any():
+                    i = int(np.argwhere(too_big)[0][0])
+                    raise InputValidationError(
+                        f"Expected derived {task} ids below {num_classes[task]}, but {ids[i]!r} maps to "
+                        f"{int(block[too_big][0])}."
+                    )
+        stats[task] = _af_s_update(block, kind, targets, task, k, ids)
+    return stats, ids
+
+
+def af_s_recall(
+    predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
+    references: Sequence[int] | np.ndarray | Mapping[Hashable, int],
+    hands: Sequence[Any] | Mapping[Hashable, Any],
+    *,
+    verb_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
+    verb_references: Sequence[int] | Mapping[Hashable, int] | None = None,
+    noun_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
+    noun_references: Sequence[int] | Mapping[Hashable, int] | None = None,
+    action_to_verb_noun: Mapping[int, Sequence[int]] | Sequence[Sequence[int]] | None = None,
+    prediction_format: PredictionFormat = "scores",
+    num_classes: Mapping[str, int] | None = None,
+    k: int = 5,
+    classes: Mapping[str, Sequence[int]] | None = None,
+    empty_pool: EmptyPool = "nan",
+    instance_ids: Sequence[Hashable] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
+    paired_verb_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
+    paired_noun_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, Any]:
+    """Mean top-k recall per hand and overall, for action and (optionally) verb and noun.
+
+    The action task is always scored; verb (noun) is scored when ``verb_references``
+    (``noun_references``) is given, against ``verb_predictions`` or, without them, against rankings
+    derived from the action predictions through ``action_to_verb_noun``.
+
+    Args:
+        predictions: action predictions per instance: scores [C] (``prediction_format="scores"``,
+            e.g. an array [N, C] of logits) or ranked class-id lists (``"ranked_ids"``); or a mapping
+            instance id -> that.
+        references: action target per instance (0..C-1; -100 = not scored; 0, the null action, IS
+            scored); or a mapping keyed like ``predictions``.
+        hands: ``"left"`` / ``"right"`` (or 0 / 1) per instance, aligned or keyed like ``references``.
+        verb_predictions: verb scores [N, C_verb] or ranked lists, aligned or keyed.
+        verb_references: verb targets (-1 = null, not scored).
+        noun_predictions: noun scores [N, C_noun] or ranked lists, aligned or keyed.
+        noun_references: noun targets (-1 = null, not scored).
+        action_to_verb_noun: action id -> (verb id, noun id) (mapping, or list indexed by action id);
+            used for verb / noun whose predictions are not given.
+        prediction_format: ``"scores"`` or ``"ranked_ids"`` (applies to all three tasks).
+        num_classes: optional ``{task: C}`` checked against score widths / ranked ids.
+        k: the top-k cut-off (IMPACT: 5).
+        classes: optional ``{task: class ids}``: average recall only over these classes (intersected
+            with the present ones); the RULSTM many-shot variant. Accuracies stay over all instances.
+        empty_pool: ``"nan"`` (default) or ``"error"`` when a pool has no scored instance / class.
+        instance_ids: optional ids aligned with sequence inputs (duplicate check, error messages).
+        bootstrap: number of bootstrap resamples of instances (0: none).
+        confidence: two-sided coverage of the bootstrap intervals.
+        seed: seed of the bootstrap resampling.
+        paired_predictions: a second system's action predictions (paired bootstrap comparison).
+        paired_verb_predictions: the second system's verb predictions, if system A gave them.
+        paired_noun_predictions: the second system's noun predictions, if system A gave them.
+        validate_args: check the options.
+
+    Returns:
+        For each scored task T and pool P in (overall, left, right), with fractions in [0, 1],
+        higher is better: ``P_T_mean_top{k}_recall`` (the headline mR@k; NaN for an empty pool),
+        ``P_T_mean_class_recall`` (top-1), ``P_T_top1_accuracy``, ``P_T_top{k}_accuracy``,
+        ``P_T_n_instances`` (scored instances), ``P_T_n_classes`` (classes averaged over);
+        ``per_class_T_top{k}_recall`` (overall pool, class id -> recall); ``n_instances``;
+        ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked.
+
+    Raises:
+        InputValidationError: length mismatch, missing / duplicated ids, a hand other than
+            left / right, targets outside ``[0, C)`` other than the ignore index, NaN scores,
+            negative or out-of-range ranked ids, an action absent from ``action_to_verb_noun``,
+            bad options.
+
+    Example:
+        >>> scores = [[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]]
+        >>> out = af_s_recall(scores, [1, 2, -100], ["left", "right", "left"], k=1)
+        >>> out["overall_action_mean_top1_recall"], out["left_action_mean_top1_recall"]
+        (0.5, 1.0)
+        >>> out["right_action_mean_top1_recall"], out["overall_action_n_instances"]
+        (0.0, 2)
+    """
+    if validate_args:
+        _af_s_arg_validation(k, prediction_format, empty_pool, classes, bootstrap, confidence)
+    common = dict(
+        action_to_verb_noun=action_to_verb_noun,
+        prediction_format=prediction_format,
+        num_classes=num_classes,
+        k=k,
+        instance_ids=instance_ids,
+    )
+    stats, ids = _build_stats(
+        predictions,
+        references,
+        hands,
+        verb_predictions,
+        verb_references,
+        noun_predictions,
+        noun_references,
+        **common,
+    )
+    result = _af_s_compute(stats, k, classes, empty_pool)
+    derived = [
+        t
+        for t in ("verb", "noun")
+        if t in stats and (verb_predictions if t == "verb" else noun_predictions) is None
+    ]
+    result["signature"] = make_signature(
+        "af_s",
+        {
+            "k": k,
+            "tasks": [t for t in AFS_TASKS if t in stats],
+            "ign": "action=-100,verb=-1,noun=-1",
+            "avg": "present",
+            "cls": _classes_signature(classes),
+            "fmt": prediction_format,
+            "derived": derived or None,
+            "ties": "low_id" if prediction_format == "scores" else None,
+            "bs": bootstrap or None,
+            "rs": seed if bootstrap or paired_predictions is not None else None,
+        },
+    )
+    paired_units = None
+    stats_b = None
+    if paired_predictions is not None:
+        stats_b, _ = _build_stats(
+            paired_predictions,
+            references,
+            hands,
+            paired_verb_predictions if verb_predictions is not None else None,
+            verb_references,
+            paired_noun_predictions if noun_predictions is not None else None,
+            noun_references,
+            **common,
+        )
+        paired_units = list(range(len(ids)))
+
+    def compute_a(idx: Sequence[int]) -> dict[str, Any]:
+        return _af_s_compute(
+            _subset(stats, np.asarray(idx, dtype=np.int64)), k, classes, "nan", per_class=False
+        )
+
+    if stats_b is None:
+        return with_uncertainty(
+            result, list(range(len(ids))), compute_a, bootstrap=bootstrap, confidence=confidence, seed=seed
+        )
+    # Paired comparison: units are instance indices; the unit lists tag which system to read.
+    units_a = [(0, i) for i in range(len(ids))]
+    units_b = [(1, i) for i in range(len(ids))]
+    systems = (stats, stats_b)
+
+    def compute_tagged(units: Sequence[tuple[int, int]]) -> dict[str, Any]:
+        sys_idx = units[0][0] if units else 0
+        idx = np.asarray([u[1] for u in units], dtype=np.int64)
+        return _af_s_compute(_subset(systems[sys_idx], idx), k, classes, "nan", per_class=False)
+
+    del paired_units
+    return with_uncertainty(
+        result,
+        units_a,
+        compute_tagged,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_units=units_b,
+    )

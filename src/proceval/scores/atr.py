@@ -1,0 +1,430 @@
+"""ATR-L / ATR-R: per-class average precision and mAP over the six IMPACT anomaly types.
+
+Each evaluated unit is an annotated hand segment with a multi-hot label over
+``ATR_CLASSES`` and one score per class. Per class c (IMPACT ``ltc/utils/atr.py`` / FACT)::
+
+    order = argsort(-score[:, c], kind="mergesort")      # descending, stable: ties keep input order
+    y     = label[order, c]
+    AP_c  = sum_{i: y_i = 1} precision@i / #positives      # non-interpolated, no tie grouping
+    mAP   = mean of AP_c over classes with at least one positive
+
+Segment scores come either directly ([N, 6]) or from per-frame probabilities [T, 6] per video:
+score = mean of the frame probabilities over ``[start_frame, end_frame]`` (inclusive, 0-based
+frame indices of the video), with ``end_frame`` clipped to ``T - 1``.
+
+Named policies for the degenerate cases:
+    * a class with no positive segment: AP is NaN and the class is excluded from the mean
+      (listed in ``excluded_classes``; ``n_classes_evaluated`` is the denominator actually used).
+      In the release, ERROR_WRONG_PART has no positive in the L/S2 and R/S2 test sets, and
+      ERROR_WRONG_TOOL none in R/S2.
+    * segments whose labels are all zero: ``unlabeled="skip"`` (official, default) leaves them out
+      and counts them in ``n_unlabeled_skipped``; ``"keep"`` scores them as negatives of every class.
+    * frame path, segments of a video that has no prediction: ``missing_video="error"`` (default)
+      raises; ``"skip"`` leaves them out as the official evaluator does silently, counted in
+      ``n_missing_video_skipped``.
+
+With tied scores this AP differs from ``sklearn.metrics.average_precision_score``, which groups tied
+scores into one threshold; without ties the two coincide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_choice, check_finite, check_unique_ids, match_by_id
+from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.signature import make_signature
+
+ATR_CLASSES: tuple[str, ...] = (
+    "ERROR_TEMPORAL",
+    "ERROR_SPATIAL",
+    "ERROR_HANDLING",
+    "ERROR_WRONG_PART",
+    "ERROR_WRONG_TOOL",
+    "ERROR_PROCEDURAL",
+)
+Unlabeled = Literal["skip", "keep"]
+UNLABELED: tuple[str, ...] = get_args(Unlabeled)
+MissingVideo = Literal["error", "skip"]
+MISSING_VIDEO: tuple[str, ...] = get_args(MissingVideo)
+
+__all__ = [
+    "ATR_CLASSES",
+    "MISSING_VIDEO",
+    "UNLABELED",
+    "atr_map",
+    "atr_map_from_frames",
+    "atr_segment_scores",
+    "average_precision",
+]
+
+
+def _atr_arg_validation(
+    unlabeled: str, bootstrap: int, confidence: float, missing_video: str | None = None
+) -> None:
+    """Check the options shared by the public functions and the evaluate wrapper."""
+    check_choice("unlabeled", unlabeled, UNLABELED)
+    if missing_video is not None:
+        check_choice("missing_video", missing_video, MISSING_VIDEO)
+    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
+        raise InputValidationError(
+            f"Expected argument `bootstrap` to be a non-negative integer, but got {bootstrap!r}."
+        )
+    if not (0.0 < float(confidence) < 1.0):
+        raise InputValidationError(f"Expected argument `confidence` to be in (0, 1), but got {confidence!r}.")
+
+
+def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Non-interpolated AP of one class, official IMPACT convention (stable sort, no tie grouping).
+
+    Args:
+        scores: float array [N].
+        labels: 0/1 array [N].
+
+    Returns:
+        ``sum over positives of precision at their rank / #positives``; NaN when there is no positive.
+
+    Example:
+        >>> average_precision(np.array([0.9, 0.8, 0.7]), np.array([1, 0, 1]))
+        0.8333333333333333
+    """
+    labels = np.asarray(labels)
+    n_pos = int(labels.sum())
+    if n_pos == 0:
+        return math.nan
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="mergesort")
+    hits = labels[order].astype(np.float64)
+    precision = np.cumsum(hits) / np.arange(1, hits.size + 1)
+    return float(precision[hits > 0].sum() / n_pos)
+
+
+def _atr_update(scores: np.ndarray, labels: np.ndarray, unit_id: Hashable) -> tuple[np.ndarray, np.ndarray]:
+    """One segment -> (scores [C] float64, multi-hot labels [C] int8), validated."""
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels)
+    n_cls = len(ATR_CLASSES)
+    if s.shape != (n_cls,):
+        raise InputValidationError(
+            f"Expected {n_cls} class scores for segment {unit_id!r} (one per anomaly type), "
+            f"but got shape {s.shape}."
+        )
+    if y.shape != (n_cls,):
+        raise InputValidationError(
+            f"Expected a multi-hot label of {n_cls} values for segment {unit_id!r}, but got shape {y.shape}."
+        )
+    check_finite(s, "predictions", unit_id)
+    if not np.all((y == 0) | (y == 1)):
+        raise InputValidationError(
+            f"Expected multi-hot labels of 0/1 for segment {unit_id!r}, but got {y.tolist()}."
+        )
+    return s, y.astype(np.int8)
+
+
+def _atr_compute(
+    units: Sequence[tuple[np.ndarray, np.ndarray]] | tuple[np.ndarray, np.ndarray],
+) -> dict[str, Any]:
+    """Per-class AP and mAP from segment statistics (a list of (scores [C], labels [C]) or stacked arrays)."""
+    if isinstance(units, tuple) and len(units) == 2 and np.ndim(units[0]) == 2:
+        scores, labels = units
+    else:
+        units = list(units)
+        if not units:
+            scores = np.zeros((0, len(ATR_CLASSES)))
+            labels = np.zeros((0, len(ATR_CLASSES)), dtype=np.int8)
+        else:
+            scores = np.stack([u[0] for u in units])
+            labels = np.stack([u[1] for u in units])
+    per_class = {name: average_precision(scores[:, c], labels[:, c]) for c, name in enumerate(ATR_CLASSES)}
+    evaluated = [v for v in per_class.values() if not math.isnan(v)]
+    return {
+        "mean_ap": float(np.mean(evaluated)) if evaluated else math.nan,
+        "per_class_ap": per_class,
+        "n_classes_evaluated": len(evaluated),
+        "excluded_classes": [k for k, v in per_class.items() if math.isnan(v)],
+        "n_positives_per_class": {name: int(labels[:, c].sum()) for c, name in enumerate(ATR_CLASSES)},
+        "n_segments": int(labels.shape[0]),
+    }
+
+
+def _collect_units(
+    predictions: Any, references: Any, segment_ids: Sequence[Hashable] | None
+) -> tuple[list[Hashable], list[Any], list[Any]]:
+    if isinstance(references, Mapping):
+        if not isinstance(predictions, Mapping):
+            raise InputValidationError(
+                "Expected `predictions` to be a mapping keyed by segment id like `references`, "
+                f"but got {type(predictions).__name__}."
+            )
+        triples = match_by_id(predictions, references)
+        return [t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]
+    preds, refs = list(predictions), list(references)
+    if len(preds) != len(refs):
+        raise InputValidationError(
+            f"Expected as many predictions as references ({len(refs)}), but got {len(preds)}."
+        )
+    if segment_ids is None:
+        return list(range(len(refs))), preds, refs
+    ids = check_unique_ids(segment_ids, "segment_ids")
+    if len(ids) != len(refs):
+        raise InputValidationError(
+            f"Expected one segment id per reference ({len(refs)}), but got {len(ids)}."
+        )
+    return ids, preds, refs
+
+
+def _score_units(
+    ids: Sequence[Hashable], preds: Sequence[Any], refs: Sequence[Any], unlabeled: str
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    units, skipped = [], 0
+    for uid, p, r in zip(ids, preds, refs, strict=True):
+        s, y = _atr_update(p, r, uid)
+        if unlabeled == "skip" and not y.any():
+            skipped += 1
+            continue
+        units.append((s, y))
+    return units, skipped
+
+
+def _finish(
+    units: list[tuple[np.ndarray, np.ndarray]],
+    extra: dict[str, Any],
+    signature_options: dict[str, Any],
+    bootstrap: int,
+    confidence: float,
+    seed: int,
+    paired_units: list[tuple[np.ndarray, np.ndarray]] | None,
+) -> dict[str, Any]:
+    if not units:
+        raise InputValidationError("Expected at least one segment with a label to score, but got none.")
+    result = _atr_compute(units)
+    result.update(extra)
+    opts = dict(signature_options)
+    opts["bs"] = bootstrap or None
+    opts["rs"] = seed if bootstrap or paired_units is not None else None
+    result["signature"] = make_signature("atr", opts)
+    return with_uncertainty(
+        result,
+        units,
+        _atr_compute,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_units=paired_units,
+    )
+
+
+def atr_map(
+    predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
+    references: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
+    *,
+    unlabeled: Unlabeled = "skip",
+    segment_ids: Sequence[Hashable] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, Any]:
+    """Per-class AP and mAP over the six anomaly types from segment-level scores.
+
+    Args:
+        predictions: segment scores [N, 6] (e.g. sigmoid probabilities, any real scale), columns in
+            ``ATR_CLASSES`` order; or a mapping segment id -> [6].
+        references: multi-hot labels [N, 6] of 0/1; or a mapping keyed like ``predictions``.
+        unlabeled: all-zero label rows: ``"skip"`` (official) or ``"keep"`` (negatives everywhere).
+        segment_ids: optional ids aligned with sequence inputs (duplicate check, error messages).
+        bootstrap: number of bootstrap resamples of segments for percentile intervals (0: none).
+        confidence: two-sided coverage of the bootstrap intervals.
+        seed: seed of the bootstrap resampling.
+        paired_predictions: a second system's scores on the same segments (paired bootstrap).
+        validate_args: check the options.
+
+    Returns:
+        ``mean_ap`` (fraction in [0, 1], higher is better; NaN when no class has a positive),
+        ``per_class_ap`` (class name -> AP, NaN when the class has no positive),
+        ``n_classes_evaluated``, ``excluded_classes``, ``n_positives_per_class``, ``n_segments``
+        (scored), ``n_unlabeled_skipped``, ``signature``; plus ``ci`` / ``paired`` when asked.
+
+    Raises:
+        InputValidationError: wrong row width, labels other than 0/1, NaN scores, length mismatch,
+            missing or duplicated ids, nothing left to score, bad options.
+
+    Example:
+        >>> scores = [[0.9, 0, 0, 0, 0, 0], [0.1, 0, 0, 0, 0, 1]]
+        >>> out = atr_map(scores, [[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1]])
+        >>> out["mean_ap"], out["n_classes_evaluated"], out["excluded_classes"][0]
+        (1.0, 2, 'ERROR_SPATIAL')
+    """
+    if validate_args:
+        _atr_arg_validation(unlabeled, bootstrap, confidence)
+    ids, preds, refs = _collect_units(predictions, references, segment_ids)
+    units, skipped = _score_units(ids, preds, refs, unlabeled)
+    paired_units = None
+    if paired_predictions is not None:
+        ids_b, preds_b, refs_b = _collect_units(paired_predictions, references, segment_ids)
+        paired_units, _ = _score_units(ids_b, preds_b, refs_b, unlabeled)
+    return _finish(
+        units,
+        {"n_unlabeled_skipped": skipped},
+        {"input": "segments", "unl": unlabeled, "sort": "mergesort", "ties": "none"},
+        bootstrap,
+        confidence,
+        seed,
+        paired_units,
+    )
+
+
+def atr_segment_scores(
+    frame_probabilities: Mapping[str, Any],
+    segments: Sequence[Mapping[str, Any]],
+    *,
+    missing_video: MissingVideo = "error",
+) -> tuple[list[Hashable], np.ndarray, np.ndarray, int]:
+    """Segment scores from per-frame probabilities: mean over ``[start_frame, end_frame]`` clipped to T.
+
+    Args:
+        frame_probabilities: video id -> array [T, 6] of per-frame class probabilities.
+        segments: records with ``video_id``, ``start_frame``, ``end_frame`` (inclusive, 0-based frame
+            indices), ``labels`` (6 multi-hot ints) and optionally ``sample_id``, as in the release's
+            ``atr_segments_{L,R}/*.jsonl``.
+        missing_video: ``"error"`` or ``"skip"`` for segments of videos without predictions.
+
+    Returns:
+        (segment ids, scores [N, 6], labels [N, 6], number of segments skipped for a missing video).
+
+    Raises:
+        InputValidationError: a record lacks a field, start after end, a segment starting at or after
+            the video's T predicted frames, a prediction array not [T, 6] or with NaN.
+    """
+    check_choice("missing_video", missing_video, MISSING_VIDEO)
+    n_cls = len(ATR_CLASSES)
+    ids: list[Hashable] = []
+    scores: list[np.ndarray] = []
+    labels: list[Any] = []
+    skipped = 0
+    prefix_cache: dict[str, np.ndarray] = {}
+    for i, rec in enumerate(segments):
+        for field in ("video_id", "start_frame", "end_frame", "labels"):
+            if field not in rec:
+                raise InputValidationError(
+                    f"Expected field {field!r} in segment record {i}, but it has {sorted(rec)}."
+                )
+        vid = rec["video_id"]
+        sid = rec.get("sample_id", f"{vid}#{i}")
+        if vid not in frame_probabilities:
+            if missing_video == "skip":
+                skipped += 1
+                continue
+            raise InputValidationError(
+                f"Expected frame probabilities for video {vid!r} (segment {sid!r}), but none were given; "
+                "pass `missing_video='skip'` to leave such segments out as the official evaluator does."
+            )
+        if vid not in prefix_cache:
+            probs = np.asarray(frame_probabilities[vid], dtype=np.float64)
+            if probs.ndim != 2 or probs.shape[1] != n_cls or probs.shape[0] == 0:
+                raise InputValidationError(
+                    f"Expected frame probabilities of shape [T, {n_cls}] with T >= 1 for video {vid!r}, "
+                    f"but got {probs.shape}."
+                )
+            check_finite(probs, "frame_probabilities", vid)
+            prefix_cache[vid] = np.vstack([np.zeros((1, n_cls)), np.cumsum(probs, axis=0)])
+        prefix = prefix_cache[vid]
+        n_frames = prefix.shape[0] - 1
+        start, end = int(rec["start_frame"]), int(rec["end_frame"])
+        if start < 0 or start > end:
+            raise InputValidationError(
+                f"Expected 0 <= start_frame <= end_frame for segment {sid!r}, but got [{start}, {end}]."
+            )
+        if start >= n_frames:
+            raise InputValidationError(
+                f"Expected segment {sid!r} to start within the {n_frames} predicted frames of {vid!r}, "
+                f"but it starts at frame {start}."
+            )
+        stop = min(end, n_frames - 1) + 1
+        ids.append(sid)
+        scores.append((prefix[stop] - prefix[start]) / (stop - start))
+        labels.append(rec["labels"])
+    check_unique_ids(ids, "segments (sample_id)")
+    score_arr = np.asarray(scores, dtype=np.float64).reshape(-1, n_cls)
+    return ids, score_arr, np.asarray(labels).reshape(-1, n_cls) if labels else np.zeros((0, n_cls)), skipped
+
+
+def atr_map_from_frames(
+    frame_probabilities: Mapping[str, Any],
+    segments: Sequence[Mapping[str, Any]],
+    *,
+    missing_video: MissingVideo = "error",
+    unlabeled: Unlabeled = "skip",
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_frame_probabilities: Mapping[str, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, Any]:
+    """Per-class AP and mAP from per-frame probabilities [T, 6] per video plus the segment manifest.
+
+    Segment score = mean of the video's frame probabilities over ``[start_frame, end_frame]``
+    (inclusive frame indices, end clipped to ``T - 1``); then as :func:`atr_map`.
+
+    Args:
+        frame_probabilities: video id -> array [T, 6] (e.g. ``sigmoid(logits)`` per frame).
+        segments: the manifest records (``atr_segments_{L,R}/{part}.split{n}.jsonl`` rows).
+        missing_video: ``"error"`` (default) or ``"skip"`` (official, silent there; counted here).
+        unlabeled: ``"skip"`` (official) or ``"keep"`` for all-zero label rows.
+        bootstrap: number of bootstrap resamples of segments (0: none).
+        confidence: two-sided coverage of the bootstrap intervals.
+        seed: seed of the bootstrap resampling.
+        paired_frame_probabilities: a second system's frame probabilities (paired bootstrap).
+        validate_args: check the options.
+
+    Returns:
+        The keys of :func:`atr_map` plus ``n_missing_video_skipped``.
+
+    Raises:
+        InputValidationError: see :func:`atr_segment_scores` and :func:`atr_map`.
+
+    Example:
+        >>> probs = {"v": np.array([[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1.0]])}
+        >>> segs = [{"video_id": "v", "start_frame": 0, "end_frame": 0, "labels": [1, 0, 0, 0, 0, 0]},
+        ...         {"video_id": "v", "start_frame": 1, "end_frame": 9, "labels": [0, 0, 0, 0, 0, 1]}]
+        >>> atr_map_from_frames(probs, segs)["mean_ap"]
+        1.0
+    """
+    if validate_args:
+        _atr_arg_validation(unlabeled, bootstrap, confidence, missing_video)
+    ids, scores, labels, n_missing = atr_segment_scores(
+        frame_probabilities, segments, missing_video=missing_video
+    )
+    units, skipped = _score_units(ids, list(scores), list(labels), unlabeled)
+    paired_units = None
+    if paired_frame_probabilities is not None:
+        ids_b, scores_b, labels_b, _ = atr_segment_scores(
+            paired_frame_probabilities, segments, missing_video=missing_video
+        )
+        if ids_b != ids:
+            raise InputValidationError(
+                "Expected `paired_frame_probabilities` to cover the same videos as `frame_probabilities`, "
+                f"but they give {len(ids_b)} segments against {len(ids)}."
+            )
+        paired_units, _ = _score_units(ids_b, list(scores_b), list(labels_b), unlabeled)
+    return _finish(
+        units,
+        {"n_unlabeled_skipped": skipped, "n_missing_video_skipped": n_missing},
+        {
+            "input": "frames",
+            "agg": "mean",
+            "miss": missing_video,
+            "unl": unlabeled,
+            "sort": "mergesort",
+            "ties": "none",
+        },
+        bootstrap,
+        confidence,
+        seed,
+        paired_units,
+    )
