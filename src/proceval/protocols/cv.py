@@ -1,0 +1,715 @@
+"""IMPACT cross-view protocols (CV-TA, CV-SMR, CV-SMC): queries, galleries and positives from CAS segments.
+
+Input is the CV annotation release (``dataset/CV/annotations_CAS/{view}/subjectNN/{video}.json`` and
+``ego/{trial}_color_ego.json``) or the same content as plain dicts::
+
+    {"video_id": "20250407_1345_color_front_clipped", "view": "front", "subject": "subject11",
+     "segments": [{"label": "unscrew_anti_vibration_handle", "f_start": 295, "f_end": 546}, ...]}
+
+Frames are 0-based in each view's own frame index and ``f_end`` is **inclusive**. ``view``, ``trial`` and
+``subject`` are optional (derived from ``video_id``; subject only orders the records). Every segment
+is one retrieval unit with uid ``"{video_id}:{index}"`` (index = position in the file's segment list; the
+JSON ``id`` is a class id, not an instance id). Segments labelled ``null`` are never queries or gallery items.
+
+Split filtering is at **trial level** (every view of any trial listed in the bundle), as the official
+``cv_ta_retrieval.py`` / ``cv_sm_common.py`` do. Records are kept in the official file order (views
+``ego, front, left, right, top``; then subject folder and file name; then segment index): CV-SMR breaks
+score ties by that gallery order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from proceval.errors import InputValidationError, ReleaseFormatError
+from proceval.formats.impact.bundles import bundle_path, read_bundle
+from proceval.formats.impact.naming import EXO_VIEWS, parse_video_id, trial_of
+from proceval.io import read_json
+from proceval.scores._checks import check_choice
+from proceval.scores._ranking import CHUNK_CELLS, optimistic_ranks
+from proceval.scores.cv_smc import build_vocabulary
+from proceval.scores.cv_smr import CVSMRQueryStat, _cv_smr_arg_validation, _cv_smr_block_stats, _cv_smr_result
+from proceval.scores.cv_ta import CVTAQueryStat, _cv_ta_arg_validation, _cv_ta_result
+
+CV_FILE_VIEW_ORDER: tuple[str, ...] = ("ego", "front", "left", "right", "top")
+CV_TA_PROTOCOLS: tuple[str, ...] = ("local", "global", "exo2ego")
+CV_TA_STATUSES: tuple[str, ...] = ("evaluated", "invisible", "no_positive", "empty_gallery")
+NULL_LABEL = "null"
+TAProtocol = Literal["local", "global", "exo2ego"]
+
+
+@dataclass(frozen=True)
+class CVSegment:
+    """One CAS segment. Frames are 0-based, ``f_end`` inclusive, in the segment's own view."""
+
+    uid: str
+    video_id: str
+    trial: str
+    view: str
+    index: int
+    label: str
+    f_start: int
+    f_end: int
+
+    @property
+    def is_null(self) -> bool:
+        return self.label == NULL_LABEL
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def load_cv_annotations(annotation_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read every CV annotation JSON under ``annotation_root`` (``dataset/CV/annotations_CAS``).
+
+    The view comes from the folder (``ego/`` or ``{view}/subjectNN/``), never from the JSON ``view`` field.
+
+    Returns:
+        Video dicts ``{video_id, trial, view, subject, num_frames, segments, source}`` in official file order.
+
+    Raises:
+        ReleaseFormatError: no file found, a file name that is not an IMPACT video id, a missing key.
+    """
+    root = Path(annotation_root)
+    videos: list[dict[str, Any]] = []
+    for view in CV_FILE_VIEW_ORDER:
+        pattern = "*.json" if view == "ego" else "*/*.json"
+        for path in sorted((root / view).glob(pattern)):
+            payload = read_json(path)
+            try:
+                name = parse_video_id(path.stem)
+            except ValueError as exc:
+                raise ReleaseFormatError(path, str(exc)) from exc
+            if name.view != view:
+                raise ReleaseFormatError(
+                    path, f"file name says view {name.view!r} but the folder is {view!r}"
+                )
+            for key in ("video_id", "segments", "view_start", "view_end"):
+                if key not in payload:
+                    raise ReleaseFormatError(path, f"missing key {key!r}")
+            videos.append(
+                {
+                    "video_id": name.video_id,
+                    "trial": name.trial,
+                    "view": view,
+                    "subject": None if view == "ego" else path.parent.name,
+                    "num_frames": int(payload["view_end"]) - int(payload["view_start"]) + 1,
+                    "segments": payload["segments"],
+                    "source": str(path),
+                }
+            )
+    if not videos:
+        raise ReleaseFormatError(
+            root, "no CV annotation JSON found (expected {view}/subjectNN/*.json, ego/*.json)"
+        )
+    return videos
+
+
+def split_trials(split_dir: str | os.PathLike[str], split: str, protocol_index: int) -> frozenset[str]:
+    """Trial ids of every video in bundle ``{split}.split{protocol_index}.bundle``.
+
+    ``split`` is named as in datasets: ``train`` / ``validation`` / ``test``.
+    """
+    return frozenset(trial_of(v) for v in read_bundle(bundle_path(split_dir, split, protocol_index)))
+
+
+def _int_frame(value: Any, what: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise InputValidationError(f"Expected integer `{what}` in {where}, but got {value!r}.")
+    return int(value)
+
+
+def cv_segments(videos: Iterable[Mapping[str, Any]], trials: Iterable[str] | None = None) -> list[CVSegment]:
+    """Validate video dicts and return their segments in official record order.
+
+    Args:
+        videos: video dicts as described in the module docstring.
+        trials: keep only these trial ids (trial-level split filter); None keeps all.
+
+    Raises:
+        InputValidationError: duplicate video ids, unknown view, missing keys, non-integer frames,
+            ``f_start > f_end`` (naming the video and segment index).
+    """
+    keep = None if trials is None else frozenset(trials)
+    rows: list[tuple[tuple[Any, ...], list[CVSegment]]] = []
+    seen: set[str] = set()
+    for video in videos:
+        if "video_id" not in video or "segments" not in video:
+            raise InputValidationError(
+                f"Expected keys 'video_id' and 'segments' in every video dict, got {list(video)}."
+            )
+        try:
+            name = parse_video_id(str(video["video_id"]))
+        except ValueError as exc:
+            raise InputValidationError(str(exc)) from exc
+        video_id = name.video_id
+        view = str(video.get("view") or name.view).lower()
+        trial = str(video.get("trial") or name.trial)
+        if view not in CV_FILE_VIEW_ORDER:
+            raise InputValidationError(
+                f"Expected the view of {video_id!r} in {CV_FILE_VIEW_ORDER}, but got {view!r}."
+            )
+        if video_id in seen:
+            raise InputValidationError(f"Expected unique video ids, but {video_id!r} appears more than once.")
+        seen.add(video_id)
+        if keep is not None and trial not in keep:
+            continue
+        segs = []
+        for index, seg in enumerate(video["segments"]):
+            where = f"segment {index} of {video_id!r}"
+            if "label" not in seg or "f_start" not in seg or "f_end" not in seg:
+                raise InputValidationError(
+                    f"Expected keys label, f_start, f_end in {where}, but got {list(seg)}."
+                )
+            start = _int_frame(seg["f_start"], "f_start", where)
+            end = _int_frame(seg["f_end"], "f_end", where)
+            if start > end:
+                raise InputValidationError(
+                    f"Expected f_start <= f_end (inclusive end) in {where}, but got {start} > {end}."
+                )
+            label = str(seg["label"]).strip().lower()
+            segs.append(CVSegment(f"{video_id}:{index}", video_id, trial, view, index, label, start, end))
+        rows.append(((CV_FILE_VIEW_ORDER.index(view), str(video.get("subject") or ""), video_id), segs))
+    rows.sort(key=lambda r: r[0])
+    return [s for _, segs in rows for s in segs]
+
+
+# --------------------------------------------------------------------------------------------- CV-TA
+
+
+@dataclass(frozen=True)
+class CVTAQuery:
+    """One candidate query of a directed pair.
+
+    ``gallery`` holds segment uids and is empty unless ``status == "evaluated"``.
+    """
+
+    query_uid: str
+    pair: str
+    status: str
+    positive_uid: str | None
+    gallery: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CVTAProtocol:
+    """Every candidate query of a CV-TA protocol, with the segments it refers to."""
+
+    protocol: str
+    pairs: tuple[str, ...]
+    queries: tuple[CVTAQuery, ...]
+    segments: Mapping[str, CVSegment]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{pair: {"candidates": n, status: n, ...}}`` for every pair."""
+        out: dict[str, dict[str, int]] = {
+            p: {"candidates": 0, **dict.fromkeys(CV_TA_STATUSES, 0)} for p in self.pairs
+        }
+        for q in self.queries:
+            out[q.pair]["candidates"] += 1
+            out[q.pair][q.status] += 1
+        return out
+
+
+def _sync_positive(query: CVSegment, targets: Sequence[CVSegment]) -> tuple[CVSegment | None, str]:
+    """Exo-exo "sync" rule on the query midpoint (exo views share frame indices).
+
+    ``targets`` are all segments (null included) of the target view in the query's trial, sorted by start.
+    The covering segment is the one containing the midpoint (with frame overlap > 0; the largest overlap,
+    first on ties): null -> invisible; same label -> positive. Otherwise the same-label target segment
+    with the largest frame overlap (first on ties); otherwise no positive.
+    """
+    mid = 0.5 * (query.f_start + query.f_end)
+    covering, covering_overlap = None, 0
+    best, best_overlap = None, 0
+    for t in targets:
+        overlap = min(query.f_end, t.f_end) - max(query.f_start, t.f_start) + 1
+        if overlap <= 0:
+            continue
+        if t.f_start <= mid <= t.f_end and overlap > covering_overlap:
+            covering, covering_overlap = t, overlap
+        if not t.is_null and t.label == query.label and overlap > best_overlap:
+            best, best_overlap = t, overlap
+    if covering is not None:
+        if covering.is_null:
+            return None, "invisible"
+        if covering.label == query.label:
+            return covering, "evaluated"
+    if best is not None:
+        return best, "evaluated"
+    return None, "no_positive"
+
+
+def lcs_align(source: Sequence[str], target: Sequence[str]) -> list[tuple[int, int]]:
+    """Aligned index pairs of a longest common subsequence of two label sequences.
+
+    Tie-breaking follows the official traceback: take a match when it starts an optimal alignment,
+    otherwise advance the source when that keeps the optimum (``dp[i+1][j] >= dp[i][j+1]``), else the target.
+
+    Example:
+        >>> lcs_align(["a", "b", "c", "b"], ["b", "c", "a", "b"])
+        [(1, 0), (2, 1), (3, 3)]
+    """
+    n, m = len(source), len(target)
+    dp = np.zeros((n + 1, m + 1), dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            dp[i, j] = dp[i + 1, j + 1] + 1 if source[i] == target[j] else max(dp[i + 1, j], dp[i, j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if source[i] == target[j] and dp[i, j] == dp[i + 1, j + 1] + 1:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif dp[i + 1, j] >= dp[i, j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _sequence_order(segs: Iterable[CVSegment]) -> list[CVSegment]:
+    # Official key: (start, end, segment index as a *string*), which matters only for identical spans.
+    return sorted((s for s in segs if not s.is_null), key=lambda s: (s.f_start, s.f_end, str(s.index)))
+
+
+def _sequence_positives(source: Sequence[CVSegment], target: Sequence[CVSegment]) -> dict[str, CVSegment]:
+    """Per trial, LCS-align the non-null label sequences (sorted by start) of two views.
+
+    Returns ``{query uid: positive segment}`` for aligned queries.
+    """
+    src_by_trial: dict[str, list[CVSegment]] = defaultdict(list)
+    tgt_by_trial: dict[str, list[CVSegment]] = defaultdict(list)
+    for s in source:
+        src_by_trial[s.trial].append(s)
+    for t in target:
+        tgt_by_trial[t.trial].append(t)
+    out: dict[str, CVSegment] = {}
+    for trial in sorted(set(src_by_trial) | set(tgt_by_trial)):
+        src = _sequence_order(src_by_trial.get(trial, []))
+        tgt = _sequence_order(tgt_by_trial.get(trial, []))
+        for i, j in lcs_align([s.label for s in src], [t.label for t in tgt]):
+            out[src[i].uid] = tgt[j]
+    return out
+
+
+def build_cv_ta_protocol(
+    videos: Iterable[Mapping[str, Any]],
+    protocol: TAProtocol,
+    *,
+    trials: Iterable[str] | None = None,
+    source_views: Sequence[str] | None = None,
+    target_views: Sequence[str] | None = None,
+) -> CVTAProtocol:
+    """Build the CV-TA queries, galleries and positives of ``protocol`` (IMPACT spec §2).
+
+    * ``local``: gallery = non-null target-view segments of the query's trial ("TA-Local");
+      ``global``: of every trial kept ("TA-Global"); ``exo2ego``: exo sources, ego target, same-trial gallery.
+    * Pairs: every directed (source, target) pair with source != target; defaults are the 12 exo->exo pairs
+      (local / global) or the 4 exo->ego pairs (exo2ego).
+    * Positive: exo-exo pairs use the "sync" midpoint rule (:func:`_sync_positive`: a null covering target
+      segment makes the query ``invisible``); pairs involving ego use per-trial LCS alignment of the
+      non-null label sequences sorted by start (an unaligned query is ``invisible`` for exo2ego,
+      ``no_positive`` otherwise).
+
+    Args:
+        videos: CV video dicts (see module docstring) or :func:`load_cv_annotations` output.
+        protocol: ``local``, ``global`` or ``exo2ego``.
+        trials: trial-level split filter (e.g. :func:`split_trials` of the test bundle); None keeps all.
+        source_views: override the source views.
+        target_views: override the target views.
+
+    Raises:
+        InputValidationError: bad protocol or views (exo2ego needs exo sources and target ``ego``).
+    """
+    check_choice("protocol", protocol, CV_TA_PROTOCOLS)
+    if protocol == "exo2ego":
+        sources = tuple(source_views or EXO_VIEWS)
+        targets = tuple(target_views or ("ego",))
+        if "ego" in sources or targets != ("ego",):
+            raise InputValidationError(
+                f"Expected exo source views and target view ('ego',) for `protocol='exo2ego'`, "
+                f"but got sources {sources} and targets {targets}."
+            )
+    else:
+        sources = tuple(source_views or EXO_VIEWS)
+        targets = tuple(target_views or EXO_VIEWS)
+    for v in (*sources, *targets):
+        check_choice("view", v, CV_FILE_VIEW_ORDER)
+    segments = cv_segments(videos, trials)
+    by_view: dict[str, list[CVSegment]] = defaultdict(list)
+    by_trial_view: dict[tuple[str, str], list[CVSegment]] = defaultdict(list)
+    for s in segments:
+        by_view[s.view].append(s)
+        by_trial_view[(s.trial, s.view)].append(s)
+    for key, segs in by_trial_view.items():
+        by_trial_view[key] = sorted(segs, key=lambda s: s.f_start)  # stable: ties keep record order
+
+    queries: list[CVTAQuery] = []
+    pairs: list[str] = []
+    for src in sources:
+        for tgt in targets:
+            if src == tgt:
+                continue
+            pair = f"{src}->{tgt}"
+            pairs.append(pair)
+            target_nonnull = [t for t in by_view.get(tgt, []) if not t.is_null]
+            global_gallery = tuple(t.uid for t in target_nonnull)
+            trial_gallery: dict[str, list[str]] = defaultdict(list)
+            for t in target_nonnull:
+                trial_gallery[t.trial].append(t.uid)
+            trial_gallery_t = {k: tuple(v) for k, v in trial_gallery.items()}
+            sync = src != "ego" and tgt != "ego"
+            aligned = {} if sync else _sequence_positives(by_view.get(src, []), target_nonnull)
+            for q in by_view.get(src, []):
+                if q.is_null:
+                    continue
+                if sync:
+                    pos, status = _sync_positive(q, by_trial_view.get((q.trial, tgt), []))
+                else:
+                    pos = aligned.get(q.uid)
+                    status = (
+                        "evaluated"
+                        if pos is not None
+                        else ("invisible" if protocol == "exo2ego" else "no_positive")
+                    )
+                gallery = global_gallery if protocol == "global" else trial_gallery_t.get(q.trial, ())
+                if status == "evaluated" and not gallery:
+                    status = "empty_gallery"
+                if status != "evaluated":
+                    queries.append(CVTAQuery(q.uid, pair, status, None, ()))
+                else:
+                    queries.append(CVTAQuery(q.uid, pair, status, pos.uid, gallery))
+    return CVTAProtocol(protocol, tuple(pairs), tuple(queries), {s.uid: s for s in segments})
+
+
+# --------------------------------------------------------------------------------------------- embeddings
+
+
+def segment_embedding(frame_features: np.ndarray, f_start: int, f_end: int, num_frames: int) -> np.ndarray:
+    """Mean-pool a video's feature sequence over the inclusive frame span ``[f_start, f_end]``.
+
+    ``frame_features`` is ``[T, D]`` on its own time axis (T feature steps for ``num_frames`` video
+    frames); the span maps to steps ``floor(f_start*T/N) .. ceil((f_end+1)*T/N) - 1``, clipped to
+    ``[0, T-1]`` and at least one step, as the official launchers do. Not L2-normalised here.
+
+    Example:
+        >>> segment_embedding(np.arange(8.0).reshape(4, 2), 2, 5, 8).tolist()
+        [3.0, 4.0]
+    """
+    feats = np.asarray(frame_features, dtype=np.float64)
+    if feats.ndim == 1:
+        return feats
+    if feats.ndim != 2 or feats.shape[0] == 0:
+        raise InputValidationError(
+            f"Expected `frame_features` of shape [T, D] with T > 0, but got {feats.shape}."
+        )
+    steps = feats.shape[0]
+    n = max(int(num_frames), 1)
+    start = min(max(int(np.floor(f_start * steps / n)), 0), steps - 1)
+    end = min(max(int(np.ceil((f_end + 1) * steps / n)) - 1, 0), steps - 1)
+    return feats[start : max(end, start) + 1].mean(axis=0)
+
+
+def _embedding_matrix(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.ndarray:
+    """L2-normalised rows for ``uids``; 2-D values ``[T, D]`` are mean-pooled over T first."""
+    rows = []
+    for uid in uids:
+        if uid not in embeddings:
+            raise InputValidationError(f"Expected an embedding for segment {uid!r}, but it is missing.")
+        vec = np.asarray(embeddings[uid], dtype=np.float64)
+        if vec.ndim == 2:
+            vec = vec.mean(axis=0)
+        if vec.ndim != 1 or vec.size == 0:
+            raise InputValidationError(
+                f"Expected a 1-D (or [T, D]) embedding for segment {uid!r}, "
+                f"but got shape {np.shape(embeddings[uid])}."
+            )
+        if not np.all(np.isfinite(vec)):
+            raise InputValidationError(f"Expected finite values in the embedding of segment {uid!r}.")
+        norm = float(np.linalg.norm(vec))
+        if norm <= 0:
+            raise InputValidationError(
+                f"Expected a non-zero embedding for segment {uid!r} (cosine is undefined)."
+            )
+        rows.append(vec / norm)
+    dims = {r.size for r in rows}
+    if len(dims) > 1:
+        raise InputValidationError(
+            f"Expected every embedding to have one dimension, but got sizes {sorted(dims)}."
+        )
+    return np.stack(rows) if rows else np.zeros((0, 0))
+
+
+def _ta_groups(protocol: CVTAProtocol) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, q in enumerate(protocol.queries):
+        if q.status == "evaluated":
+            groups[id(q.gallery)].append(i)
+    return groups
+
+
+def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarray:
+    """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery."""
+    needed: dict[str, int] = {}
+    for q in protocol.queries:
+        if q.status == "evaluated":
+            for uid in (q.query_uid, *q.gallery):
+                needed.setdefault(uid, len(needed))
+    emb = _embedding_matrix(embeddings, list(needed))
+    ranks = np.zeros(len(protocol.queries), dtype=np.int64)
+    for members in _ta_groups(protocol).values():
+        gallery = protocol.queries[members[0]].gallery
+        gallery_rows = emb[[needed[u] for u in gallery]]
+        position = {u: k for k, u in enumerate(gallery)}
+        step = max(1, CHUNK_CELLS // max(len(gallery), 1))
+        for lo in range(0, len(members), step):
+            chunk = members[lo : lo + step]
+            sims = emb[[needed[protocol.queries[i].query_uid] for i in chunk]] @ gallery_rows.T
+            pos = np.asarray([position[protocol.queries[i].positive_uid] for i in chunk])
+            ranks[chunk] = optimistic_ranks(sims, sims[np.arange(len(chunk)), pos])
+    return ranks
+
+
+def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[str, list[Any]]:
+    """Keyword arguments for :func:`proceval.scores.cv_ta.cv_ta` (or the ``cv_ta`` evaluate module).
+
+    Returns:
+        ``predictions`` (cosine similarities over each query's gallery, None when not evaluable),
+        ``references`` (positive index), ``pairs``, ``evaluable`` and ``query_ids`` (``"pair|query uid"``).
+    """
+    needed: dict[str, int] = {}
+    for q in protocol.queries:
+        if q.status == "evaluated":
+            for uid in (q.query_uid, *q.gallery):
+                needed.setdefault(uid, len(needed))
+    emb = _embedding_matrix(embeddings, list(needed))
+    out: dict[str, list[Any]] = {
+        "predictions": [],
+        "references": [],
+        "pairs": [],
+        "evaluable": [],
+        "query_ids": [],
+    }
+    for q in protocol.queries:
+        ok = q.status == "evaluated"
+        out["predictions"].append(
+            emb[[needed[u] for u in q.gallery]] @ emb[needed[q.query_uid]] if ok else None
+        )
+        out["references"].append(q.gallery.index(q.positive_uid) if ok else None)
+        out["pairs"].append(q.pair)
+        out["evaluable"].append(ok)
+        out["query_ids"].append(f"{q.pair}|{q.query_uid}")
+    return out
+
+
+def evaluate_cv_ta(
+    embeddings_by_segment: Mapping[str, Any],
+    protocol_queries: CVTAProtocol,
+    *,
+    ks: Sequence[int] = (1, 5),
+    median_rank_reduction: str = "median_of_pairs",
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_embeddings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """CV-TA scores of segment embeddings under a protocol built by :func:`build_cv_ta_protocol`.
+
+    Args:
+        embeddings_by_segment: segment uid (``"{video_id}:{index}"``) -> embedding (``[D]``, or ``[T, D]``
+            mean-pooled over T); L2-normalised here, so similarity is cosine. Every query, positive and
+            gallery segment of an evaluable query needs one.
+        protocol_queries: the protocol.
+        ks: recall cut-offs.
+        median_rank_reduction: ``median_of_pairs`` (official) or ``pooled``.
+        bootstrap: query resamples for CIs.
+        confidence: CI coverage.
+        seed: resampling seed.
+        paired_embeddings: a second system's embeddings for a paired bootstrap.
+
+    Returns:
+        The :func:`proceval.scores.cv_ta.cv_ta` result, plus ``protocol`` and ``per_pair_status_counts``.
+    """
+    _cv_ta_arg_validation("similarities", ks, median_rank_reduction)
+
+    def stats_of(emb: Mapping[str, Any]) -> list[CVTAQueryStat]:
+        ranks = _ta_ranks(emb, protocol_queries)
+        return [
+            CVTAQueryStat(q.pair, q.status == "evaluated", int(r))
+            for q, r in zip(protocol_queries.queries, ranks, strict=False)
+        ]
+
+    result = _cv_ta_result(
+        stats_of(embeddings_by_segment),
+        ks=list(ks),
+        median_rank_reduction=median_rank_reduction,
+        input_type="similarities",
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_stats=None if paired_embeddings is None else stats_of(paired_embeddings),
+        signature_extra={"protocol": protocol_queries.protocol},
+    )
+    result["protocol"] = protocol_queries.protocol
+    result["per_pair_status_counts"] = protocol_queries.counts()
+    return result
+
+
+# --------------------------------------------------------------------------------------------- CV-SMR
+
+
+@dataclass(frozen=True)
+class CVSMRProtocol:
+    """CV-SMR candidate queries and the shared gallery (each query's gallery = other trial AND other view)."""
+
+    queries: tuple[CVSegment, ...]
+    gallery: tuple[CVSegment, ...]
+
+    def gallery_mask(self, query: CVSegment) -> np.ndarray:
+        """Boolean mask over :attr:`gallery` of the items in ``query``'s gallery."""
+        return np.asarray([g.trial != query.trial and g.view != query.view for g in self.gallery], dtype=bool)
+
+
+def build_cv_smr_protocol(
+    videos: Iterable[Mapping[str, Any]],
+    *,
+    trials: Iterable[str] | None = None,
+    query_views: Sequence[str] = CV_FILE_VIEW_ORDER,
+    gallery_views: Sequence[str] = CV_FILE_VIEW_ORDER,
+) -> CVSMRProtocol:
+    """Non-null segments of ``query_views`` as queries and of ``gallery_views`` as gallery (spec §3).
+
+    Args:
+        videos: CV video dicts.
+        trials: trial-level split filter; None keeps all.
+        query_views: default all five views, as the official launcher.
+        gallery_views: default all five views.
+    """
+    for v in (*query_views, *gallery_views):
+        check_choice("view", v, CV_FILE_VIEW_ORDER)
+    segments = [s for s in cv_segments(videos, trials) if not s.is_null]
+    return CVSMRProtocol(
+        tuple(s for s in segments if s.view in query_views),
+        tuple(s for s in segments if s.view in gallery_views),
+    )
+
+
+def cv_smr_inputs(embeddings: Mapping[str, Any], protocol: CVSMRProtocol) -> dict[str, list[Any]]:
+    """Keyword arguments for :func:`proceval.scores.cv_smr.cv_smr`: per query its gallery's cosines and 0/1
+    relevance (gallery order kept), ``query_views`` and ``query_ids``. Memory grows as queries x gallery."""
+    q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
+    g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])
+    labels = np.asarray([g.label for g in protocol.gallery], dtype=object)
+    out: dict[str, list[Any]] = {"predictions": [], "references": [], "query_views": [], "query_ids": []}
+    for i, q in enumerate(protocol.queries):
+        mask = protocol.gallery_mask(q)
+        out["predictions"].append(g_emb[mask] @ q_emb[i] if mask.any() else np.zeros(0))
+        out["references"].append((labels[mask] == q.label).astype(np.int8))
+        out["query_views"].append(q.view)
+        out["query_ids"].append(q.uid)
+    return out
+
+
+def _smr_stats(
+    embeddings: Mapping[str, Any], protocol: CVSMRProtocol, ks: Sequence[int]
+) -> list[CVSMRQueryStat]:
+    q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
+    g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])
+    g_trial = np.asarray([g.trial for g in protocol.gallery], dtype=object)
+    g_view = np.asarray([g.view for g in protocol.gallery], dtype=object)
+    g_label = np.asarray([g.label for g in protocol.gallery], dtype=object)
+    q_trial = np.asarray([q.trial for q in protocol.queries], dtype=object)
+    q_view = np.asarray([q.view for q in protocol.queries], dtype=object)
+    q_label = np.asarray([q.label for q in protocol.queries], dtype=object)
+    stats: list[CVSMRQueryStat] = []
+    step = max(1, CHUNK_CELLS // max(len(protocol.gallery), 1))
+    for lo in range(0, len(protocol.queries), step):
+        sl = slice(lo, lo + step)
+        valid = (q_trial[sl, None] != g_trial[None, :]) & (q_view[sl, None] != g_view[None, :])
+        scores = np.where(valid, q_emb[sl] @ g_emb.T, -np.inf) if len(protocol.gallery) else np.zeros((0, 0))
+        relevance = valid & (q_label[sl, None] == g_label[None, :])
+        stats.extend(_cv_smr_block_stats(scores, relevance, list(q_view[sl]), ks))
+    return stats
+
+
+def evaluate_cv_smr(
+    embeddings_by_segment: Mapping[str, Any],
+    protocol: CVSMRProtocol,
+    *,
+    ks: Sequence[int] = (1, 5),
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_embeddings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """CV-SMR scores of segment embeddings (cosine of L2-normalised, mean-pooled features), chunked.
+
+    Returns:
+        The :func:`proceval.scores.cv_smr.cv_smr` result with per-query-view values.
+    """
+    _cv_smr_arg_validation(ks)
+    ks = list(ks)
+    return _cv_smr_result(
+        _smr_stats(embeddings_by_segment, protocol, ks),
+        ks=ks,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_stats=None if paired_embeddings is None else _smr_stats(paired_embeddings, protocol, ks),
+    )
+
+
+# --------------------------------------------------------------------------------------------- CV-SMC
+
+
+def build_cv_smc_segments(
+    videos: Iterable[Mapping[str, Any]],
+    *,
+    train_trials: Iterable[str],
+    test_trials: Iterable[str],
+    views: Sequence[str] = CV_FILE_VIEW_ORDER,
+) -> tuple[list[CVSegment], list[CVSegment]]:
+    """Non-null train and test segments of ``views`` with trial-level filtering (official CV-SMC).
+
+    Under S1 a trial can appear in both bundles (the bundles are video-level), so the same segment can be in
+    both lists; the official script keeps it that way. The label vocabulary is
+    ``build_vocabulary([s.label for s in train + test], label_level)``.
+    """
+    videos = list(videos)
+    train = [s for s in cv_segments(videos, train_trials) if not s.is_null and s.view in views]
+    test = [s for s in cv_segments(videos, test_trials) if not s.is_null and s.view in views]
+    return train, test
+
+
+__all__ = [
+    "CV_FILE_VIEW_ORDER",
+    "CV_TA_PROTOCOLS",
+    "CVSMRProtocol",
+    "CVSegment",
+    "CVTAProtocol",
+    "CVTAQuery",
+    "build_cv_smc_segments",
+    "build_cv_smr_protocol",
+    "build_cv_ta_protocol",
+    "build_vocabulary",
+    "cv_segments",
+    "cv_smr_inputs",
+    "cv_ta_inputs",
+    "evaluate_cv_smr",
+    "evaluate_cv_ta",
+    "lcs_align",
+    "load_cv_annotations",
+    "segment_embedding",
+    "split_trials",
+]

@@ -1,0 +1,182 @@
+"""Vectorised ranking helpers shared by the cross-view retrieval scores (CV-TA, CV-SMR).
+
+Ragged per-query score vectors are stacked into one matrix padded with ``-inf`` (inputs are checked
+finite first, so a pad never ties with or beats a real score): a padded cell is never counted as
+"strictly greater" than a positive and always sorts after every real gallery item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_unique_ids
+
+PAD = -np.inf
+CHUNK_CELLS = 1 << 22  # cells per stacked block (about 32 MB of float64)
+
+
+def pad_rows(rows: Sequence[np.ndarray], fill: float = PAD, dtype: Any = np.float64) -> np.ndarray:
+    """Stack 1-D arrays of different lengths into a ``[len(rows), max_len]`` matrix padded with ``fill``."""
+    width = max((r.shape[0] for r in rows), default=0)
+    out = np.full((len(rows), width), fill, dtype=dtype)
+    for i, r in enumerate(rows):
+        out[i, : r.shape[0]] = r
+    return out
+
+
+def row_chunks(lengths: Sequence[int], max_cells: int = CHUNK_CELLS) -> list[slice]:
+    """Consecutive slices of rows whose padded block stays under ``max_cells`` cells."""
+    out: list[slice] = []
+    start, width = 0, 0
+    for i, n in enumerate(lengths):
+        new_width = max(width, int(n))
+        if i > start and new_width * (i - start + 1) > max_cells:
+            out.append(slice(start, i))
+            start, new_width = i, int(n)
+        width = new_width
+    if start < len(lengths):
+        out.append(slice(start, len(lengths)))
+    return out
+
+
+def optimistic_ranks(scores: np.ndarray, positive_scores: np.ndarray) -> np.ndarray:
+    """Rank of each row's positive: ``1 + #{gallery scores strictly greater than the positive's}``.
+
+    Args:
+        scores: ``[n_queries, gallery]`` similarities (``-inf`` pads allowed).
+        positive_scores: ``[n_queries]`` similarity of each query's positive.
+
+    Returns:
+        int64 ranks, 1-based. Ties with the positive do not push it down (optimistic ties).
+    """
+    return 1 + np.count_nonzero(scores > positive_scores[:, None], axis=1).astype(np.int64)
+
+
+def ranked_hits(scores: np.ndarray, relevance: np.ndarray) -> np.ndarray:
+    """Relevance reordered by descending score; ties keep gallery order (stable sort, as official)."""
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return np.take_along_axis(relevance, order, axis=1)
+
+
+def average_precision_from_hits(hits: np.ndarray) -> np.ndarray:
+    """Non-interpolated AP per row: ``sum_i precision@i * hit_i / #positives`` (NaN where no positive)."""
+    hits = hits.astype(np.float64, copy=False)
+    n_pos = hits.sum(axis=1)
+    precision = np.cumsum(hits, axis=1) / np.arange(1, hits.shape[1] + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n_pos > 0, (precision * hits).sum(axis=1) / n_pos, np.nan)
+
+
+def align_query_inputs(
+    predictions: Sequence[Any] | Mapping[Hashable, Any],
+    others: Mapping[str, Sequence[Any] | Mapping[Hashable, Any] | None],
+    query_ids: Sequence[Hashable] | None,
+) -> tuple[list[Hashable], list[Any], dict[str, list[Any] | None]]:
+    """Put per-query inputs given as aligned sequences or id-keyed mappings into one order.
+
+    With a mapping, every other input given must be a mapping with the same ids (matched by id, never by
+    position). With sequences, every other input must have the same length; ids default to positions.
+
+    Returns:
+        ``(ids, predictions, {name: values or None})`` in one common order.
+
+    Raises:
+        InputValidationError: mixed sequence / mapping inputs, length mismatch, missing or duplicated ids.
+    """
+    if isinstance(predictions, Mapping):
+        ids = check_unique_ids(predictions.keys(), "predictions")
+        out: dict[str, list[Any] | None] = {}
+        for name, value in others.items():
+            if value is None:
+                out[name] = None
+                continue
+            if not isinstance(value, Mapping):
+                raise InputValidationError(
+                    f"Expected `{name}` to be a mapping keyed by query id like `predictions`, "
+                    f"but got {type(value).__name__}."
+                )
+            missing = [k for k in ids if k not in value]
+            extra = [k for k in value if k not in predictions]
+            if missing or extra:
+                raise InputValidationError(
+                    f"Expected `{name}` to have exactly the query ids of `predictions`, but "
+                    f"{len(missing)} are missing (e.g. {missing[:3]!r}) and {len(extra)} are extra "
+                    f"(e.g. {extra[:3]!r})."
+                )
+            out[name] = [value[k] for k in ids]
+        return ids, list(predictions.values()), out
+    preds = list(predictions)
+    n = len(preds)
+    if query_ids is None:
+        ids: list[Hashable] = list(range(n))
+    else:
+        ids = check_unique_ids(query_ids, "query_ids")
+        if len(ids) != n:
+            raise InputValidationError(
+                f"Expected `query_ids` to have one id per prediction ({n}), but got {len(ids)}."
+            )
+    out = {}
+    for name, value in others.items():
+        if value is None:
+            out[name] = None
+            continue
+        if isinstance(value, Mapping):
+            raise InputValidationError(
+                f"Expected `{name}` to be a sequence aligned with `predictions`, but got a mapping; "
+                "pass `predictions` as a mapping too to match by id."
+            )
+        values = list(value)
+        if len(values) != n:
+            raise InputValidationError(
+                f"Expected `{name}` to have one entry per prediction ({n}), but got {len(values)}."
+            )
+        out[name] = values
+    return ids, preds, out
+
+
+def as_score_vector(value: Any, name: str, query_id: Hashable) -> np.ndarray:
+    """A finite 1-D float array, or an InputValidationError naming the query."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputValidationError(
+            f"Expected `{name}` for query {query_id!r} to be a 1-D array of numbers, "
+            f"but got {type(value).__name__}."
+        ) from exc
+    if arr.ndim != 1:
+        raise InputValidationError(
+            f"Expected `{name}` for query {query_id!r} to be a 1-D array, but got shape {arr.shape}."
+        )
+    if arr.size and not np.all(np.isfinite(arr)):
+        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise InputValidationError(
+            f"Expected finite values in `{name}` for query {query_id!r}, but found {arr[bad]} at {bad}."
+        )
+    return arr
+
+
+def as_int(value: Any, name: str, query_id: Hashable, minimum: int) -> int:
+    """An integer ``>= minimum`` (bools and non-integral floats rejected), naming the query on error."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise InputValidationError(
+            f"Expected `{name}` for query {query_id!r} to be an integer, but got {value!r}."
+        )
+    if isinstance(value, (float, np.floating)):
+        if not float(value).is_integer():
+            raise InputValidationError(
+                f"Expected `{name}` for query {query_id!r} to be an integer, but got {value!r}."
+            )
+        value = int(value)
+    if not isinstance(value, (int, np.integer)):
+        raise InputValidationError(
+            f"Expected `{name}` for query {query_id!r} to be an integer, but got {value!r}."
+        )
+    if int(value) < minimum:
+        raise InputValidationError(
+            f"Expected `{name}` for query {query_id!r} to be >= {minimum}, but got {value}."
+        )
+    return int(value)
