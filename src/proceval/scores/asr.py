@@ -1,0 +1,360 @@
+"""Assembly State Recognition (ASR) scores: Macro-F1, Transition F1, Final-State Accuracy (IMPACT spec §8).
+
+Per video, ground truth and prediction are ``[C, T]`` integer arrays of component states in
+{−1, 0, 1} (C = 17 for IMPACT; −1 is the in-between state), or for the prediction ``[C, 3, T]``
+scores/logits whose argmax over the 3 classes gives the state (class k ↔ state k − 1).
+
+* **Macro-F1**: for each component, per-frame TP/FP/FN of each of the 3 states are summed over all
+  videos (pooled); per state P = 0 without predictions, R = 0 without support, F1 = 2PR/(P+R) (0 if
+  P + R = 0); the component score is the mean over the 3 states *including states absent from the GT*
+  (F1 0); ``macro_f1`` is the mean over components.
+* **Transition F1**: transitions are ``(t, new_state)`` at every frame t ≥ 1 with
+  ``state[t] != state[t−1]``. For each GT transition in time order, the *first* unused predicted
+  transition in list order with the same new state and ``|t_pred − t_gt| <= tolerance_frames`` is a hit
+  (greedy, not nearest). P = hits/#pred (0 without predicted transitions), R = hits/#GT (0 without GT
+  transitions), F1 = 2PR/(P+R) (0 if P + R = 0) — so a component with no transition on either side
+  scores 0 (``no_transitions="zero"``, the official policy) or 1 (``"one"``). Computed per video and
+  component, averaged over videos per component, then over components.
+* **Final-State Accuracy**: ``pred[c, −1] == gt[c, −1]``, averaged over videos per component, then over
+  components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import check_choice, check_unique_ids, match_by_id
+from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.signature import make_signature
+
+NoTransitions = Literal["zero", "one"]
+NO_TRANSITIONS_CHOICES: tuple[str, ...] = get_args(NoTransitions)
+
+STATES: tuple[int, ...] = (-1, 0, 1)
+"""Component states in class order (class k ↔ state ``STATES[k]``)."""
+
+_ABBREV = {
+    "tolerance_frames": "tol",
+    "no_transitions": "empty",
+    "bootstrap": "bs",
+    "seed": "rs",
+    "confidence": "ci",
+}
+
+
+def _asr_arg_validation(*, tolerance_frames: int, no_transitions: str) -> None:
+    """Check the options of :func:`asr` (shared with the ``evaluate`` wrapper)."""
+    if (
+        isinstance(tolerance_frames, bool)
+        or not isinstance(tolerance_frames, (int, np.integer))
+        or tolerance_frames < 0
+    ):
+        raise InputValidationError(
+            "Expected argument `tolerance_frames` to be a non-negative integer, "
+            f"but got {tolerance_frames!r}."
+        )
+    check_choice("no_transitions", no_transitions, NO_TRANSITIONS_CHOICES)
+
+
+def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.ndarray:
+    """Validate one video's ``[C, T]`` states (or ``[C, 3, T]`` scores → argmax) as class ids 0..2."""
+    arr = np.asarray(x)
+    if arr.ndim == 3 and allow_scores:
+        if arr.shape[1] != 3:
+            raise InputValidationError(
+                f"Expected [components, 3, frames] scores in the {what} of {unit_id!r}, "
+                f"but got shape {arr.shape}."
+            )
+        if arr.dtype.kind not in "fiu":
+            raise InputValidationError(
+                f"Expected numeric scores in the {what} of {unit_id!r}, but got {arr.dtype}."
+            )
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise InputValidationError(
+                f"Expected finite scores in the {what} of {unit_id!r}, but found NaN/inf."
+            )
+        return np.argmax(arr, axis=1).astype(np.int8)
+    if arr.ndim != 2:
+        shapes = "[components, frames] states" + (
+            " or [components, 3, frames] scores" if allow_scores else ""
+        )
+        raise InputValidationError(
+            f"Expected {shapes} in the {what} of {unit_id!r}, but got shape {arr.shape}."
+        )
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise InputValidationError(
+                f"Expected integer states in the {what} of {unit_id!r}, but got non-integer floats."
+            )
+    elif arr.dtype.kind not in "iub":
+        raise InputValidationError(
+            f"Expected integer states in the {what} of {unit_id!r}, but got {arr.dtype}."
+        )
+    arr = arr.astype(np.int64, copy=False)
+    bad = (arr < -1) | (arr > 1)
+    if bad.any():
+        c, t = np.argwhere(bad)[0].tolist()
+        raise InputValidationError(
+            f"Expected states in {{-1, 0, 1}} in the {what} of {unit_id!r}, but component {c} has "
+            f"{arr[c, t]} at frame {t}."
+        )
+    return (arr + 1).astype(np.int8)
+
+
+def _transitions(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frames t ≥ 1 where ``row[t] != row[t − 1]`` and the new class there."""
+    t = np.flatnonzero(row[1:] != row[:-1]) + 1
+    return t, row[t]
+
+
+def match_transitions(
+    gt_times: Sequence[int],
+    gt_states: Sequence[int],
+    pred_times: Sequence[int],
+    pred_states: Sequence[int],
+    tolerance_frames: int,
+) -> int:
+    """Number of GT transitions hit: for each GT transition in order, the first unused predicted one
+    (in list order) with the same new state and ``|Δt| <= tolerance_frames``.
+
+    Example:
+        >>> match_transitions([10, 50], [1, 0], [45, 12, 60], [0, 1, 0], 5)
+        2
+        >>> match_transitions([10], [1], [16], [1], 5)
+        0
+    """
+    used = [False] * len(pred_times)
+    hits = 0
+    for tg, sg in zip(gt_times, gt_states, strict=True):
+        for k, (tp, sp) in enumerate(zip(pred_times, pred_states, strict=True)):
+            if not used[k] and sp == sg and abs(tp - tg) <= tolerance_frames:
+                used[k] = True
+                hits += 1
+                break
+    return hits
+
+
+def _asr_update(
+    pred: Any, ref: Any, *, unit_id: Any = None, tolerance_frames: int = 30
+) -> dict[str, np.ndarray]:
+    """One video → per-component sufficient statistics.
+
+    Returns:
+        ``tp``, ``fp``, ``fn``: ``[C, 3]`` frame counts per component and class; ``hits``, ``n_pred``,
+        ``n_gt``: ``[C]`` transition counts; ``final_correct``: ``[C]`` bool.
+    """
+    gt = _as_states(ref, "reference", unit_id, allow_scores=False)
+    pr = _as_states(pred, "prediction", unit_id, allow_scores=True)
+    if pr.shape != gt.shape:
+        if pr.shape[0] != gt.shape[0]:
+            raise InputValidationError(
+                f"Expected {gt.shape[0]} components in the prediction of {unit_id!r} as in its reference, "
+                f"but got {pr.shape[0]}."
+            )
+        raise InputValidationError(
+            f"Expected the prediction for {unit_id!r} to have as many frames as its reference "
+            f"({gt.shape[1]}), but got {pr.shape[1]}."
+        )
+    n_comp, n_frames = gt.shape
+    if n_frames == 0:
+        raise InputValidationError(f"Expected at least one frame for {unit_id!r}, but got 0.")
+    # Joint (gt, pred) class counts per component via one bincount: index = c * 9 + 3 * gt + pred.
+    joint = (np.arange(n_comp)[:, None] * 9 + gt.astype(np.int64) * 3 + pr).ravel()
+    conf = np.bincount(joint, minlength=n_comp * 9).reshape(n_comp, 3, 3)
+    tp = np.diagonal(conf, axis1=1, axis2=2).copy()
+    fp = conf.sum(axis=1) - tp
+    fn = conf.sum(axis=2) - tp
+    hits = np.zeros(n_comp, dtype=np.int64)
+    n_pred = np.zeros(n_comp, dtype=np.int64)
+    n_gt = np.zeros(n_comp, dtype=np.int64)
+    for c in range(n_comp):
+        tg, sg = _transitions(gt[c])
+        tq, sq = _transitions(pr[c])
+        n_gt[c], n_pred[c] = tg.size, tq.size
+        if tg.size and tq.size:
+            hits[c] = match_transitions(tg.tolist(), sg.tolist(), tq.tolist(), sq.tolist(), tolerance_frames)
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "hits": hits,
+        "n_pred": n_pred,
+        "n_gt": n_gt,
+        "final_correct": gt[:, -1] == pr[:, -1],
+    }
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+def _f1(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
+    return _safe_div(2 * precision * recall, precision + recall)
+
+
+def transition_f1(stats: Mapping[str, np.ndarray], no_transitions: NoTransitions = "zero") -> np.ndarray:
+    """Per-component transition F1 ``[C]`` of one video's statistics, with the empty-case policy."""
+    f1 = _f1(_safe_div(stats["hits"], stats["n_pred"]), _safe_div(stats["hits"], stats["n_gt"]))
+    if no_transitions == "one":
+        f1 = np.where((stats["n_gt"] == 0) & (stats["n_pred"] == 0), 1.0, f1)
+    return f1
+
+
+def _asr_compute(
+    stats: Sequence[Mapping[str, np.ndarray]], *, no_transitions: NoTransitions = "zero"
+) -> dict[str, Any]:
+    """Per-video statistics → reported ASR scores (fractions in [0, 1])."""
+    if not stats:
+        raise InputValidationError("Expected at least one video to score, but got none.")
+    tp = np.sum([s["tp"] for s in stats], axis=0)
+    fp = np.sum([s["fp"] for s in stats], axis=0)
+    fn = np.sum([s["fn"] for s in stats], axis=0)
+    class_f1 = _f1(_safe_div(tp, tp + fp), _safe_div(tp, tp + fn))  # [C, 3]
+    per_comp_macro = class_f1.mean(axis=1)
+    per_comp_trans = np.mean([transition_f1(s, no_transitions) for s in stats], axis=0)
+    per_comp_final = np.mean([s["final_correct"] for s in stats], axis=0)
+    return {
+        "macro_f1": float(per_comp_macro.mean()),
+        "transition_f1": float(per_comp_trans.mean()),
+        "final_state_accuracy": float(per_comp_final.mean()),
+        "per_component_macro_f1": per_comp_macro.tolist(),
+        "per_component_transition_f1": per_comp_trans.tolist(),
+        "per_component_final_state_accuracy": per_comp_final.tolist(),
+        "num_videos": len(stats),
+    }
+
+
+def _pair_units(
+    predictions: Any, references: Any, video_ids: Sequence[Any] | None
+) -> list[tuple[Any, Any, Any]]:
+    if isinstance(references, Mapping):
+        if not isinstance(predictions, Mapping):
+            raise InputValidationError(
+                "Expected `predictions` to be a mapping keyed by video id like `references`, but got "
+                f"{type(predictions).__name__}."
+            )
+        return match_by_id(predictions, references)
+    if isinstance(predictions, Mapping):
+        raise InputValidationError(
+            "Expected `references` to be a mapping keyed by video id like `predictions`, but got "
+            f"{type(references).__name__}."
+        )
+    if isinstance(references, np.ndarray) and references.ndim == 2:
+        raise InputValidationError(
+            "Expected a list of per-video [components, frames] arrays, but got a single 2-D array; "
+            "wrap it in a list."
+        )
+    predictions, references = list(predictions), list(references)
+    if len(predictions) != len(references):
+        raise InputValidationError(
+            f"Expected as many predictions as references, but got {len(predictions)} and {len(references)}."
+        )
+    if video_ids is None:
+        ids: list[Any] = [f"#{i}" for i in range(len(references))]
+    else:
+        ids = check_unique_ids(video_ids, "video_ids")
+        if len(ids) != len(references):
+            raise InputValidationError(
+                f"Expected one video id per reference ({len(references)}), but got {len(ids)} `video_ids`."
+            )
+    return list(zip(ids, predictions, references, strict=True))
+
+
+def asr(
+    predictions: Sequence[Any] | Mapping[Any, Any],
+    references: Sequence[Any] | Mapping[Any, Any],
+    *,
+    tolerance_frames: int = 30,
+    no_transitions: NoTransitions = "zero",
+    video_ids: Sequence[Any] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, Any]:
+    """Assembly-state Macro-F1, Transition F1 and Final-State Accuracy over videos.
+
+    Args:
+        predictions: per video a ``[C, T]`` int array of states in {−1, 0, 1} or ``[C, 3, T]`` scores
+            (argmax over axis 1; class k is state k − 1); a list aligned with ``references`` or a
+            mapping by video id.
+        references: per video a ``[C, T]`` int state array (e.g. from
+            :func:`proceval.scores.state_events.dense_states_from_sequence`).
+        tolerance_frames: largest |Δt| in frames for a predicted transition to hit a GT one (30 ≈ 1 s at
+            IMPACT's 30 fps).
+        no_transitions: transition F1 of a (video, component) with no transition in GT nor prediction:
+            ``"zero"`` (official IMPACT policy, default) or ``"one"``.
+        video_ids: ids for aligned-list inputs (error messages).
+        bootstrap: number of video resamples for percentile CIs (0 = none).
+        confidence: CI coverage.
+        seed: bootstrap seed.
+        paired_predictions: a second system's predictions for a paired bootstrap comparison.
+        validate_args: check the options (set False when already checked).
+
+    Returns:
+        ``macro_f1``, ``transition_f1``, ``final_state_accuracy`` in [0, 1] (higher is better), their
+        ``per_component_*`` lists (C values, component index order), ``num_videos``, ``signature``, and
+        ``ci``/``ci_level`` / ``paired`` when requested.
+
+    Raises:
+        InputValidationError: bad options, bad shapes or values, frame-count mismatch (naming the video
+            and both lengths), missing/duplicated ids.
+
+    Example:
+        >>> gt = [np.array([[0, 0, 1, 1], [1, 1, 1, 1]])]
+        >>> pr = [np.array([[0, 1, 1, 1], [1, 1, 1, 0]])]
+        >>> r = asr(pr, gt, tolerance_frames=1)
+        >>> r["transition_f1"], r["final_state_accuracy"]
+        (0.5, 0.5)
+    """
+    if validate_args:
+        _asr_arg_validation(tolerance_frames=tolerance_frames, no_transitions=no_transitions)
+    units = _pair_units(predictions, references, video_ids)
+    stats = [_asr_update(p, r, unit_id=uid, tolerance_frames=tolerance_frames) for uid, p, r in units]
+    n_comp = {s["tp"].shape[0] for s in stats}
+    if len(n_comp) > 1:
+        raise InputValidationError(
+            f"Expected the same number of components in every video, but got {sorted(n_comp)}."
+        )
+    result = _asr_compute(stats, no_transitions=no_transitions)
+    uses_rng = bool(bootstrap) or paired_predictions is not None
+    result["signature"] = make_signature(
+        "asr",
+        {
+            "tolerance_frames": tolerance_frames,
+            "no_transitions": no_transitions,
+            "bootstrap": bootstrap or None,
+            "seed": seed if uses_rng else None,
+            "confidence": confidence if uses_rng else None,
+        },
+        _ABBREV,
+    )
+    paired_stats = None
+    if paired_predictions is not None:
+        paired_stats = [
+            _asr_update(p, r, unit_id=uid, tolerance_frames=tolerance_frames)
+            for uid, p, r in _pair_units(paired_predictions, references, video_ids)
+        ]
+
+    def compute(s: Sequence[Mapping[str, np.ndarray]]) -> dict[str, Any]:
+        return _asr_compute(s, no_transitions=no_transitions)
+
+    return with_uncertainty(
+        result,
+        stats,
+        compute,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_units=paired_stats,
+    )
+
+
+__all__ = ["NO_TRANSITIONS_CHOICES", "STATES", "asr", "match_transitions", "transition_f1"]
