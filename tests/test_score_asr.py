@@ -285,16 +285,14 @@ def test_release_ground_truth_against_itself(impact_dataset_dir):
     refs = _release_states(impact_dataset_dir)
     assert len(refs) == 18 and all(v.shape[0] == 17 for v in refs.values())
     r = asr(refs, refs)
+    # every component changes state in every test video and visits all three states over the split,
+    # so even the official "no transitions -> 0" and "absent class -> 0" policies leave the GT perfect
+    assert r["macro_f1"] == 1.0
+    assert r["transition_f1"] == 1.0
     assert r["final_state_accuracy"] == 1.0
-    # each (video, component) pair with no transition scores 0 under the official policy ...
-    expected = _reference_asr(list(refs.values()), list(refs.values()))
-    assert r["transition_f1"] == pytest.approx(expected["transition_f1"])
-    assert r["macro_f1"] == pytest.approx(expected["macro_f1"])
-    # ... and 1 under the alternative one, where the GT is then perfect
-    assert asr(refs, refs, no_transitions="one")["transition_f1"] == 1.0
-    # classes present in the pooled GT of a component score 1; absent ones 0
-    for comp_f1 in r["per_component_macro_f1"]:
-        assert comp_f1 in (pytest.approx(1 / 3), pytest.approx(2 / 3), pytest.approx(1.0))
+    assert all(
+        v["n"] > 0 for v in [{"n": int((s[:, 1:] != s[:, :-1]).any(axis=1).all())} for s in refs.values()]
+    )
 
 
 @pytest.mark.impact_release
