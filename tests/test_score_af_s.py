@@ -218,7 +218,7 @@ def test_matches_reference_on_random(seed, k):
     sub = [0, 3, 5, 11]
     many = af_s_recall(scores, targets.tolist(), hands.tolist(), k=k, classes={"action": sub})
     ref = _reference_mean_topk_recall(scores.tolist(), targets.tolist(), k, -100, classes=sub)
-    assert many["overall_action_mean_top{}_recall".format(k)] == pytest.approx(ref, abs=1e-12)
+    assert many[f"overall_action_mean_top{k}_recall"] == pytest.approx(ref, abs=1e-12)
     # ranked-id input built from the same scores gives the same numbers
     ranked = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     out_r = af_s_recall(ranked, targets.tolist(), hands.tolist(), k=k, prediction_format="ranked_ids")

@@ -78,7 +78,7 @@ def test_hand_computed_map_with_excluded_class():
     ]
     labels = [[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 1, 0, 0, 1, 0]]
     out = atr_map(scores, labels)
-    # TEMPORAL: pos ranked 1st -> 1; SPATIAL: ranks 1 (0.8) and 2 (0.3) -> 1; WRONG_TOOL: pos ranked 3rd -> 1/3
+    # TEMPORAL: pos ranked 1st -> 1; SPATIAL: ranks 1 (0.8), 2 (0.3) -> 1; WRONG_TOOL: pos ranked 3rd -> 1/3
     assert out["per_class_ap"]["ERROR_TEMPORAL"] == 1.0
     assert out["per_class_ap"]["ERROR_SPATIAL"] == 1.0
     assert out["per_class_ap"]["ERROR_WRONG_TOOL"] == pytest.approx(1 / 3)
@@ -121,7 +121,7 @@ def test_frames_path_clipping_and_missing_video():
     ]
     with pytest.raises(InputValidationError, match="'v2'"):
         atr_map_from_frames(probs, segs)
-    ids, scores, labels, n_missing = atr_segment_scores(probs, segs, missing_video="skip")
+    ids, scores, _labels, n_missing = atr_segment_scores(probs, segs, missing_video="skip")
     assert ids == ["s0", "s1"] and n_missing == 1
     np.testing.assert_allclose(scores[0], [0.5, 0, 0, 0, 0, 0])  # mean of frames 0..1
     np.testing.assert_allclose(scores[1], [0.5, 1, 0, 0, 0, 0])  # end clipped to T-1 = 2
@@ -238,7 +238,7 @@ def test_real_frames_path_from_segment_manifest(impact_dataset_dir):
     probs = {v: np.zeros((t, 6)) for v, t in length.items()}
     for r in recs:
         probs[r["video_id"]][r["start_frame"] : r["end_frame"] + 1] = r["labels"]
-    ids, scores, labels, _ = atr_segment_scores(probs, recs)
+    _ids, scores, labels, _ = atr_segment_scores(probs, recs)
     out = atr_map_from_frames(probs, recs)
     assert out["mean_ap"] == pytest.approx(atr_map(scores, labels)["mean_ap"])
     dropped = dict(list(probs.items())[1:])
