@@ -8,10 +8,10 @@ Per video, the ground truth and the prediction are lists of step-completion *eve
   g = 0 → p system FPs; p = 0 → g FNs; otherwise the surplus |g − p| counts as FN (g > p) or FP
   (p > g) and the rest are matched greedily — for each event of the shorter list, in order, the
   closest-in-time unused event of the longer list, where a time difference of exactly 0 counts as ∞
-  (see ``matching`` for the two official flavours). g = p = 1 pairs directly. For each matched pair,
-  Δ = pred_frame − gt_frame; Δ < 0 is a system FP (a perception FP if conf = 0), otherwise Δ is the
-  GT event's delay. ``TP = #pred − FP_sys``; ``F1 = 2PR / (P + R + 1e-6)`` with P (R) = 1e-6 when its
-  denominator is 0.
+  (see ``matching`` for the two official flavours and a corrected one). g = p = 1 pairs directly.
+  For each matched pair, Δ = pred_frame − gt_frame; Δ < 0 is a system FP (a perception FP if
+  conf = 0), otherwise Δ is the GT event's delay. ``TP = #pred − FP_sys``;
+  ``F1 = 2PR / (P + R + 1e-6)`` with P (R) = 1e-6 when its denominator is 0.
 * **Delay** = mean of the defined delays over GT events, in frames; a video with none gets the
   ``no_delay`` policy value. Seconds = frames · ``sample_rate`` / ``fps``.
 * **POS** = 1 − min(d / len(GT), 1); empty GT: 1 if the prediction is empty, else 0.
@@ -44,8 +44,10 @@ from proceval.scores.state_events import (
     states_to_events,
 )
 
-Matching = Literal["impact", "industreal"]
+Matching = Literal["impact", "industreal", "nearest"]
 MATCHING_CHOICES: tuple[str, ...] = get_args(Matching)
+EmptyVideo = Literal["guard", "one"]
+EMPTY_VIDEO_CHOICES: tuple[str, ...] = get_args(EmptyVideo)
 NoDelay = Literal["zero", "industreal"]
 NO_DELAY_CHOICES: tuple[str, ...] = get_args(NoDelay)
 PosVariant = Literal["partial_order", "sequential"]
@@ -63,6 +65,7 @@ _FAR = 1e9  # the reference's "already used / other step" time
 _ABBREV = {
     "pos_variant": "pos",
     "matching": "match",
+    "empty_video": "empty",
     "no_delay": "nodelay",
     "occurrences": "occ",
     "fps": "fps",
@@ -78,6 +81,7 @@ def _psr_arg_validation(
     fps: float,
     sample_rate: int,
     matching: str,
+    empty_video: str,
     no_delay: str,
     pos_variant: str,
     occurrences: str,
@@ -93,6 +97,7 @@ def _psr_arg_validation(
             f"Expected argument `sample_rate` to be a positive integer, but got {sample_rate!r}."
         )
     check_choice("matching", matching, MATCHING_CHOICES)
+    check_choice("empty_video", empty_video, EMPTY_VIDEO_CHOICES)
     check_choice("no_delay", no_delay, NO_DELAY_CHOICES)
     check_choice("pos_variant", pos_variant, POS_VARIANT_CHOICES)
     check_choice("occurrences", occurrences, OCCURRENCES_CHOICES)
@@ -185,14 +190,25 @@ def _first_only(events: list[tuple[int, Hashable, int]]) -> list[tuple[int, Hash
 
 
 def _match_indices(
-    long_idx: list[int], long_times: list[int], short_idx: list[int], short_times: list[int], signed: bool
+    long_idx: list[int], long_times: list[int], short_idx: list[int], short_times: list[int], mode: str
 ) -> list[int]:
-    """IndustReal ``match_indices``: for each short item, the closest unused long item (quirks kept).
+    """For each short-list event, in order, the long-list event it is paired with.
 
-    Times of entries that are not in ``long_idx`` (other steps) or already used count as 1e9. A
-    difference of 0 — and, with ``signed``, any non-positive difference (long − short) — counts as ∞;
-    if every difference is ∞, index 0 of the whole list is taken (numpy ``argmin`` of all-∞).
+    ``"impact"`` / ``"industreal"`` reproduce ``match_indices`` with its quirks: times of long-list
+    entries that are not in ``long_idx`` (other steps) or already used count as 1e9 and stay
+    candidates; a difference of 0 — for ``"industreal"`` any non-positive difference long − short —
+    counts as ∞; when every difference is ∞, index 0 of the whole list is taken (numpy ``argmin``).
+    ``"nearest"`` takes the nearest unused event of ``long_idx`` by |Δ| (0 allowed, ties → earlier).
     """
+    if mode == "nearest":
+        free = list(long_idx)
+        out = []
+        for i in short_idx:
+            k = min(free, key=lambda j: (abs(long_times[j] - short_times[i]), long_times[j], j))
+            free.remove(k)
+            out.append(k)
+        return out
+    signed = mode == "industreal"
     times = [_FAR] * len(long_times)
     for i in long_idx:
         times[i] = float(long_times[i])
@@ -210,7 +226,7 @@ def _match_indices(
 
 
 def _step_counts(
-    gt: list[tuple[int, Hashable, int]], pred: list[tuple[int, Hashable, int]], signed: bool
+    gt: list[tuple[int, Hashable, int]], pred: list[tuple[int, Hashable, int]], mode: str
 ) -> dict[str, Any]:
     """TP/FP/FN and per-GT delays of one video (IndustReal ``determine_performance``)."""
     gt_t = [e[0] for e in gt]
@@ -236,15 +252,15 @@ def _step_counts(
             continue
         if len(ig) == len(ip):
             if len(ip) > 1:
-                ip = _match_indices(ip, pr_t, ig, gt_t, signed)
+                ip = _match_indices(ip, pr_t, ig, gt_t, mode)
         elif len(ig) > len(ip):
             fn += len(ig) - len(ip)
             per_fn += len(ig) - len(ip)
-            ig = _match_indices(ig, gt_t, ip, pr_t, signed)
+            ig = _match_indices(ig, gt_t, ip, pr_t, mode)
         else:
             fp += len(ip) - len(ig)
             per_fp += len(ip) - len(ig)
-            ip = _match_indices(ip, pr_t, ig, gt_t, signed)
+            ip = _match_indices(ip, pr_t, ig, gt_t, mode)
         for a, b in zip(ig, ip, strict=True):
             delta = pr_t[b] - gt_t[a]
             if pr_c[b] == 0:
@@ -322,6 +338,7 @@ def _psr_update(
     prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
     labels: set[Hashable] | None = None,
     matching: Matching = "impact",
+    empty_video: EmptyVideo = "guard",
     no_delay: NoDelay = "zero",
     pos_variant: PosVariant = "partial_order",
     occurrences: Occurrences = "all",
@@ -331,7 +348,11 @@ def _psr_update(
     pr = _parse_events(pred, "prediction", unit_id, labels)
     if occurrences == "first":
         gt, pr = _first_only(gt), _first_only(pr)
-    counts = _step_counts(gt, pr, signed=matching == "industreal")
+    counts = _step_counts(gt, pr, matching)
+    if empty_video == "one" and not gt and not pr:
+        f1 = 1.0
+    else:
+        f1 = f1_with_guards(counts["tp"], counts["fp"], counts["fn"])
     defined = [d for d in counts.pop("delays") if not math.isnan(d)]
     delay = float(np.mean(defined)) if defined else NO_DELAY_FRAMES[no_delay]
     try:
@@ -342,7 +363,7 @@ def _psr_update(
         raise InputValidationError(f"{err} (video {unit_id!r})") from err
     return {
         **counts,
-        "f1": f1_with_guards(counts["tp"], counts["fp"], counts["fn"]),
+        "f1": f1,
         "delay_frames": delay,
         "pos": pos,
         "pos_distance": dist,
@@ -414,6 +435,7 @@ def psr(
     labels: Sequence[Hashable] | None = None,
     pos_variant: PosVariant = "partial_order",
     matching: Matching = "impact",
+    empty_video: EmptyVideo = "guard",
     no_delay: NoDelay = "zero",
     occurrences: Occurrences = "all",
     sample_rate: int = 1,
@@ -438,9 +460,13 @@ def psr(
             required for ``pos_variant="partial_order"``.
         labels: optional step vocabulary; an event label outside it raises.
         pos_variant: ``"partial_order"`` (IMPACT, default) or ``"sequential"`` (IndustReal, STORM-PSR).
-        matching: ``"impact"`` (default; IMPACT ``evaluate_psr.py``: nearest by |Δ|, Δ = 0 counts as ∞)
-            or ``"industreal"`` (IndustReal ``psr_utils.py``: nearest *strictly later* long-list event,
-            Δ ≤ 0 counts as ∞).
+        matching: ``"impact"`` (default; IMPACT ``evaluate_psr.py``: nearest by |Δ|, Δ = 0 counts as ∞),
+            ``"industreal"`` (IndustReal ``psr_utils.py``: nearest *strictly later* long-list event,
+            Δ ≤ 0 counts as ∞) — both keep the reference's fallbacks, so a repeated label can be
+            mismatched even when the prediction equals the GT — or ``"nearest"`` (proceval's corrected
+            variant: nearest unused same-label event by |Δ|, 0 allowed).
+        empty_video: per-video F1 when GT and prediction are both empty: ``"guard"`` (default; the
+            official 1e-6 guards give ≈ 6.7e-7, i.e. 0) or ``"one"``.
         no_delay: per-video delay when no GT event has a defined delay: ``"zero"`` (0 frames, IMPACT
             ms_tcn2 / Gemini / STORM-IMPACT; default) or ``"industreal"`` (100 frames).
         occurrences: ``"all"`` (default) or ``"first"`` (keep only the first event of each label in GT and
@@ -476,6 +502,7 @@ def psr(
             fps=fps,
             sample_rate=sample_rate,
             matching=matching,
+            empty_video=empty_video,
             no_delay=no_delay,
             pos_variant=pos_variant,
             occurrences=occurrences,
@@ -486,6 +513,7 @@ def psr(
         "prereq": prereq,
         "labels": vocab,
         "matching": matching,
+        "empty_video": empty_video,
         "no_delay": no_delay,
         "pos_variant": pos_variant,
         "occurrences": occurrences,
@@ -498,6 +526,7 @@ def psr(
         {
             "pos_variant": pos_variant,
             "matching": matching,
+            "empty_video": empty_video,
             "no_delay": no_delay,
             "occurrences": occurrences,
             "fps": float(fps),
@@ -588,6 +617,7 @@ def psr_from_states(
 
 
 __all__ = [
+    "EMPTY_VIDEO_CHOICES",
     "MATCHING_CHOICES",
     "NO_DELAY_CHOICES",
     "NO_DELAY_FRAMES",
