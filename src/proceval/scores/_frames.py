@@ -167,3 +167,13 @@ def pair_videos(
         check_same_length(pred_ids, ref_ids, vid)
         out.append((vid, pred_ids, ref_ids))
     return out
+
+
+def check_uncertainty_args(bootstrap: int, confidence: float) -> None:
+    """Check ``bootstrap`` (a non-negative int) and ``confidence`` (in (0, 1)) of a score function."""
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
+        raise InputValidationError(
+            f"Expected argument `bootstrap` to be a non-negative integer, but got {bootstrap!r}."
+        )
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0.0 < confidence < 1.0:
+        raise InputValidationError(f"Expected argument `confidence` to be in (0, 1), but got {confidence!r}.")

@@ -28,7 +28,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from proceval.scores._checks import check_choice
-from proceval.scores._frames import label_lookup, pair_videos
+from proceval.scores._frames import check_uncertainty_args, label_lookup, pair_videos
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
 from proceval.scores.tas import TAS_CONVENTIONS, TasConvention, tas_scores
@@ -162,6 +162,7 @@ def ppr_scores(
     """
     if validate_args:
         _ppr_arg_validation(aggregate, tas_convention)
+        check_uncertainty_args(bootstrap, confidence)
     lookup = label_lookup(PPR_LABEL_NAMES)
 
     def stats_of(preds: Any, what: str) -> tuple[list[Hashable], list[PprVideoStats]]:

@@ -47,7 +47,7 @@ from rapidfuzz.distance import Levenshtein
 
 from proceval.errors import InputValidationError
 from proceval.scores._checks import check_choice
-from proceval.scores._frames import label_lookup, pair_videos, resolve_label_set
+from proceval.scores._frames import check_uncertainty_args, label_lookup, pair_videos, resolve_label_set
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
 from proceval.segments import label_runs
@@ -484,6 +484,7 @@ def tas_scores(
             last_segment_end=last_segment_end,
             empty_edit=empty_edit,
         )
+        check_uncertainty_args(bootstrap, confidence)
     options = resolve_tas_options(
         convention,
         ignore_labels=ignore_labels,
