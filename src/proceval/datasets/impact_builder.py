@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
+import numpy as np
 
 from proceval import __version__
 from proceval.datasets.features import resolve_features, with_media
@@ -114,7 +115,9 @@ class ImpactBuilder(datasets.GeneratorBasedBuilder):
         ]
 
     def _generate_examples(self, dataset_dir: str, split: str, videos_dir: str | None):
-        yield from iter_with_media(self.spec, Path(dataset_dir), split, videos_dir)
+        for key, example in iter_with_media(self.spec, Path(dataset_dir), split, videos_dir):
+            # Per-frame arrays become plain lists (``datasets`` would encode numpy scalars one by one).
+            yield key, {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in example.items()}
 
 
 def builder_hash() -> str:

@@ -211,7 +211,7 @@ def _generate(task: FrameTask, protocol: int, dataset_dir: Path, split: str) -> 
             **fields,
             **trial_fields(dataset_dir, fields["trial_id"]),
             "num_frames": len(labels),
-            "labels": labels.tolist(),
+            "labels": labels,
             "segments": [
                 {"label": lab, "start_frame": s, "end_frame": e}
                 for lab, s, e in zip(*segments_of(labels).values(), strict=True)

@@ -35,11 +35,11 @@ from proceval.formats.impact.naming import parse_video_id
 from proceval.io import read_json
 
 ANNOTATION_VERSION = "impact-v1"
-CITATION = """@misc{impact2026,
-  title  = {IMPACT: A Multi-View Benchmark for Procedural Assembly Understanding},
-  author = {Wen, Di and others},
+# The release and paper text available here name no authors; cite the official repository.
+CITATION = """@misc{impact_benchmark,
+  title  = {{IMPACT}: a synchronized five-view {RGB-D} dataset for industrial procedural understanding},
   year   = {2026},
-  note   = {https://github.com/Kratos-Wen/IMPACT}
+  howpublished = {\\url{https://github.com/Kratos-Wen/IMPACT}}
 }"""
 HOMEPAGE = "https://github.com/Kratos-Wen/IMPACT"
 LICENSE = "cc-by-nc-sa-4.0"
@@ -108,7 +108,14 @@ def trial_metadata(dataset_dir: str | os.PathLike[str]) -> dict[str, TrialMeta]:
         ReleaseFormatError: two CV subject folders claim the same trial, or an ASR file lacks
             ``meta_data``.
     """
-    return _trial_metadata(str(Path(dataset_dir).resolve()))
+    key = str(dataset_dir)
+    resolved = _RESOLVED.get(key)
+    if resolved is None:
+        resolved = _RESOLVED[key] = str(Path(dataset_dir).resolve())
+    return _trial_metadata(resolved)
+
+
+_RESOLVED: dict[str, str] = {}
 
 
 @functools.lru_cache(maxsize=8)
