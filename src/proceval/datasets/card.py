@@ -26,7 +26,8 @@ SPLIT_ORDER = ("train", "validation", "test")
 
 FIELD_DOCS: dict[str, str] = {
     "video_id": "canonical video id `{trial}_color_{view}_clipped` (ego: `{trial}_color_ego_sync_clipped`)",
-    "trial_id": "trial id `YYYYMMDD_HHMM` (first two `_` tokens of the video id); the same-trial grouping key",
+    "trial_id": "trial id `YYYYMMDD_HHMM` (first two `_` tokens of the video id); "
+    "the same-trial grouping key",
     "view": "`front`, `left`, `right`, `top` (exo) or `ego`, taken from the file name",
     "is_ego": "true for the egocentric view",
     "fps": "nominal frame rate in frames per second (ego 25, exo 30)",
@@ -37,7 +38,8 @@ FIELD_DOCS: dict[str, str] = {
     "labels": "one label per frame, frame index 0..num_frames-1 of the view (ClassLabel, official names)",
     "segments": "runs of equal frame labels: `label`, `start_frame`, `end_frame` (both inclusive, frames)",
     "annotation_file": "source file, relative to the release's `dataset/` folder",
-    "in_bundle": "whether this video itself is listed in the split bundle (the split holds all views of its trials)",
+    "in_bundle": "whether this video itself is listed in the split bundle "
+    "(the split holds all views of its trials)",
     "segment_index": "0-based position of the segment in its annotation file",
     "start_frame": "first frame of the segment (inclusive, view's own frame index)",
     "end_frame": "last frame of the segment (inclusive, view's own frame index)",
@@ -56,7 +58,8 @@ QUIRKS: tuple[str, ...] = (
     "Each config keeps its own file's length (`num_frames`), so predictions must match each file; the build "
     "warns for every frame file whose length differs from the CV annotation of its video.",
     "**Ego/exo naming.** CV ego annotation files are named `{trial}_color_ego.json` but describe "
-    "`{trial}_color_ego_sync_clipped`; AF-S ego files use `{trial}_color_ego_sync`; ASR uses `{trial}_color`. "
+    "`{trial}_color_ego_sync_clipped`; AF-S ego files use `{trial}_color_ego_sync`; "
+    "ASR uses `{trial}_color`. "
     "Every config stores the canonical id (`..._clipped`), and the build warns once per renamed family.",
     "**Wrong `view` fields.** Some JSON `view` fields are wrong (e.g. AF-S ego files saying `Top`, ATR "
     "capitalisation). Views are always derived from file names; the JSON field is only cross-checked, with a "

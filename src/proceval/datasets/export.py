@@ -183,7 +183,7 @@ def export_hub_repo(
 
 
 def push_to_hub(out_dir: str | os.PathLike[str], repo_id: str, *, private: bool = False) -> Any:
-    """Upload ``out_dir`` to the Hub dataset repo ``repo_id`` (created if missing) with ``HfApi.upload_folder``."""
+    """Upload ``out_dir`` to the Hub dataset repo ``repo_id`` (created if missing) via ``upload_folder``."""
     from huggingface_hub import HfApi
 
     api = HfApi()
