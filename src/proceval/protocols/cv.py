@@ -451,6 +451,20 @@ def _embedding_matrix(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.
     return np.stack(rows) if rows else np.zeros((0, 0))
 
 
+def _needed_uids(protocol: CVTAProtocol) -> dict[str, int]:
+    """Row index of every segment an evaluated query needs (query, and each shared gallery once)."""
+    needed: dict[str, int] = {}
+    galleries: dict[int, tuple[str, ...]] = {}
+    for q in protocol.queries:
+        if q.status == "evaluated":
+            needed.setdefault(q.query_uid, len(needed))
+            galleries.setdefault(id(q.gallery), q.gallery)
+    for gallery in galleries.values():
+        for uid in gallery:
+            needed.setdefault(uid, len(needed))
+    return needed
+
+
 def _ta_groups(protocol: CVTAProtocol) -> dict[int, list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i, q in enumerate(protocol.queries):
@@ -461,11 +475,7 @@ def _ta_groups(protocol: CVTAProtocol) -> dict[int, list[int]]:
 
 def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarray:
     """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery."""
-    needed: dict[str, int] = {}
-    for q in protocol.queries:
-        if q.status == "evaluated":
-            for uid in (q.query_uid, *q.gallery):
-                needed.setdefault(uid, len(needed))
+    needed = _needed_uids(protocol)
     emb = _embedding_matrix(embeddings, list(needed))
     ranks = np.zeros(len(protocol.queries), dtype=np.int64)
     for members in _ta_groups(protocol).values():
@@ -488,11 +498,7 @@ def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[
         ``predictions`` (cosine similarities over each query's gallery, None when not evaluable),
         ``references`` (positive index), ``pairs``, ``evaluable`` and ``query_ids`` (``"pair|query uid"``).
     """
-    needed: dict[str, int] = {}
-    for q in protocol.queries:
-        if q.status == "evaluated":
-            for uid in (q.query_uid, *q.gallery):
-                needed.setdefault(uid, len(needed))
+    needed = _needed_uids(protocol)
     emb = _embedding_matrix(embeddings, list(needed))
     out: dict[str, list[Any]] = {
         "predictions": [],

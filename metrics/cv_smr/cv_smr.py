@@ -1,0 +1,94 @@
+"""CV-SMR: IMPACT cross-view semantic-matching retrieval (Recall@1/5, mAP) as an evaluate metric."""
+
+import datasets
+import evaluate
+
+from proceval.scores.cv_smr import _cv_smr_arg_validation, cv_smr
+
+_CITATION = """\
+@misc{impact_benchmark,
+  title        = {{IMPACT}: a synchronized five-view {RGB-D} dataset for industrial procedural understanding},
+  howpublished = {\\url{https://github.com/Kratos-Wen/IMPACT}},
+  note         = {Cite the paper as listed in the repository; the copy used here lacks its title page}
+}
+"""
+
+_DESCRIPTION = """\
+CV-SMR scores semantic matching across views and trials: each query segment ranks a gallery of segments
+from other trials and other views by cosine similarity; gallery items with the query's coarse label are
+relevant. The gallery is sorted by descending score with a stable sort (ties keep gallery order, as the
+official evaluator). AP is non-interpolated over the full gallery, R@k = any relevant item in the top k.
+Queries with an empty gallery or no relevant item are skipped and counted. Overall values are means over
+evaluated queries pooled over query views. Build queries from the release with
+`proceval.protocols.cv.build_cv_smr_protocol` / `cv_smr_inputs`. Scores are fractions in [0, 1]
+(the IMPACT paper prints x100).
+"""
+
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions: per query, its similarities to every item of its gallery (list of floats; [] = empty
+        gallery). Gallery order breaks ties.
+    references: per query a 0/1 relevance list of the same length (1 = same coarse label).
+    query_views (list of str, optional): per query its view, for per_query_view_* outputs.
+    query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
+    ks (list of int): recall cut-offs, default [1, 5].
+    bootstrap (int): query resamples for percentile CIs (0 = none). confidence (float), seed (int).
+    paired_predictions (list, optional): a second system's score vectors for a paired bootstrap.
+Returns:
+    overall_recall_at_1, overall_recall_at_5, overall_map (fractions, higher is better),
+    num_candidate_queries, num_evaluated_queries, num_skipped_empty_gallery, num_skipped_no_positive,
+    per_query_view_* dicts (with query_views), signature.
+Examples:
+    >>> cv_smr_metric = evaluate.load("metrics/cv_smr")
+    >>> r = cv_smr_metric.compute(predictions=[[0.9, 0.5, 0.1], [0.3, 0.7], []],
+    ...                           references=[[0, 1, 1], [1, 0], []])
+    >>> round(r["overall_map"], 4), r["overall_recall_at_1"], r["num_skipped_empty_gallery"]
+    (0.5417, 0.0, 1)
+"""
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class CvSmr(evaluate.Metric):
+    """CV-SMR Recall@k and mAP."""
+
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features(
+                {
+                    "predictions": datasets.Sequence(datasets.Value("float64")),
+                    "references": datasets.Sequence(datasets.Value("int8")),
+                }
+            ),
+            reference_urls=[
+                "https://github.com/Kratos-Wen/IMPACT/blob/1293f6bb/tasks/CV-SM/retrieval/cv_smr_retrieval.py"
+            ],
+        )
+
+    def _compute(
+        self,
+        predictions,
+        references,
+        query_views=None,
+        query_ids=None,
+        ks=(1, 5),
+        bootstrap=0,
+        confidence=0.95,
+        seed=0,
+        paired_predictions=None,
+    ):
+        _cv_smr_arg_validation(ks)
+        return cv_smr(
+            predictions,
+            references,
+            query_views=query_views,
+            query_ids=query_ids,
+            ks=ks,
+            bootstrap=bootstrap,
+            confidence=confidence,
+            seed=seed,
+            paired_predictions=paired_predictions,
+            validate_args=False,
+        )

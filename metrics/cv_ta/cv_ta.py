@@ -1,0 +1,107 @@
+"""CV-TA: IMPACT cross-view temporal alignment (Recall@1/5, Median Rank, Coverage) as an evaluate metric."""
+
+import datasets
+import evaluate
+
+from proceval.scores.cv_ta import _cv_ta_arg_validation, cv_ta
+
+_CITATION = """\
+@misc{impact_benchmark,
+  title        = {{IMPACT}: a synchronized five-view {RGB-D} dataset for industrial procedural understanding},
+  howpublished = {\\url{https://github.com/Kratos-Wen/IMPACT}},
+  note         = {Cite the paper as listed in the repository; the copy used here lacks its title page}
+}
+"""
+
+_DESCRIPTION = """\
+CV-TA scores cross-view temporal alignment: a query segment from one view must retrieve the aligned
+segment of the same occurrence in another view. Each candidate query has a similarity vector over its
+gallery and the index of its positive; rank = 1 + #{gallery similarities strictly greater than the
+positive's} (optimistic ties). Per directed view pair R@k = mean(rank <= k) and MedR = median(rank);
+overall R@k is pooled over queries, overall MedR is the median of the per-pair medians, and Coverage is
+evaluated / candidate queries (queries without a visible positive are flagged `evaluable=False`).
+Build the queries from the release with `proceval.protocols.cv.build_cv_ta_protocol` and
+`cv_ta_inputs`. Scores are fractions in [0, 1] (the IMPACT paper prints x100); ranks are ranks.
+"""
+
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions: per candidate query, its similarities to every gallery segment (list of floats), or
+        its 1-based rank (int) with `input_type="ranks"`. Use [] (or any rank) where not evaluable.
+    references: per query the 0-based index of the positive in its similarity vector (-1 or anything
+        where not evaluable or with ranks).
+    pairs (list of str): per query its directed view pair, e.g. "front->left". Mandatory.
+    evaluable (list of bool, optional): whether each candidate query has a visible positive (Coverage).
+        Default: all evaluable.
+    query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
+    input_type (str): "similarities" (default) or "ranks".
+    ks (list of int): recall cut-offs, default [1, 5].
+    median_rank_reduction (str): "median_of_pairs" (official, default) or "pooled".
+    bootstrap (int): query resamples for percentile CIs (0 = none). confidence (float), seed (int).
+    paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
+Returns:
+    overall_recall_at_1, overall_recall_at_5 (fractions, higher is better), overall_median_rank (>= 1,
+    lower is better), overall_coverage (fraction), num_candidate_queries, num_evaluated_queries,
+    num_pairs, per_pair_* dicts keyed by pair, signature.
+Examples:
+    >>> cv_ta_metric = evaluate.load("metrics/cv_ta")
+    >>> r = cv_ta_metric.compute(predictions=[[0.9, 0.1, 0.5], [0.2, 0.8], []], references=[0, 0, -1],
+    ...                          pairs=["front->left"] * 3, evaluable=[True, True, False])
+    >>> r["overall_recall_at_1"], r["overall_median_rank"], round(r["overall_coverage"], 4)
+    (0.5, 1.5, 0.6667)
+"""
+
+_FEATURES = [
+    datasets.Features(
+        {"predictions": datasets.Sequence(datasets.Value("float64")), "references": datasets.Value("int64")}
+    ),
+    datasets.Features({"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}),
+]
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class CvTa(evaluate.Metric):
+    """CV-TA Recall@k, Median Rank and Coverage."""
+
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=_FEATURES,
+            reference_urls=[
+                "https://github.com/Kratos-Wen/IMPACT/blob/1293f6bb/tasks/CV-TA/cosine_knn/cv_ta_retrieval.py"
+            ],
+        )
+
+    def _compute(
+        self,
+        predictions,
+        references,
+        pairs=None,
+        evaluable=None,
+        query_ids=None,
+        input_type="similarities",
+        ks=(1, 5),
+        median_rank_reduction="median_of_pairs",
+        bootstrap=0,
+        confidence=0.95,
+        seed=0,
+        paired_predictions=None,
+    ):
+        _cv_ta_arg_validation(input_type, ks, median_rank_reduction)
+        return cv_ta(
+            predictions,
+            references,
+            pairs,
+            evaluable=evaluable,
+            query_ids=query_ids,
+            input_type=input_type,
+            ks=ks,
+            median_rank_reduction=median_rank_reduction,
+            bootstrap=bootstrap,
+            confidence=confidence,
+            seed=seed,
+            paired_predictions=paired_predictions,
+            validate_args=False,
+        )

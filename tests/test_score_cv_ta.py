@@ -1,0 +1,421 @@
+"""CV-TA: the score (ranks, recalls, median of medians, coverage) and the protocol builder (queries,
+positives, invisibles, LCS alignment, gallery rule) on hand-made annotations and on the real release."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from proceval.errors import InputValidationError
+from proceval.protocols.cv import (
+    build_cv_ta_protocol,
+    cv_segments,
+    cv_ta_inputs,
+    evaluate_cv_ta,
+    lcs_align,
+    load_cv_annotations,
+    segment_embedding,
+    split_trials,
+)
+from proceval.scores.cv_ta import cv_ta
+
+T1, T2 = "20250101_0001", "20250101_0002"
+
+
+def _vid(trial: str, view: str) -> str:
+    return f"{trial}_color_ego_sync_clipped" if view == "ego" else f"{trial}_color_{view}_clipped"
+
+
+def _video(trial: str, view: str, segs: list[tuple[str, int, int]]) -> dict:
+    return {
+        "video_id": _vid(trial, view),
+        "segments": [{"label": lab, "f_start": s, "f_end": e} for lab, s, e in segs],
+    }
+
+
+# 3 views (front, left, ego) x 2 trials; frames inclusive.
+TINY = [
+    _video(T1, "front", [("a", 0, 9), ("null", 10, 19), ("b", 20, 29), ("c", 30, 39)]),
+    _video(T1, "left", [("a", 0, 9), ("b", 10, 24), ("null", 25, 36), ("c", 37, 39)]),
+    _video(T1, "ego", [("a", 0, 7), ("c", 8, 15), ("null", 16, 20), ("b", 21, 30)]),
+    _video(T2, "front", [("d", 0, 9), ("a", 10, 19)]),
+    _video(T2, "left", [("e", 0, 9), ("a", 10, 19)]),
+    _video(T2, "ego", [("a", 0, 5), ("d", 6, 10)]),
+]
+
+
+def uid(trial: str, view: str, index: int) -> str:
+    return f"{_vid(trial, view)}:{index}"
+
+
+def _by_query(protocol) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
+    return {q.query_uid: (q.status, q.positive_uid, q.gallery) for q in protocol.queries}
+
+
+# ------------------------------------------------------------------------------------------ protocol
+
+
+def test_sync_positives_invisible_and_missing() -> None:
+    p = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",))
+    assert p.pairs == ("front->left",)
+    q = _by_query(p)
+    assert set(q) == {
+        uid(T1, "front", 0),
+        uid(T1, "front", 2),
+        uid(T1, "front", 3),
+        uid(T2, "front", 0),
+        uid(T2, "front", 1),
+    }  # null segments are never queries
+    # midpoint 4.5 is covered by left 'a' [0, 9]: positive
+    assert q[uid(T1, "front", 0)][:2] == ("evaluated", uid(T1, "left", 0))
+    # midpoint 24.5 is covered by nothing: the same-label segment with the largest overlap (left 'b')
+    assert q[uid(T1, "front", 2)][:2] == ("evaluated", uid(T1, "left", 1))
+    # midpoint 34.5 falls in the null span [25, 36]: invisible
+    assert q[uid(T1, "front", 3)][:2] == ("invisible", None)
+    # covering 'e' differs and no 'd' in the target: no positive (missing)
+    assert q[uid(T2, "front", 0)][:2] == ("no_positive", None)
+    assert q[uid(T2, "front", 1)][:2] == ("evaluated", uid(T2, "left", 1))
+    assert p.counts()["front->left"] == {
+        "candidates": 5,
+        "evaluated": 3,
+        "invisible": 1,
+        "no_positive": 1,
+        "empty_gallery": 0,
+    }
+
+
+def test_reverse_pair_and_default_exo_pairs() -> None:
+    p = build_cv_ta_protocol(TINY, "local", source_views=("left",), target_views=("front",))
+    q = _by_query(p)
+    assert q[uid(T1, "left", 0)][:2] == ("evaluated", uid(T1, "front", 0))
+    assert q[uid(T1, "left", 1)][:2] == ("invisible", None)  # midpoint 17 inside front null [10, 19]
+    assert q[uid(T1, "left", 3)][:2] == ("evaluated", uid(T1, "front", 3))
+    assert q[uid(T2, "left", 0)][:2] == ("no_positive", None)
+    full = build_cv_ta_protocol(TINY, "global")
+    assert len(full.pairs) == 12 and "front->front" not in full.pairs
+    assert set(build_cv_ta_protocol(TINY, "exo2ego").pairs) == {
+        "front->ego",
+        "left->ego",
+        "right->ego",
+        "top->ego",
+    }
+
+
+def test_lcs_alignment_and_exo2ego_invisible() -> None:
+    assert lcs_align(["a", "b", "c"], ["a", "c", "b"]) == [(0, 0), (2, 1)]
+    assert lcs_align(["d", "a"], ["a", "d"]) == [(1, 0)]
+    assert lcs_align([], ["a"]) == []
+    p = build_cv_ta_protocol(TINY, "exo2ego", source_views=("front", "left"))
+    q = _by_query(p)
+    assert q[uid(T1, "front", 0)][:2] == ("evaluated", uid(T1, "ego", 0))
+    assert q[uid(T1, "front", 3)][:2] == ("evaluated", uid(T1, "ego", 1))
+    assert q[uid(T1, "front", 2)][:2] == ("invisible", None)  # 'b' is unaligned
+    assert q[uid(T2, "front", 1)][:2] == ("evaluated", uid(T2, "ego", 0))
+    assert q[uid(T2, "front", 0)][:2] == ("invisible", None)
+    assert q[uid(T2, "left", 1)][:2] == ("evaluated", uid(T2, "ego", 0))
+    assert q[uid(T2, "left", 0)][:2] == ("invisible", None)
+    # same-trial gallery: the non-null ego segments of the query's trial
+    assert q[uid(T1, "front", 0)][2] == (uid(T1, "ego", 0), uid(T1, "ego", 1), uid(T1, "ego", 3))
+    # a pair involving ego under `local` counts unaligned queries as "no_positive", not invisible
+    loc = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("ego",))
+    assert _by_query(loc)[uid(T1, "front", 2)][:2] == ("no_positive", None)
+
+
+def test_gallery_rule_local_global_and_trial_filter() -> None:
+    loc = _by_query(build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",)))
+    glo = _by_query(build_cv_ta_protocol(TINY, "global", source_views=("front",), target_views=("left",)))
+    t1_left = (uid(T1, "left", 0), uid(T1, "left", 1), uid(T1, "left", 3))
+    t2_left = (uid(T2, "left", 0), uid(T2, "left", 1))
+    assert loc[uid(T1, "front", 0)][2] == t1_left
+    assert loc[uid(T2, "front", 1)][2] == t2_left
+    assert glo[uid(T1, "front", 0)][2] == t1_left + t2_left
+    only_t1 = build_cv_ta_protocol(
+        TINY, "global", trials=[T1], source_views=("front",), target_views=("left",)
+    )
+    assert {q.query_uid.split(":")[0][:13] for q in only_t1.queries} == {T1}
+    assert _by_query(only_t1)[uid(T1, "front", 0)][2] == t1_left
+
+
+def _angles(deg: dict[str, float]) -> dict[str, np.ndarray]:
+    return {k: np.array([math.cos(math.radians(v)), math.sin(math.radians(v))]) for k, v in deg.items()}
+
+
+EMB = _angles(
+    {
+        uid(T1, "left", 0): 0,
+        uid(T1, "left", 1): 90,
+        uid(T1, "left", 3): 45,
+        uid(T2, "left", 0): 0,
+        uid(T2, "left", 1): 180,
+        uid(T1, "front", 0): 80,
+        uid(T1, "front", 2): 90,
+        uid(T2, "front", 1): 100,
+    }
+)
+
+
+def test_evaluate_local_hand_computed() -> None:
+    p = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",))
+    r = evaluate_cv_ta(EMB, p)
+    # ranks: T1 front0 -> 3 (left1 and left3 closer), T1 front2 -> 1, T2 front1 -> 1
+    assert r["overall_recall_at_1"] == pytest.approx(2 / 3)
+    assert r["overall_recall_at_5"] == 1.0
+    assert r["overall_median_rank"] == 1.0
+    assert r["overall_coverage"] == pytest.approx(3 / 5)
+    assert r["per_pair_num_candidate_queries"] == {"front->left": 5}
+    assert r["signature"].startswith("cv_ta|protocol:local|in:similarities|k:1,5|medr:median_of_pairs")
+    # the same numbers through the score function on explicit similarity vectors
+    s = cv_ta(**cv_ta_inputs(EMB, p))
+    for key in ("overall_recall_at_1", "overall_recall_at_5", "overall_median_rank", "overall_coverage"):
+        assert s[key] == pytest.approx(r[key])
+
+
+def test_evaluate_global_hand_computed_with_tie() -> None:
+    p = build_cv_ta_protocol(TINY, "global", source_views=("front",), target_views=("left",))
+    r = evaluate_cv_ta(EMB, p)
+    # T1 front0 ties with T2 left0 (both at 80 degrees): optimistic -> rank 3; T2 front1 -> rank 3
+    assert r["overall_recall_at_1"] == pytest.approx(1 / 3)
+    assert r["overall_median_rank"] == 3.0
+
+
+def test_embeddings_pooled_and_checked() -> None:
+    p = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",))
+    two_d = {k: np.stack([v * 2, v * 4]) for k, v in EMB.items()}  # [T, D]: mean-pooled, then normalised
+    assert evaluate_cv_ta(two_d, p)["overall_recall_at_1"] == pytest.approx(2 / 3)
+    missing = dict(EMB)
+    del missing[uid(T1, "left", 3)]
+    with pytest.raises(InputValidationError, match="embedding for segment"):
+        evaluate_cv_ta(missing, p)
+    zero = dict(EMB)
+    zero[uid(T1, "left", 3)] = np.zeros(2)
+    with pytest.raises(InputValidationError, match="non-zero"):
+        evaluate_cv_ta(zero, p)
+    assert segment_embedding(np.arange(8.0).reshape(4, 2), 2, 5, 8).tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    ("videos", "match"),
+    [
+        ([_video(T1, "front", [("a", 5, 4)])], "f_start <= f_end"),
+        ([_video(T1, "front", [("a", 0, 4)]), _video(T1, "front", [("a", 0, 4)])], "unique video ids"),
+        ([{"video_id": "bad", "segments": []}], "IMPACT video id"),
+        ([{"video_id": _vid(T1, "front"), "segments": [{"label": "a", "f_start": 0}]}], "f_end"),
+        (
+            [{"video_id": _vid(T1, "front"), "segments": [{"label": "a", "f_start": 0.5, "f_end": 3}]}],
+            "integer",
+        ),
+    ],
+)
+def test_bad_annotations(videos: list[dict], match: str) -> None:
+    with pytest.raises(InputValidationError, match=match):
+        cv_segments(videos)
+
+
+def test_bad_protocol_options() -> None:
+    with pytest.raises(InputValidationError, match="protocol"):
+        build_cv_ta_protocol(TINY, "cross")  # type: ignore[arg-type]
+    with pytest.raises(InputValidationError, match="exo2ego"):
+        build_cv_ta_protocol(TINY, "exo2ego", source_views=("ego",))
+
+
+# ------------------------------------------------------------------------------------------ score
+
+
+def test_ranks_are_optimistic_on_ties() -> None:
+    r = cv_ta([[0.5, 0.5, 0.5], [0.5, 0.7, 0.5]], [1, 2], ["a->b", "a->b"])
+    assert r["per_pair_median_rank"] == {"a->b": 1.5}  # ranks 1 and 2
+    assert r["overall_recall_at_1"] == 0.5
+
+
+def test_median_of_medians_vs_pooled() -> None:
+    ranks = [1, 1, 1, 10, 2, 4]
+    pairs = ["A"] * 3 + ["B"] + ["C"] * 2
+    official = cv_ta(ranks, None, pairs, input_type="ranks")
+    pooled = cv_ta(ranks, None, pairs, input_type="ranks", median_rank_reduction="pooled")
+    assert official["overall_median_rank"] == 3.0  # median(1, 10, 3)
+    assert pooled["overall_median_rank"] == 1.5  # median of all six ranks
+    assert official["per_pair_median_rank"] == {"A": 1.0, "B": 10.0, "C": 3.0}
+    assert official["overall_recall_at_5"] == pytest.approx(5 / 6)
+    assert official["signature"] != pooled["signature"]
+
+
+def test_coverage_and_pair_without_evaluated_query() -> None:
+    r = cv_ta([2, None, None], None, ["A", "A", "B"], evaluable=[True, False, False], input_type="ranks")
+    assert r["overall_coverage"] == pytest.approx(1 / 3)
+    assert r["per_pair_coverage"] == {"A": 0.5, "B": 0.0}
+    assert math.isnan(r["per_pair_median_rank"]["B"]) and r["overall_median_rank"] == 2.0
+    none = cv_ta([None], None, ["A"], evaluable=[False], input_type="ranks")
+    assert math.isnan(none["overall_recall_at_1"]) and none["overall_coverage"] == 0.0
+    empty = cv_ta([], None, [])
+    assert math.isnan(empty["overall_coverage"]) and empty["num_pairs"] == 0
+
+
+def test_mapping_inputs_match_by_id() -> None:
+    seq = cv_ta([[0.1, 0.9], [0.8, 0.2]], [0, 0], ["A", "B"])
+    mapped = cv_ta({"q2": [0.8, 0.2], "q1": [0.1, 0.9]}, {"q1": 0, "q2": 0}, {"q1": "A", "q2": "B"})
+    assert mapped["per_pair_median_rank"] == seq["per_pair_median_rank"] == {"A": 2.0, "B": 1.0}
+    assert cv_ta([[0.1, 0.9]], [0], [("front", "left")])["num_pairs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        (([[0.1]], [0], None), {}, "`pairs`"),
+        (([[0.1, float("nan")]], [0], ["A"]), {}, "finite"),
+        (([[0.1, 0.2]], [2], ["A"]), {}, "gallery size"),
+        (([[0.1, 0.2]], [-1], ["A"]), {}, ">= 0"),
+        (([[0.1, 0.2]], [0.5], ["A"]), {}, "integer"),
+        (([[]], [0], ["A"]), {}, "non-empty gallery"),
+        (([0], None, ["A"]), {"input_type": "ranks"}, ">= 1"),
+        (([None], None, ["A"]), {}, "evaluable=False"),
+        (([[0.1]], [0], ["A"]), {"evaluable": ["yes"]}, "bool"),
+        (([[0.1]], [0, 1], ["A"]), {}, "one entry per prediction"),
+        (([[0.1]], [0], [""]), {}, "non-empty string"),
+        (([[0.1]], [0], ["A"]), {"input_type": "scores"}, "input_type"),
+        (([[0.1]], [0], ["A"]), {"ks": [0]}, "`ks`"),
+        (([[0.1]], [0], ["A"]), {"median_rank_reduction": "mean"}, "median_rank_reduction"),
+        (({"q": [0.1]}, {"p": 0}, {"q": "A"}), {}, "missing"),
+        (({"q": [0.1]}, [0], {"q": "A"}), {}, "mapping"),
+        (([[0.1], [0.2]], [0, 0], ["A", "A"]), {"query_ids": ["x", "x"]}, "unique"),
+    ],
+)
+def test_errors(args: tuple, kwargs: dict, match: str) -> None:
+    with pytest.raises(InputValidationError, match=match):
+        cv_ta(*args, **kwargs)
+
+
+def _reference_cv_ta(sims, positives, pairs, evaluable):
+    """Plain loops: optimistic ranks, per-pair recall/median, pooled recall, median of medians."""
+    by_pair: dict[str, list[int]] = defaultdict(list)
+    cand: dict[str, int] = defaultdict(int)
+    for s, p, pair, ok in zip(sims, positives, pairs, evaluable, strict=False):
+        cand[pair] += 1
+        if ok:
+            by_pair[pair].append(1 + sum(1 for x in s if x > s[p]))
+    all_ranks = [r for rs in by_pair.values() for r in rs]
+    medians = [float(np.median(rs)) for rs in by_pair.values() if rs]
+    return {
+        "overall_recall_at_1": sum(r <= 1 for r in all_ranks) / len(all_ranks),
+        "overall_recall_at_5": sum(r <= 5 for r in all_ranks) / len(all_ranks),
+        "overall_median_rank": float(np.median(medians)),
+        "overall_coverage": len(all_ranks) / sum(cand.values()),
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_against_reference_on_random_inputs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    sims = [np.round(rng.random(rng.integers(1, 40)), 1) for _ in range(n)]  # rounding creates ties
+    positives = [int(rng.integers(0, s.size)) for s in sims]
+    pairs = [str(rng.choice(["front->left", "left->top", "top->front", "front->ego"])) for _ in range(n)]
+    evaluable = [bool(x) for x in rng.random(n) < 0.9]
+    got = cv_ta(sims, positives, pairs, evaluable=evaluable)
+    want = _reference_cv_ta(sims, positives, pairs, evaluable)
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value), key
+
+
+def test_bootstrap_and_paired() -> None:
+    rng = np.random.default_rng(0)
+    sims = [rng.random(10) for _ in range(60)]
+    pos = [0] * 60
+    pairs = ["A", "B", "C"] * 20
+    r = cv_ta(sims, pos, pairs, bootstrap=200, seed=3)
+    lo, hi = r["ci"]["overall_recall_at_1"]
+    assert lo <= r["overall_recall_at_1"] <= hi
+    assert "bs:200" in r["signature"] and "rs:3" in r["signature"]
+    assert r == cv_ta(sims, pos, pairs, bootstrap=200, seed=3)
+    better = [s.copy() for s in sims]
+    for s in better:
+        s[0] = 2.0
+    paired = cv_ta(better, pos, pairs, paired_predictions=sims, bootstrap=200)["paired"][
+        "overall_recall_at_1"
+    ]
+    assert paired["a"] == 1.0 and paired["delta"] > 0 and paired["ci_low"] > 0
+    same = cv_ta(sims, pos, pairs, paired_predictions=sims, bootstrap=50)["paired"]["overall_recall_at_1"]
+    assert same["delta"] == 0.0
+
+
+# ------------------------------------------------------------------------------------------ real release
+
+# Candidate / evaluated / invisible / no-positive queries per directed pair on the S1 test trials
+# (47 trials, trial-level filtering); the same numbers are documented in metrics/cv_ta/README.md.
+S1_COUNTS = {
+    "local": {"candidates": 15999, "evaluated": 15711, "invisible": 73, "no_positive": 215},
+    "global": {"candidates": 15999, "evaluated": 15711, "invisible": 73, "no_positive": 215},
+    "exo2ego": {"candidates": 5333, "evaluated": 5099, "invisible": 234, "no_positive": 0},
+}
+S1_FRONT_LEFT = {
+    "candidates": 1352,
+    "evaluated": 1303,
+    "invisible": 12,
+    "no_positive": 37,
+    "empty_gallery": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def s1(impact_dataset_dir: Path):
+    videos = load_cv_annotations(impact_dataset_dir / "CV" / "annotations_CAS")
+    trials = split_trials(impact_dataset_dir / "CV" / "splits_CAS", "test", 1)
+    return videos, trials
+
+
+def _oracle_embeddings(segments, seed: int = 0) -> dict[str, np.ndarray]:
+    labels = sorted({s.label for s in segments.values()})
+    rng = np.random.default_rng(seed)
+    out = {}
+    for u, s in segments.items():
+        v = np.zeros(len(labels) + 4)
+        v[labels.index(s.label)] = 1.0
+        out[u] = v + 0.01 * rng.standard_normal(v.size)
+    return out
+
+
+@pytest.mark.impact_release
+@pytest.mark.parametrize("protocol", ["local", "global", "exo2ego"])
+def test_real_s1_protocol_counts_and_oracle(s1, protocol: str) -> None:
+    videos, trials = s1
+    assert len(videos) == 560 and len(trials) == 47
+    p = build_cv_ta_protocol(videos, protocol, trials=trials)
+    counts = p.counts()
+    totals = {k: sum(c[k] for c in counts.values()) for k in S1_COUNTS[protocol]}
+    assert totals == S1_COUNTS[protocol]
+    assert len(p.pairs) == (4 if protocol == "exo2ego" else 12)
+    if protocol != "exo2ego":
+        assert counts["front->left"] == S1_FRONT_LEFT
+    # every positive: same label as the query, target view of the pair, same trial, inside the gallery
+    for q in p.queries:
+        if q.status != "evaluated":
+            continue
+        src, tgt = q.pair.split("->")
+        qs, ps = p.segments[q.query_uid], p.segments[q.positive_uid]
+        assert (qs.view, ps.view, ps.trial, ps.label) == (src, tgt, qs.trial, qs.label)
+        assert q.positive_uid in q.gallery
+    emb = _oracle_embeddings(p.segments)
+    got = evaluate_cv_ta(emb, p)
+    # independent straightforward computation: per query, cosine to each gallery item, count the larger ones
+    unit = {u: v / np.linalg.norm(v) for u, v in emb.items()}
+    hits = []
+    matrices: dict[int, np.ndarray] = {}
+    for q in p.queries:
+        if q.status == "evaluated":
+            if id(q.gallery) not in matrices:
+                matrices[id(q.gallery)] = np.stack([unit[g] for g in q.gallery])
+            sims = matrices[id(q.gallery)] @ unit[q.query_uid]
+            pos = sims[q.gallery.index(q.positive_uid)]
+            hits.append(not np.any(sims > pos))
+    assert got["overall_recall_at_1"] == pytest.approx(sum(hits) / len(hits))
+    assert got["num_evaluated_queries"] == len(hits)
+    assert got["overall_coverage"] == pytest.approx(
+        S1_COUNTS[protocol]["evaluated"] / S1_COUNTS[protocol]["candidates"]
+    )
+    if (
+        protocol != "global"
+    ):  # a same-trial gallery holds few same-label segments: the positive is near the top
+        assert got["overall_recall_at_5"] > 0.5
