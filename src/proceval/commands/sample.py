@@ -10,7 +10,7 @@ _DESCRIPTION = """\
 Write a miniature release of IMPACT, EgoProactive and ProcObject-10K in their official on-disk formats,
 with small generated videos whose frames change with the labelled steps:
 
-  OUT/impact/impact-release/dataset/...        IMPACT annotation release layout (TAS, CV, AF-S, ASR, PSR, PPR, ATR)
+  OUT/impact/impact-release/dataset/...        IMPACT release layout (TAS, CV, AF-S, ASR, PSR, PPR, ATR)
   OUT/impact/impact-release/task_configs/...   procedure graphs and component alias maps
   OUT/impact/videos/<video_id>.mp4             exo 30 fps, ego 25 fps
   OUT/egoproactive/egoproactive/wearable_ai_2026_egoproactive_val_<n>.jsonl (+ val/<id>.mp4, 15 fps)
@@ -35,7 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=DEFAULT_TRIALS,
         metavar="N",
-        help="IMPACT trials, five videos each; at least 6 so every split S1-S4 is non-empty (default: %(default)s)",
+        help="IMPACT trials, five videos each; at least 6 so that every split S1-S4 is non-empty "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--sessions", type=int, default=4, metavar="N", help="EgoProactive sessions (default: %(default)s)"

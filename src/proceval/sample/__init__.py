@@ -157,7 +157,7 @@ def write_sample(
         progress: show a tqdm bar while rendering videos.
 
     Raises:
-        InputValidationError: ``out`` is a non-empty folder and ``overwrite`` is False, or a count is too small.
+        InputValidationError: ``out`` has content and ``overwrite`` is False, or a count is too small.
     """
     started = time.perf_counter()
     target = Path(out).resolve()

@@ -1,8 +1,9 @@
 """Sample EgoProactive sessions in the public challenge JSONL schema (spec §1.2).
 
-Layout mirrors the ``facebook/wearable-ai`` repository: ``egoproactive/wearable_ai_2026_egoproactive_val_<n>.jsonl``
-(one session per line) and ``egoproactive/val/<id>.mp4``, plus a README whose YAML ``configs:`` block
-points ``load_dataset`` at the JSONL. Each row has exactly the public fields: ``video_path``,
+Layout mirrors the ``facebook/wearable-ai`` repository:
+``egoproactive/wearable_ai_2026_egoproactive_val_<n>.jsonl`` (one session per line) and
+``egoproactive/val/<id>.mp4``, plus a README whose YAML ``configs:`` block points ``load_dataset`` at
+the JSONL. Each row has exactly the public fields: ``video_path``,
 ``duration_in_sec``, ``video_intervals`` (decision chunks ``[start_s, end_s]`` in seconds), ``query``,
 ``domain``, ``task``, ``answers`` (``"$silent$"`` or ``"$interrupt$<utterance>"``; ``answers[0]`` is
 always an interrupt answering the query) and ``dialog`` (the cumulative gold dialog *before* each

@@ -98,7 +98,7 @@ class FrameRenderer:
     def _key(self, i: int) -> tuple[int, ...]:
         spec = self.spec
         key = (int(spec.main[i]), *(int(ids[i]) for ids, _ in spec.patches))
-        return key + (int(spec.border[i]) if spec.border is not None else 0,)
+        return (*key, int(spec.border[i]) if spec.border is not None else 0)
 
     def frame(self, i: int) -> np.ndarray:
         """The ``i``-th frame as an ``[height, width, 3]`` uint8 RGB array."""
@@ -126,7 +126,7 @@ class FrameRenderer:
 
 
 def rgb_to_yuv420p(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BT.601 limited-range conversion: luma ``[H, W]`` (int16) and packed chroma rows ``[H // 2, W]`` (uint8)."""
+    """BT.601 limited-range RGB -> luma ``[H, W]`` (int16) and packed chroma rows ``[H // 2, W]`` (uint8)."""
     r, g, b = (rgb[..., k].astype(np.float64) for k in range(3))
     y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
     u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
@@ -213,5 +213,5 @@ def ids_from_spans(spans: Sequence[tuple[int, float, float]], n_frames: int, fps
     """Per-frame ids from ``(id, start_s, end_s)`` spans in seconds (frames not covered get id 0)."""
     out = np.zeros(n_frames, dtype=np.int64)
     for label, start_s, end_s in spans:
-        out[int(round(start_s * fps)) : int(round(end_s * fps))] = label
+        out[round(start_s * fps) : round(end_s * fps)] = label
     return out
