@@ -30,6 +30,7 @@ ego videos are kept (AVT / ScalAnt match ids exactly and silently lose them). 4 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 from collections.abc import Iterator
@@ -48,7 +49,15 @@ from proceval.datasets.impact.metadata import (
 )
 from proceval.datasets.spec import ConfigSpec, Example, register
 from proceval.errors import ReleaseFormatError
-from proceval.formats.impact.afs import PHASES, AfsFile, AfsSegment, AfsVocab, index_afs_files, read_afs_file
+from proceval.formats.impact.afs import (
+    HANDS,
+    PHASES,
+    AfsFile,
+    AfsSegment,
+    AfsVocab,
+    index_afs_files,
+    read_afs_file,
+)
 from proceval.formats.impact.bundles import bundle_path, read_bundle_lines
 from proceval.formats.impact.naming import parse_video_id
 
@@ -134,21 +143,43 @@ def observation_window(target_start_frame: int, fps: float) -> dict[str, Any]:
     }
 
 
+class _HandIndex:
+    """Segments of one hand sorted by start, with a running max of ends, for window queries."""
+
+    def __init__(self, segments: list[AfsSegment]) -> None:
+        self.segments = sorted(segments, key=lambda s: (s.start_frame, s.index))
+        self.starts = [s.start_frame for s in self.segments]
+        self.max_end: list[int] = []
+        running = -1
+        for s in self.segments:
+            running = max(running, s.end_frame)
+            self.max_end.append(running)
+
+    def overlapping(self, start: int, end: int) -> list[AfsSegment]:
+        """Segments overlapping ``[start, end]`` (inclusive), in file order."""
+        k = bisect.bisect_right(self.starts, end) - 1
+        out = []
+        while k >= 0 and self.max_end[k] >= start:
+            if self.segments[k].end_frame >= start:
+                out.append(self.segments[k])
+            k -= 1
+        return sorted(out, key=lambda s: s.index)
+
+
 def contralateral_context(
     segments: tuple[AfsSegment, ...], hand: str, start: int, end: int
 ) -> dict[str, list[int]]:
     """Segments of the hand other than ``hand`` overlapping ``[start, end]`` (inclusive), clipped to it."""
-    out: dict[str, list[int]] = {
-        "other_hand_actions": [],
-        "other_hand_start_frames": [],
-        "other_hand_end_frames": [],
+    return _context(_HandIndex([s for s in segments if s.hand != hand]), start, end)
+
+
+def _context(other: _HandIndex, start: int, end: int) -> dict[str, list[int]]:
+    segs = other.overlapping(start, end)
+    return {
+        "other_hand_actions": [s.action for s in segs],
+        "other_hand_start_frames": [max(s.start_frame, start) for s in segs],
+        "other_hand_end_frames": [min(s.end_frame, end) for s in segs],
     }
-    for s in segments:
-        if s.hand != hand and s.start_frame <= end and s.end_frame >= start:
-            out["other_hand_actions"].append(s.action)
-            out["other_hand_start_frames"].append(max(s.start_frame, start))
-            out["other_hand_end_frames"].append(min(s.end_frame, end))
-    return out
 
 
 def afs_examples(afs: AfsFile, dataset_dir: Path) -> Iterator[tuple[str, Example]]:
@@ -157,10 +188,11 @@ def afs_examples(afs: AfsFile, dataset_dir: Path) -> Iterator[tuple[str, Example
     fields["fps"] = afs.fps
     trial = trial_fields(dataset_dir, afs.trial_id)
     rel = release_relpath(dataset_dir, afs.path)
+    others = {h: _HandIndex([s for s in afs.segments if s.hand != h]) for h in HANDS}
     for seg in afs.segments:
         win = observation_window(seg.start_frame, afs.fps)
         if win["in_official_protocol"]:
-            ctx = contralateral_context(afs.segments, seg.hand, win["start_frame"], win["end_frame"])
+            ctx = _context(others[seg.hand], win["start_frame"], win["end_frame"])
         else:
             ctx = {"other_hand_actions": [], "other_hand_start_frames": [], "other_hand_end_frames": []}
         example = {
