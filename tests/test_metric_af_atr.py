@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import evaluate
@@ -155,3 +156,20 @@ def test_atr_batches_compute_and_library_agree():
     _assert_same(one, lib)
     _assert_same(batched, lib)
     assert one["excluded_classes"] == ["ERROR_WRONG_PART"] and one["n_classes_evaluated"] == 5
+
+
+# ------------------------------------------------------------------------------------- card examples
+
+
+@pytest.mark.parametrize("name", ["af_s", "af_l", "atr"])
+def test_card_examples_run(name, monkeypatch):
+    import doctest
+
+    monkeypatch.chdir(REPO)
+    text = (REPO / "metrics" / name / "README.md").read_text(encoding="utf-8")
+    text = re.sub(r"^```.*$", "", text, flags=re.MULTILINE)  # fences would read as expected output
+    test = doctest.DocTestParser().get_doctest(text, {}, f"{name}/README.md", str(REPO / "metrics" / name), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 3 and result.failed == 0
