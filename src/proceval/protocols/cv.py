@@ -632,12 +632,18 @@ def _smr_stats(
 ) -> list[CVSMRQueryStat]:
     q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
     g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])
-    g_trial = np.asarray([g.trial for g in protocol.gallery], dtype=object)
-    g_view = np.asarray([g.view for g in protocol.gallery], dtype=object)
-    g_label = np.asarray([g.label for g in protocol.gallery], dtype=object)
-    q_trial = np.asarray([q.trial for q in protocol.queries], dtype=object)
-    q_view = np.asarray([q.view for q in protocol.queries], dtype=object)
-    q_label = np.asarray([q.label for q in protocol.queries], dtype=object)
+    codes: dict[str, int] = {}  # one integer code per trial / view / label string: fast comparisons
+
+    def code(values: Iterable[str]) -> np.ndarray:
+        return np.asarray([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
+
+    g_trial, g_view, g_label = (
+        code(getattr(g, f) for g in protocol.gallery) for f in ("trial", "view", "label")
+    )
+    q_trial, q_view, q_label = (
+        code(getattr(q, f) for q in protocol.queries) for f in ("trial", "view", "label")
+    )
+    q_view_names = [q.view for q in protocol.queries]
     stats: list[CVSMRQueryStat] = []
     step = max(1, CHUNK_CELLS // max(len(protocol.gallery), 1))
     for lo in range(0, len(protocol.queries), step):
@@ -645,7 +651,7 @@ def _smr_stats(
         valid = (q_trial[sl, None] != g_trial[None, :]) & (q_view[sl, None] != g_view[None, :])
         scores = np.where(valid, q_emb[sl] @ g_emb.T, -np.inf) if len(protocol.gallery) else np.zeros((0, 0))
         relevance = valid & (q_label[sl, None] == g_label[None, :])
-        stats.extend(_cv_smr_block_stats(scores, relevance, list(q_view[sl]), ks))
+        stats.extend(_cv_smr_block_stats(scores, relevance, q_view_names[sl], ks))
     return stats
 
 

@@ -1,0 +1,115 @@
+"""The cv_ta / cv_smr / cv_smc evaluate modules: same numbers via add_batch, one compute, the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import evaluate
+import numpy as np
+import pytest
+
+from proceval.errors import InputValidationError
+from proceval.scores.cv_smc import cv_smc
+from proceval.scores.cv_smr import cv_smr
+from proceval.scores.cv_ta import cv_ta
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _drop_signature(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k != "signature"}
+
+
+@pytest.fixture(scope="module")
+def cv_ta_module():
+    return evaluate.load(str(REPO / "metrics" / "cv_ta"))
+
+
+@pytest.fixture(scope="module")
+def cv_smr_module():
+    return evaluate.load(str(REPO / "metrics" / "cv_smr"))
+
+
+@pytest.fixture(scope="module")
+def cv_smc_module():
+    return evaluate.load(str(REPO / "metrics" / "cv_smc"))
+
+
+def _ta_inputs(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    n = 40
+    evaluable = [bool(x) for x in rng.random(n) < 0.85]
+    preds = [rng.random(int(rng.integers(2, 12))).round(2).tolist() if ok else [] for ok in evaluable]
+    refs = [int(rng.integers(0, len(p))) if ok else -1 for p, ok in zip(preds, evaluable, strict=True)]
+    pairs = [["front->left", "left->front", "top->ego"][i % 3] for i in range(n)]
+    return preds, refs, pairs, evaluable
+
+
+def test_cv_ta_batches_equal_one_compute_and_library(cv_ta_module) -> None:
+    preds, refs, pairs, evaluable = _ta_inputs()
+    lib = cv_ta(
+        [p if ok else None for p, ok in zip(preds, evaluable, strict=True)], refs, pairs, evaluable=evaluable
+    )
+    one = cv_ta_module.compute(predictions=preds, references=refs, pairs=pairs, evaluable=evaluable)
+    for lo in range(0, 40, 15):
+        cv_ta_module.add_batch(predictions=preds[lo : lo + 15], references=refs[lo : lo + 15])
+    batched = cv_ta_module.compute(pairs=pairs, evaluable=evaluable)
+    assert one == batched == lib
+    assert lib["signature"].startswith("cv_ta|in:similarities")
+
+
+def test_cv_ta_ranks_input(cv_ta_module) -> None:
+    r = cv_ta_module.compute(
+        predictions=[1, 1, 1, 10, 2, 4],
+        references=[0] * 6,
+        pairs=["A"] * 3 + ["B"] + ["C"] * 2,
+        input_type="ranks",
+    )
+    assert r["overall_median_rank"] == 3.0
+
+
+def test_cv_ta_bad_option_raises(cv_ta_module) -> None:
+    with pytest.raises(InputValidationError, match="median_rank_reduction"):
+        cv_ta_module.compute(predictions=[[0.1]], references=[0], pairs=["A"], median_rank_reduction="mean")
+
+
+def test_cv_smr_batches_equal_one_compute_and_library(cv_smr_module) -> None:
+    rng = np.random.default_rng(1)
+    preds = [rng.random(int(rng.integers(0, 15))).round(1).tolist() for _ in range(30)]
+    refs = [(rng.random(len(p)) < 0.3).astype(int).tolist() for p in preds]
+    views = [["ego", "front", "left"][i % 3] for i in range(30)]
+    lib = cv_smr(preds, refs, query_views=views, bootstrap=50, seed=4)
+    one = cv_smr_module.compute(predictions=preds, references=refs, query_views=views, bootstrap=50, seed=4)
+    for lo in range(0, 30, 7):
+        cv_smr_module.add_batch(predictions=preds[lo : lo + 7], references=refs[lo : lo + 7])
+    batched = cv_smr_module.compute(query_views=views, bootstrap=50, seed=4)
+    assert one == batched == lib
+    assert "ci" in lib
+
+
+def test_cv_smc_batches_equal_one_compute_and_library(cv_smc_module) -> None:
+    vocab = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool", "unscrew_anti_vibration_handle"]
+    rng = np.random.default_rng(2)
+    ref = [vocab[i] for i in rng.integers(0, 3, 50)]
+    pred = [vocab[i] for i in rng.integers(0, 4, 50)]
+    for level in ("coarse", "verb", "noun", "verb_noun"):
+        lib = cv_smc(pred, ref, vocabulary=vocab, label_level=level)
+        one = cv_smc_module.compute(predictions=pred, references=ref, vocabulary=vocab, label_level=level)
+        for lo in range(0, 50, 20):
+            cv_smc_module.add_batch(predictions=pred[lo : lo + 20], references=ref[lo : lo + 20])
+        batched = cv_smc_module.compute(vocabulary=vocab, label_level=level)
+        assert one == batched == lib
+    ids = cv_smc_module.compute(
+        predictions=[vocab.index(p) for p in pred], references=[vocab.index(r) for r in ref], vocabulary=vocab
+    )
+    assert _drop_signature(ids) == _drop_signature(cv_smc(pred, ref, vocabulary=vocab))
+
+
+def test_segment_ids_name_the_bad_instance(cv_smc_module) -> None:
+    with pytest.raises(InputValidationError, match="'seg-b'"):
+        cv_smc_module.compute(
+            predictions=["store_tool", "store_toolz"],
+            references=["store_tool", "store_tool"],
+            vocabulary=["store_tool"],
+            segment_ids=["seg-a", "seg-b"],
+        )

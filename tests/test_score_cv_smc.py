@@ -1,0 +1,200 @@
+"""CV-SMC: label derivation, vocabulary, Top-1 and Macro-F1 over ALL vocabulary classes (checked against
+scikit-learn with ``labels=``, and shown to differ from its default), errors, and the real release."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from proceval.errors import InputValidationError
+from proceval.protocols.cv import build_cv_smc_segments, load_cv_annotations, split_trials
+from proceval.scores.cv_smc import build_vocabulary, cv_smc, derive_label
+
+VOCAB = [
+    "retrieve_adapter_plate",
+    "screw_on_anti_vibration_handle",
+    "store_adapter_plate",
+    "store_tool",
+    "unscrew_anti_vibration_handle",
+]
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("coarse", "screw_on_anti_vibration_handle"),
+        ("verb", "screw"),
+        ("noun", "on_anti_vibration_handle"),
+        ("verb_noun", "screw::on_anti_vibration_handle"),
+    ],
+)
+def test_derive_label(level: str, expected: str) -> None:
+    assert derive_label("SCREW_ON_ANTI_VIBRATION_HANDLE", level) == expected
+
+
+def test_vocabulary_is_sorted_union() -> None:
+    assert build_vocabulary(VOCAB, "verb") == ["retrieve", "screw", "store", "unscrew"]
+    assert build_vocabulary(VOCAB, "noun") == [
+        "adapter_plate",
+        "anti_vibration_handle",
+        "on_anti_vibration_handle",
+        "tool",
+    ]
+
+
+PRED = ["store_tool", "store_tool", "store_adapter_plate", "retrieve_adapter_plate"]
+REF = ["store_tool", "store_adapter_plate", "store_adapter_plate", "store_tool"]
+
+
+def test_coarse_hand_computed() -> None:
+    r = cv_smc(PRED, REF, vocabulary=VOCAB)
+    # store_tool: P 1/2, R 1/2 -> 1/2; store_adapter_plate: P 1, R 1/2 -> 2/3; the other 3 classes: 0
+    assert r["top1_accuracy"] == 0.5
+    assert r["macro_f1"] == pytest.approx((1 / 2 + 2 / 3) / 5)
+    assert r["per_class_f1"]["screw_on_anti_vibration_handle"] == 0.0
+    assert r["num_classes"] == 5 and r["num_classes_in_references"] == 2
+    assert r["signature"].startswith("cv_smc|lvl:coarse|avg:vocabulary|nc:5|")
+
+
+def test_verb_and_noun_levels_hand_computed() -> None:
+    verb = cv_smc(PRED, REF, vocabulary=VOCAB, label_level="verb")
+    # verbs: pred [store, store, store, retrieve], ref [store]*4 -> store F1 = 2*1*0.75/1.75; 3 others 0
+    assert verb["top1_accuracy"] == 0.75
+    assert verb["macro_f1"] == pytest.approx((2 * 0.75 / 1.75) / 4)
+    noun = cv_smc(PRED, REF, vocabulary=VOCAB, label_level="noun")
+    # nouns: pred [tool, tool, adapter_plate, adapter_plate], ref [tool, adapter_plate, adapter_plate, tool]
+    assert noun["top1_accuracy"] == 0.5 and noun["macro_f1"] == pytest.approx((0.5 + 0.5) / 4)
+    vn = cv_smc(PRED, REF, vocabulary=VOCAB, label_level="verb_noun")
+    coarse = cv_smc(PRED, REF, vocabulary=VOCAB)
+    assert vn["macro_f1"] == coarse["macro_f1"] and "store::tool" in vn["per_class_f1"]
+
+
+def test_macro_f1_matches_sklearn_with_labels_but_not_its_default() -> None:
+    r = cv_smc(PRED, REF, vocabulary=VOCAB)
+    official = f1_score(REF, PRED, labels=VOCAB, average="macro", zero_division=0)
+    sklearn_default = f1_score(REF, PRED, average="macro", zero_division=0)  # classes in REF ∪ PRED only
+    assert r["macro_f1"] == pytest.approx(official)
+    assert sklearn_default == pytest.approx((1 / 2 + 2 / 3 + 0) / 3)
+    assert r["macro_f1"] < sklearn_default
+    present = cv_smc(PRED, REF, vocabulary=VOCAB, macro_average="present")
+    assert present["macro_f1"] == pytest.approx(sklearn_default)
+
+
+def test_ids_train_labels_and_level_inputs() -> None:
+    ids = cv_smc([VOCAB.index(x) for x in PRED], [VOCAB.index(x) for x in REF], vocabulary=VOCAB)
+    assert ids["macro_f1"] == cv_smc(PRED, REF, vocabulary=VOCAB)["macro_f1"]
+    # vocabulary = sorted(train ∪ references): here 3 classes, not 5
+    built = cv_smc(PRED, REF, train_labels=["retrieve_adapter_plate"])
+    assert built["num_classes"] == 3
+    assert built["macro_f1"] == pytest.approx((1 / 2 + 2 / 3) / 3)
+    lvl = cv_smc(
+        ["store", "store"],
+        ["store", "retrieve"],
+        vocabulary=["retrieve", "store"],
+        input_level="level",
+        label_level="verb",
+    )
+    assert lvl["top1_accuracy"] == 0.5 and lvl["macro_f1"] == pytest.approx((2 / 3) / 2)
+    mapped = cv_smc(
+        {"s2": "store_tool", "s1": "store_tool"},
+        {"s1": "store_tool", "s2": "store_adapter_plate"},
+        vocabulary=VOCAB,
+    )
+    assert mapped["top1_accuracy"] == 0.5
+
+
+def test_empty_input_policy() -> None:
+    r = cv_smc([], [], vocabulary=VOCAB)
+    assert math.isnan(r["top1_accuracy"]) and math.isnan(r["macro_f1"]) and r["num_instances"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((["store_toolz"], ["store_tool"]), {"vocabulary": VOCAB}, "Unknown coarse label 'store_toolz'"),
+        (([7], [0]), {"vocabulary": VOCAB}, r"\[0, 5\)"),
+        (([0], [0]), {"train_labels": ["store_tool"]}, "no `vocabulary`"),
+        ((["store_tool"], ["store_tool"]), {}, "neither"),
+        ((["null"], ["store_tool"]), {"vocabulary": [*VOCAB, "null"], "label_level": "verb"}, "'verb_noun'"),
+        ((["store_tool"], ["store_tool"]), {"vocabulary": ["store_tool", "store_tool"]}, "unique"),
+        ((["store_tool"], ["store_tool"]), {"vocabulary": VOCAB, "label_level": "object"}, "label_level"),
+        ((["store_tool"], ["store_tool"]), {"vocabulary": VOCAB, "macro_average": "micro"}, "macro_average"),
+        ((["store_tool"], ["store_tool"]), {"vocabulary": VOCAB, "input_level": "fine"}, "input_level"),
+        ((["store_tool"], ["store_tool", "store_tool"]), {"vocabulary": VOCAB}, "one entry per prediction"),
+        (([1.5], ["store_tool"]), {"vocabulary": VOCAB}, "name or id"),
+    ],
+)
+def test_errors(args: tuple, kwargs: dict, match: str) -> None:
+    with pytest.raises(InputValidationError, match=match):
+        cv_smc(*args, **kwargs)
+
+
+def _reference_cv_smc(pred, ref, vocab):
+    """Plain loops over the vocabulary, precision 0 without predictions, recall 0 without support."""
+    f1s = []
+    for c in vocab:
+        tp = sum(p == c and r == c for p, r in zip(pred, ref, strict=False))
+        n_pred = sum(p == c for p in pred)
+        n_ref = sum(r == c for r in ref)
+        prec = tp / n_pred if n_pred else 0.0
+        rec = tp / n_ref if n_ref else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return sum(p == r for p, r in zip(pred, ref, strict=False)) / len(ref), sum(f1s) / len(f1s)
+
+
+@pytest.mark.parametrize("level", ["coarse", "verb", "noun"])
+def test_against_reference_on_random_inputs(level: str) -> None:
+    rng = np.random.default_rng(1)
+    ref = [VOCAB[i] for i in rng.integers(0, 3, 200)]  # classes 3, 4 absent from the references
+    pred = [VOCAB[i] for i in rng.integers(0, 4, 200)]
+    got = cv_smc(pred, ref, vocabulary=VOCAB, label_level=level)
+    top1, macro = _reference_cv_smc(
+        [derive_label(p, level) for p in pred],
+        [derive_label(r, level) for r in ref],
+        build_vocabulary(VOCAB, level),
+    )
+    assert got["top1_accuracy"] == pytest.approx(top1) and got["macro_f1"] == pytest.approx(macro)
+
+
+def test_bootstrap_and_paired() -> None:
+    rng = np.random.default_rng(0)
+    ref = [VOCAB[i] for i in rng.integers(0, 5, 100)]
+    noisy = [r if rng.random() < 0.6 else VOCAB[0] for r in ref]
+    r = cv_smc(noisy, ref, vocabulary=VOCAB, bootstrap=100, seed=2)
+    lo, hi = r["ci"]["macro_f1"]
+    assert lo <= r["macro_f1"] <= hi and "bs:100|rs:2" in r["signature"]
+    paired = cv_smc(ref, ref, vocabulary=VOCAB, paired_predictions=noisy, bootstrap=100)["paired"][
+        "top1_accuracy"
+    ]
+    assert paired["a"] == 1.0 and paired["delta"] > 0
+
+
+@pytest.mark.impact_release
+@pytest.mark.parametrize(("protocol", "present"), [(1, 25), (3, 22)])
+def test_real_release_gt_and_perturbed(impact_dataset_dir: Path, protocol: int, present: int) -> None:
+    cv = impact_dataset_dir / "CV"
+    train, test = build_cv_smc_segments(
+        load_cv_annotations(cv / "annotations_CAS"),
+        train_trials=split_trials(cv / "splits_CAS", "train", protocol),
+        test_trials=split_trials(cv / "splits_CAS", "test", protocol),
+    )
+    vocab = build_vocabulary([s.label for s in train + test])
+    assert len(vocab) == 25
+    ref = [s.label for s in test]
+    gt = cv_smc(ref, ref, vocabulary=vocab)
+    # GT vs itself: Top-1 is perfect, Macro-F1 is the share of vocabulary classes present in the test set
+    assert gt["top1_accuracy"] == 1.0 and gt["macro_f1"] == pytest.approx(present / 25)
+    pred = [vocab[(vocab.index(r) + 1) % 25] if i % 7 == 0 else r for i, r in enumerate(ref)]
+    for level in ("coarse", "verb", "noun", "verb_noun"):
+        got = cv_smc(pred, ref, vocabulary=vocab, label_level=level)
+        p = [derive_label(x, level) for x in pred]
+        r = [derive_label(x, level) for x in ref]
+        labels = build_vocabulary(vocab, level)
+        assert got["macro_f1"] == pytest.approx(
+            f1_score(r, p, labels=labels, average="macro", zero_division=0)
+        )
+        assert got["top1_accuracy"] == pytest.approx(np.mean(np.asarray(p) == np.asarray(r)))

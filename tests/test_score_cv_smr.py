@@ -1,0 +1,221 @@
+"""CV-SMR: AP / Recall@k on hand-made score vectors, the gallery rule (other trial AND other view), the
+skipping policy, a plain reference implementation, and the real S1 release with oracle embeddings."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from proceval.errors import InputValidationError
+from proceval.protocols.cv import (
+    build_cv_smr_protocol,
+    cv_smr_inputs,
+    evaluate_cv_smr,
+    load_cv_annotations,
+    split_trials,
+)
+from proceval.scores.cv_smr import cv_smr
+
+T1, T2, T3 = "20250101_0001", "20250101_0002", "20250101_0003"
+
+
+def _vid(trial: str, view: str) -> str:
+    return f"{trial}_color_ego_sync_clipped" if view == "ego" else f"{trial}_color_{view}_clipped"
+
+
+def _video(trial: str, view: str, labels: list[str]) -> dict:
+    return {
+        "video_id": _vid(trial, view),
+        "segments": [{"label": lab, "f_start": 10 * i, "f_end": 10 * i + 9} for i, lab in enumerate(labels)],
+    }
+
+
+TINY = [
+    _video(T1, "front", ["a", "null", "b"]),
+    _video(T1, "left", ["a", "b"]),
+    _video(T1, "ego", ["a", "c"]),
+    _video(T2, "front", ["a", "c"]),
+    _video(T2, "left", ["b", "a"]),
+    _video(T2, "ego", ["a"]),
+]
+
+
+def uid(trial: str, view: str, index: int) -> str:
+    return f"{_vid(trial, view)}:{index}"
+
+
+# ------------------------------------------------------------------------------------------ score
+
+
+def test_hand_computed_ap_and_recall() -> None:
+    r = cv_smr([[0.9, 0.5, 0.1], [0.3, 0.7]], [[0, 1, 1], [1, 0]])
+    # query 1: hits [0, 1, 1] -> AP = (1/2 + 2/3) / 2; query 2: hits [0, 1] -> AP = 1/2
+    assert r["overall_map"] == pytest.approx(((1 / 2 + 2 / 3) / 2 + 1 / 2) / 2)
+    assert r["overall_recall_at_1"] == 0.0 and r["overall_recall_at_5"] == 1.0
+    assert r["num_evaluated_queries"] == 2
+
+
+def test_ties_keep_gallery_order() -> None:
+    assert cv_smr([[0.5, 0.5]], [[0, 1]])["overall_map"] == 0.5
+    assert cv_smr([[0.5, 0.5]], [[1, 0]])["overall_map"] == 1.0
+
+
+def test_recall_at_5_cutoff_and_custom_ks() -> None:
+    scores = [np.linspace(1, 0, 8)]
+    assert cv_smr(scores, [[0, 0, 0, 0, 0, 1, 0, 0]])["overall_recall_at_5"] == 0.0
+    r = cv_smr(scores, [[0, 0, 0, 0, 0, 1, 0, 0]], ks=[6])
+    assert r["overall_recall_at_6"] == 1.0 and r["overall_map"] == pytest.approx(1 / 6)
+
+
+def test_skipping_policy_and_per_view() -> None:
+    r = cv_smr([[], [0.1, 0.2], [0.4, 0.3]], [[], [0, 0], [1, 0]], query_views=["ego", "front", "front"])
+    assert (r["num_skipped_empty_gallery"], r["num_skipped_no_positive"], r["num_evaluated_queries"]) == (
+        1,
+        1,
+        1,
+    )
+    assert r["overall_map"] == 1.0
+    assert r["per_query_view_num_evaluated_queries"] == {"ego": 0, "front": 1}
+    assert math.isnan(r["per_query_view_map"]["ego"])
+    none = cv_smr([[]], [[]])
+    assert math.isnan(none["overall_map"]) and "per_query_view_map" not in none
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        (([[0.1, float("nan")]], [[0, 1]]), {}, "finite"),
+        (([[0.1, 0.2]], [[0, 1, 1]]), {}, "length 2"),
+        (([[0.1, 0.2]], [[0, 2]]), {}, "0/1"),
+        (([[0.1, 0.2]], None), {}, "references"),
+        (([[[0.1]]], [[1]]), {}, "1-D"),
+        (([[0.1]], [[1]]), {"ks": []}, "`ks`"),
+        (({"q": [0.1]}, {"r": [1]}), {}, "missing"),
+        (([[0.1], [0.2]], [[1]]), {}, "one entry per prediction"),
+    ],
+)
+def test_errors(args: tuple, kwargs: dict, match: str) -> None:
+    with pytest.raises(InputValidationError, match=match):
+        cv_smr(*args, **kwargs)
+
+
+def _reference_cv_smr(scores, relevance, ks=(1, 5)):
+    """Plain loops: stable descending sort, AP = mean of precision at each hit, any-hit recall."""
+    aps, rec = [], {k: [] for k in ks}
+    for s, rel in zip(scores, relevance, strict=False):
+        if len(s) == 0 or sum(rel) == 0:
+            continue
+        order = sorted(range(len(s)), key=lambda i: -s[i])  # Python's sort is stable
+        hits = [rel[i] for i in order]
+        found, precisions = 0, []
+        for rank, h in enumerate(hits, start=1):
+            if h:
+                found += 1
+                precisions.append(found / rank)
+        aps.append(sum(precisions) / sum(hits))
+        for k in ks:
+            rec[k].append(any(hits[:k]))
+    out = {f"overall_recall_at_{k}": sum(v) / len(v) for k, v in rec.items()}
+    out["overall_map"] = sum(aps) / len(aps)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_against_reference_on_random_inputs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = [np.round(rng.random(rng.integers(0, 60)), 1) for _ in range(200)]  # rounding makes ties
+    relevance = [(rng.random(s.size) < 0.2).astype(int) for s in scores]
+    got = cv_smr(scores, relevance)
+    for key, value in _reference_cv_smr(scores, relevance).items():
+        assert got[key] == pytest.approx(value), key
+
+
+def test_bootstrap_and_paired() -> None:
+    rng = np.random.default_rng(0)
+    scores = [rng.random(20) for _ in range(50)]
+    relevance = [(rng.random(20) < 0.3).astype(int) for _ in range(50)]
+    r = cv_smr(scores, relevance, bootstrap=100, seed=1)
+    lo, hi = r["ci"]["overall_map"]
+    assert lo <= r["overall_map"] <= hi and "bs:100" in r["signature"]
+    oracle = [rel.astype(float) for rel in relevance]
+    paired = cv_smr(oracle, relevance, paired_predictions=scores, bootstrap=100)["paired"]["overall_map"]
+    assert paired["a"] == 1.0 and paired["delta"] > 0
+
+
+# ------------------------------------------------------------------------------------------ protocol
+
+
+def test_gallery_rule_other_trial_and_other_view() -> None:
+    p = build_cv_smr_protocol(TINY)
+    assert len(p.queries) == 11 and len(p.gallery) == 11  # the null segment is dropped
+    q = next(s for s in p.queries if s.uid == uid(T1, "front", 0))
+    gallery = [g.uid for g, keep in zip(p.gallery, p.gallery_mask(q), strict=False) if keep]
+    # official order: ego first, then front, left, ...; only T2 and only views other than front
+    assert gallery == [uid(T2, "ego", 0), uid(T2, "left", 0), uid(T2, "left", 1)]
+    inputs = cv_smr_inputs({s.uid: np.ones(2) for s in p.gallery}, p)
+    i = inputs["query_ids"].index(uid(T1, "front", 0))
+    assert inputs["references"][i].tolist() == [1, 0, 1]
+
+
+def test_empty_gallery_and_no_positive_queries_are_counted() -> None:
+    rng = np.random.default_rng(0)
+    p = build_cv_smr_protocol(TINY)
+    emb = {s.uid: rng.standard_normal(4) for s in p.gallery}
+    r = evaluate_cv_smr(emb, p)
+    # only T1 left 'b' lacks a partner: the other 'b' segments are T1 (same trial) or T2 left (same view)
+    assert r["num_candidate_queries"] == 11
+    assert r["num_skipped_no_positive"] == 1 and r["num_evaluated_queries"] == 10
+    one_trial = build_cv_smr_protocol(TINY, trials=[T1])
+    r1 = evaluate_cv_smr(emb, one_trial)
+    assert r1["num_skipped_empty_gallery"] == r1["num_candidate_queries"] == 6
+    assert math.isnan(r1["overall_map"])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_evaluate_equals_score_on_inputs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = build_cv_smr_protocol(TINY)
+    emb = {s.uid: rng.standard_normal(3) for s in p.gallery}
+    a = evaluate_cv_smr(emb, p)
+    b = cv_smr(**cv_smr_inputs(emb, p))
+    for key in ("overall_map", "overall_recall_at_1", "overall_recall_at_5", "per_query_view_map"):
+        assert a[key] == pytest.approx(b[key])
+
+
+# ------------------------------------------------------------------------------------------ real release
+
+
+@pytest.mark.impact_release
+def test_real_s1_front_queries_oracle_and_random(impact_dataset_dir: Path) -> None:
+    videos = load_cv_annotations(impact_dataset_dir / "CV" / "annotations_CAS")
+    trials = split_trials(impact_dataset_dir / "CV" / "splits_CAS", "test", 1)
+    p = build_cv_smr_protocol(videos, trials=trials, query_views=("front",))
+    assert (len(p.queries), len(p.gallery)) == (1352, 6652)
+    labels = sorted({g.label for g in p.gallery})
+    rng = np.random.default_rng(0)
+    oracle = {}
+    for g in p.gallery:
+        v = np.zeros(len(labels))
+        v[labels.index(g.label)] = 1.0
+        oracle[g.uid] = v + 0.01 * rng.standard_normal(v.size)
+    r = evaluate_cv_smr(oracle, p)
+    assert r["overall_map"] == pytest.approx(1.0) and r["overall_recall_at_1"] == 1.0
+    assert r["num_evaluated_queries"] + r["num_skipped_no_positive"] == 1352
+    # random embeddings: equal to a straightforward per-query computation
+    emb = {g.uid: rng.standard_normal(8) for g in p.gallery}
+    unit = {k: v / np.linalg.norm(v) for k, v in emb.items()}
+    g_mat = np.stack([unit[g.uid] for g in p.gallery])
+    g_label = np.asarray([g.label for g in p.gallery])
+    scores, relevance = [], []
+    for q in p.queries[:200]:
+        keep = np.asarray([g.trial != q.trial and g.view != q.view for g in p.gallery])
+        scores.append((g_mat @ unit[q.uid])[keep].tolist())
+        relevance.append((g_label[keep] == q.label).astype(int).tolist())
+    want = _reference_cv_smr(scores, relevance)
+    sub = evaluate_cv_smr(emb, type(p)(p.queries[:200], p.gallery))
+    for key, value in want.items():
+        assert sub[key] == pytest.approx(value), key
+    assert 0.0 < sub["overall_map"] < 0.2
