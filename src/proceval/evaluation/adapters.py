@@ -1,0 +1,370 @@
+"""Per-metric adapters: a dataset split (references) + predictions keyed by id → a score function call.
+
+Each adapter says which ids predictions are keyed by and what a prediction looks like, in the
+lmms-eval sense of ``process_results``: the dataset rows give the references, the metric's pure
+score function in :mod:`proceval.scores` does the math. Predictions are always matched to references
+by id (never by position); a missing or unknown id is an error naming it.
+
+| metric | id | prediction |
+| --- | --- | --- |
+| tas, ppr | ``video_id`` | per-frame labels (ids or official names), one per frame |
+| cv_ta, cv_smr | ``"{video_id}:{segment_index}"`` (non-null segments) | embedding vector |
+| cv_smc | ``"{video_id}:{segment_index}"`` (non-null segments) | coarse label (lower-case name or id) |
+| af_s | ``"{video_id}:{segment_index}"`` | ``{"action": scores or ranked ids, "verb": ..., "noun": ...}`` |
+| af_l | ``"{video_id}:{instance_index}"`` | K candidate futures, each Z step labels (ids or names) |
+| psr | ``video_id`` | events ``[{"frame": int, "label": str}, ...]`` in time order |
+| asr | ``video_id`` | dense states ``[17][T]`` in {-1, 0, 1}, or ``{"frames": [...], "states": [[17 ints], ...]}`` |
+| atr | ``sample_id`` | six scores (one per anomaly type) |
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import to_label_ids
+
+
+@dataclass
+class EvalContext:
+    """What an adapter may need beyond the split: the config, the release folder, other splits."""
+
+    config: str
+    protocol: str
+    dataset_dir: Path
+    load_split: Callable[[str], datasets.Dataset]
+
+
+ScoreFn = Callable[[datasets.Dataset, Mapping[str, Any], dict[str, Any], EvalContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """How one metric scores one kind of config."""
+
+    metric: str
+    ids: Callable[[datasets.Dataset], list[str]]
+    score: ScoreFn
+    prediction: str
+
+
+def _names(ds: datasets.Dataset, column: str) -> list[str]:
+    feat = ds.features[column]
+    inner = getattr(feat, "feature", feat)
+    return list(inner.names)
+
+
+# ----------------------------------------------------------------------------------------- frame tasks
+
+
+def _frame_ids(ds: datasets.Dataset) -> list[str]:
+    return list(ds["video_id"])
+
+
+def _frame_inputs(ds: datasets.Dataset, predictions: Mapping[str, Any]) -> tuple[dict, dict]:
+    names = _names(ds, "labels")
+    lookup = {n: i for i, n in enumerate(names)}
+    refs = {vid: np.asarray(lbl, dtype=np.int64) for vid, lbl in zip(ds["video_id"], ds["labels"])}
+    preds = {
+        vid: to_label_ids(list(p) if not isinstance(p, np.ndarray) else p, lookup, vid)
+        for vid, p in predictions.items()
+    }
+    return preds, refs
+
+
+def _score_tas(ds, predictions, options, ctx):
+    from proceval.scores.tas import tas_scores
+
+    preds, refs = _frame_inputs(ds, predictions)
+    return tas_scores(preds, refs, **options)
+
+
+def _score_ppr(ds, predictions, options, ctx):
+    from proceval.scores.ppr import ppr_scores
+
+    preds, refs = _frame_inputs(ds, predictions)
+    return ppr_scores(preds, refs, **options)
+
+
+# ----------------------------------------------------------------------------------------- cross-view
+
+
+def _segment_uid(row: Mapping[str, Any]) -> str:
+    return f"{row['video_id']}:{row['segment_index']}"
+
+
+def _non_null_rows(ds: datasets.Dataset) -> list[dict[str, Any]]:
+    cols = ["video_id", "segment_index", "is_null"]
+    table = ds.select_columns(cols).to_dict()
+    return [
+        {"video_id": v, "segment_index": i}
+        for v, i, null in zip(table["video_id"], table["segment_index"], table["is_null"])
+        if not null
+    ]
+
+
+def _cv_ids(ds: datasets.Dataset) -> list[str]:
+    return [_segment_uid(r) for r in _non_null_rows(ds)]
+
+
+def cv_videos(ds: datasets.Dataset) -> list[dict[str, Any]]:
+    """Group a CV config's segment rows into the per-video dicts :mod:`proceval.protocols.cv` reads."""
+    names = [n.lower() for n in _names(ds, "label")]
+    cols = ds.select_columns(
+        ["video_id", "view", "subject", "segment_index", "label", "start_frame", "end_frame"]
+    )
+    table = cols.to_dict()
+    by_video: dict[str, dict[str, Any]] = {}
+    segs: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for i, vid in enumerate(table["video_id"]):
+        by_video.setdefault(vid, {"video_id": vid, "view": table["view"][i], "subject": table["subject"][i]})
+        segs[vid].append(
+            (
+                table["segment_index"][i],
+                {
+                    "label": names[table["label"][i]],
+                    "f_start": table["start_frame"][i],
+                    "f_end": table["end_frame"][i],
+                },
+            )
+        )
+    out = []
+    for vid, video in by_video.items():
+        ordered = sorted(segs[vid], key=lambda t: t[0])
+        if [idx for idx, _ in ordered] != list(range(len(ordered))):
+            raise InputValidationError(f"Expected segment indices 0..n-1 for {vid!r} in the CV config rows.")
+        out.append({**video, "segments": [s for _, s in ordered]})
+    return out
+
+
+def _score_cv_ta(ds, predictions, options, ctx):
+    from proceval.protocols.cv import build_cv_ta_protocol, evaluate_cv_ta
+
+    options = dict(options)
+    protocols = options.pop("protocols", None) or (
+        ("exo2ego",) if ctx.protocol == "s4" else ("local", "global")
+    )
+    videos = cv_videos(ds)
+    out: dict[str, Any] = {}
+    for name in protocols:
+        protocol = build_cv_ta_protocol(videos, name)
+        out[name] = evaluate_cv_ta(predictions, protocol, **options)
+    return out
+
+
+def _score_cv_smr(ds, predictions, options, ctx):
+    from proceval.protocols.cv import build_cv_smr_protocol, evaluate_cv_smr
+
+    return evaluate_cv_smr(predictions, build_cv_smr_protocol(cv_videos(ds)), **options)
+
+
+def _score_cv_smc(ds, predictions, options, ctx):
+    from proceval.scores.cv_smc import cv_smc
+
+    options = dict(options)
+    levels = options.pop("label_levels", None) or ("coarse", "verb", "noun", "verb_noun")
+    names = [n.lower() for n in _names(ds, "label")]
+    train = ctx.load_split("train")
+    train_labels = [names[lab] for lab, null in zip(train["label"], train["is_null"]) if not null]
+    refs: dict[str, str] = {}
+    table = ds.select_columns(["video_id", "segment_index", "label", "is_null"]).to_dict()
+    for vid, idx, lab, null in zip(
+        table["video_id"], table["segment_index"], table["label"], table["is_null"]
+    ):
+        if not null:
+            refs[f"{vid}:{idx}"] = names[lab]
+    preds = {
+        k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in predictions.items()
+    }
+    return {
+        level: cv_smc(preds, refs, train_labels=train_labels, label_level=level, **options)
+        for level in levels
+    }
+
+
+# ----------------------------------------------------------------------------------------- anticipation
+
+
+def _afs_rows(ds: datasets.Dataset, instances: str) -> dict[str, dict[str, Any]]:
+    cols = ["video_id", "segment_index", "hand", "action", "verb", "noun", "in_official_protocol"]
+    t = ds.select_columns(cols).to_dict()
+    out = {}
+    for i, vid in enumerate(t["video_id"]):
+        if instances == "official" and not t["in_official_protocol"][i]:
+            continue
+        out[f"{vid}:{t['segment_index'][i]}"] = {k: t[k][i] for k in ("hand", "action", "verb", "noun")}
+    return out
+
+
+def _afs_ids(ds: datasets.Dataset) -> list[str]:
+    return list(_afs_rows(ds, "official"))
+
+
+def _score_af_s(ds, predictions, options, ctx):
+    from proceval.scores.af_s import af_s_recall
+
+    options = dict(options)
+    rows = _afs_rows(ds, options.pop("instances", "official"))
+    missing = [k for k in rows if k not in predictions]
+    if missing:
+        raise InputValidationError(
+            f"Expected a prediction for every AF-S instance, but {len(missing)} are missing: {missing[:5]}"
+        )
+    extra = [k for k in predictions if k not in rows]
+    if extra:
+        raise InputValidationError(
+            f"Expected predictions only for AF-S instance ids, but got unknown ids {extra[:5]}"
+        )
+    ids = list(rows)
+    task_preds = {}
+    for task in ("action", "verb", "noun"):
+        have = [task in predictions[k] for k in ids]
+        if all(have):
+            task_preds[task] = {k: predictions[k][task] for k in ids}
+        elif any(have):
+            raise InputValidationError(f"Expected `{task}` predictions for all AF-S instances or none.")
+    if "action" not in task_preds:
+        raise InputValidationError("Expected an `action` prediction for every AF-S instance.")
+    num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
+    return af_s_recall(
+        task_preds["action"],
+        {k: rows[k]["action"] for k in ids},
+        {k: rows[k]["hand"] for k in ids},
+        verb_predictions=task_preds.get("verb"),
+        verb_references={k: rows[k]["verb"] for k in ids},
+        noun_predictions=task_preds.get("noun"),
+        noun_references={k: rows[k]["noun"] for k in ids},
+        num_classes=num_classes,
+        **options,
+    )
+
+
+def _afl_ids(ds: datasets.Dataset) -> list[str]:
+    return [f"{v}:{i}" for v, i in zip(ds["video_id"], ds["instance_index"])]
+
+
+def _score_af_l(ds, predictions, options, ctx):
+    from proceval.scores.af_l import af_l_edit_distance
+
+    names = _names(ds, "future_steps")
+    refs = {f"{v}:{i}": list(f) for v, i, f in zip(ds["video_id"], ds["instance_index"], ds["future_steps"])}
+    preds = {}
+    for key, cands in predictions.items():
+        arr = np.asarray(cands, dtype=object)
+        if arr.ndim != 2:
+            raise InputValidationError(
+                f"Expected the AF-L prediction for {key!r} to be K candidate futures of Z steps, got shape {arr.shape}."
+            )
+        preds[key] = arr.T.tolist()  # (K, Z) -> (Z, K)
+    return af_l_edit_distance(preds, refs, label_names=names, **options)
+
+
+# ----------------------------------------------------------------------------------------- state / steps
+
+
+def _video_ids(ds: datasets.Dataset) -> list[str]:
+    return list(ds["video_id"])
+
+
+def reference_states(ds: datasets.Dataset) -> dict[str, np.ndarray]:
+    """Dense ``[17, T]`` reference states per video of an ``asr`` config."""
+    from proceval.scores.state_events import dense_states_from_sequence
+
+    out = {}
+    for vid, frames, states, n in zip(ds["video_id"], ds["state_frames"], ds["states"], ds["num_frames"]):
+        seq = [{"frame": f, "state": s} for f, s in zip(frames, states)]
+        out[vid] = dense_states_from_sequence(seq, n, video_id=vid)
+    return out
+
+
+def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
+    """A dense state prediction, or a run-length one ``{"frames", "states"}`` expanded to ``num_frames``."""
+    from proceval.scores.state_events import dense_states_from_sequence
+
+    if isinstance(pred, Mapping):
+        if set(pred) != {"frames", "states"}:
+            raise InputValidationError(
+                f"Expected {{'frames', 'states'}} for {video_id!r}, got keys {sorted(pred)}."
+            )
+        seq = [{"frame": f, "state": s} for f, s in zip(pred["frames"], pred["states"])]
+        return dense_states_from_sequence(seq, num_frames, video_id=video_id)
+    return np.asarray(pred)
+
+
+def _score_asr(ds, predictions, options, ctx):
+    from proceval.scores.asr import asr
+
+    refs = reference_states(ds)
+    preds = {
+        vid: prediction_states(p, refs[vid].shape[1] if vid in refs else 0, vid)
+        for vid, p in predictions.items()
+    }
+    return asr(preds, refs, **options)
+
+
+def _score_psr(ds, predictions, options, ctx):
+    from proceval.formats.impact.procedure_graph import load_procedure_graph
+    from proceval.scores.psr import psr
+
+    options = dict(options)
+    events = options.pop("events", "graph")
+    graph = load_procedure_graph(ctx.dataset_dir, "psr")
+    fps = float(ds["fps"][0]) if len(ds) else 30.0
+    if events == "graph":
+        refs = {
+            vid: [{"frame": e["frame"], "label": e["label"]} for e in evs if e["in_graph"]]
+            for vid, evs in zip(ds["video_id"], ds["graph_events"])
+        }
+        options.setdefault("prereq", dict(graph.prereq))
+    elif events == "csv":
+        names = ds.features["completion_events"].feature["step_id"].names
+        refs = {
+            vid: [{"frame": e["frame"], "label": names[e["step_id"]]} for e in evs]
+            for vid, evs in zip(ds["video_id"], ds["completion_events"])
+        }
+        options.setdefault("pos_variant", "sequential")
+    else:
+        raise InputValidationError(
+            f"Expected argument `events` to be one of ('graph', 'csv'), but got {events!r}."
+        )
+    options.setdefault("fps", fps)
+    return psr(predictions, refs, **options)
+
+
+def _atr_ids(ds: datasets.Dataset) -> list[str]:
+    return list(ds["sample_id"])
+
+
+def _score_atr(ds, predictions, options, ctx):
+    from proceval.scores.atr import atr_map
+
+    refs = {sid: list(lbl) for sid, lbl in zip(ds["sample_id"], ds["labels"])}
+    return atr_map(predictions, refs, **options)
+
+
+ADAPTERS: dict[str, Adapter] = {
+    "tas": Adapter("tas", _frame_ids, _score_tas, "per-frame labels"),
+    "ppr": Adapter("ppr", _frame_ids, _score_ppr, "per-frame phase labels"),
+    "cv_ta": Adapter("cv_ta", _cv_ids, _score_cv_ta, "segment embedding"),
+    "cv_smr": Adapter("cv_smr", _cv_ids, _score_cv_smr, "segment embedding"),
+    "cv_smc": Adapter("cv_smc", _cv_ids, _score_cv_smc, "coarse segment label"),
+    "af_s": Adapter("af_s", _afs_ids, _score_af_s, "{action, verb, noun} scores"),
+    "af_l": Adapter("af_l", _afl_ids, _score_af_l, "K futures of Z steps"),
+    "psr": Adapter("psr", _video_ids, _score_psr, "completion events"),
+    "asr": Adapter("asr", _video_ids, _score_asr, "dense component states"),
+    "atr": Adapter("atr", _atr_ids, _score_atr, "six anomaly-type scores"),
+}
+
+
+def adapter(metric: str) -> Adapter:
+    """The adapter of ``metric``; an unknown name lists the known ones."""
+    if metric not in ADAPTERS:
+        raise InputValidationError(f"Expected a metric in {tuple(ADAPTERS)}, but got {metric!r}.")
+    return ADAPTERS[metric]
