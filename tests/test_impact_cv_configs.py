@@ -76,28 +76,28 @@ def test_segments_round_trip_to_json(impact_dataset_dir: Path, real_cv) -> None:
         doc = json.loads(path.read_text())
         files[doc["video_id"]] = (path, doc)
     assert len(files) == 560
-    seen = 0
-    by_video: dict[str, list[dict]] = {}
-    # S3 is trial-disjoint, so its three splits cover every video exactly once.
+    covered: set[str] = set()
     for split in ("train", "validation", "test"):
+        by_video: dict[str, list[dict]] = {}
         for ex in real_cv[(3, split)]:
             by_video.setdefault(ex["video_id"], []).append(ex)
-    for vid, examples in by_video.items():
-        path, doc = files[vid]
-        assert len(examples) == len(doc["segments"])
-        for ex, seg in zip(examples, doc["segments"], strict=True):
-            assert names[ex["label"]] == seg["label"]
-            assert (ex["start_frame"], ex["end_frame"]) == (seg["f_start"], seg["f_end"])
-            assert ex["has_anomaly"] == seg["has_anomaly"] and ex["meta_activity"] == seg["meta_activity"]
-            assert ex["is_null"] == (seg["label"] == "null")
-            if seg["label"] != "null":
-                verb, noun = seg["label"].split("_", 1)
-                assert (ex["verb"], ex["noun"]) == (verb, noun)
-            assert ex["num_frames"] == doc["view_end"] - doc["view_start"] + 1
-            expected_view = path.parent.name if path.parent.parent == root else path.parent.parent.name
-            assert ex["view"] == expected_view
-            seen += 1
-    assert seen == sum(len(d["segments"]) for _p, d in files.values())
+        covered |= set(by_video)
+        for vid, examples in by_video.items():
+            path, doc = files[vid]
+            assert len(examples) == len(doc["segments"])
+            for i, (ex, seg) in enumerate(zip(examples, doc["segments"], strict=True)):
+                assert ex["segment_index"] == i
+                assert names[ex["label"]] == seg["label"]
+                assert (ex["start_frame"], ex["end_frame"]) == (seg["f_start"], seg["f_end"])
+                assert ex["has_anomaly"] == seg["has_anomaly"] and ex["meta_activity"] == seg["meta_activity"]
+                assert ex["is_null"] == (seg["label"] == "null")
+                if seg["label"] != "null":
+                    verb, noun = seg["label"].split("_", 1)
+                    assert (ex["verb"], ex["noun"]) == (verb, noun)
+                assert ex["num_frames"] == doc["view_end"] - doc["view_start"] + 1
+                expected_view = path.parent.name if path.parent.parent == root else path.parent.parent.name
+                assert ex["view"] == expected_view
+    assert covered == set(files)
     # S1 trial-level splits share trials: some videos are in both train and test, as in the official code.
     train = {ex["video_id"] for ex in real_cv[(1, "train")]}
     test = {ex["video_id"] for ex in real_cv[(1, "test")]}
