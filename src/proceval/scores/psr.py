@@ -226,9 +226,17 @@ def _match_indices(
 
 
 def _step_counts(
-    gt: list[tuple[int, Hashable, int]], pred: list[tuple[int, Hashable, int]], mode: str
+    gt: list[tuple[int, Hashable, int]],
+    pred: list[tuple[int, Hashable, int]],
+    mode: str,
+    order: list[Hashable] | None = None,
 ) -> dict[str, Any]:
-    """TP/FP/FN and per-GT delays of one video (IndustReal ``determine_performance``)."""
+    """TP/FP/FN and per-GT delays of one video (IndustReal ``determine_performance``).
+
+    Steps are processed in ``order`` (the reference's ``proc_info`` order; default: sorted labels). The
+    order matters only through the reference's fallback, which can write a delay into another step's
+    GT slot that a later step then overwrites.
+    """
     gt_t = [e[0] for e in gt]
     pr_t = [e[0] for e in pred]
     pr_c = [e[2] for e in pred]
@@ -240,7 +248,9 @@ def _step_counts(
         by_pr.setdefault(e[1], []).append(i)
     fn = fp = per_fn = per_fp = 0
     delays = [math.nan] * len(gt)
-    for label in {**by_gt, **by_pr}:
+    if order is None:
+        order = sorted({**by_gt, **by_pr}, key=lambda lab: (str(type(lab)), str(lab)))
+    for label in order:
         ig, ip = by_gt.get(label, []), by_pr.get(label, [])
         if not ig:
             fp += len(ip)
@@ -336,7 +346,7 @@ def _psr_update(
     *,
     unit_id: Any = None,
     prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
-    labels: set[Hashable] | None = None,
+    labels: Sequence[Hashable] | None = None,
     matching: Matching = "impact",
     empty_video: EmptyVideo = "guard",
     no_delay: NoDelay = "zero",
@@ -344,11 +354,12 @@ def _psr_update(
     occurrences: Occurrences = "all",
 ) -> dict[str, Any]:
     """One video's events → counts, F1, delay (frames) and POS."""
-    gt = _parse_events(ref, "reference", unit_id, labels)
-    pr = _parse_events(pred, "prediction", unit_id, labels)
+    vocab = set(labels) if labels is not None else None
+    gt = _parse_events(ref, "reference", unit_id, vocab)
+    pr = _parse_events(pred, "prediction", unit_id, vocab)
     if occurrences == "first":
         gt, pr = _first_only(gt), _first_only(pr)
-    counts = _step_counts(gt, pr, matching)
+    counts = _step_counts(gt, pr, matching, None if labels is None else list(labels))
     if empty_video == "one" and not gt and not pr:
         f1 = 1.0
     else:
@@ -458,7 +469,9 @@ def psr(
             which turns IMPACT's 30-fps frame delays into seconds ×3 too large.
         prereq: ``label -> labels that must all precede it`` (``procedure_graph.json["prereq"]``);
             required for ``pos_variant="partial_order"``.
-        labels: optional step vocabulary; an event label outside it raises.
+        labels: optional step vocabulary in the official ``proc_info`` order; an event label outside it
+            raises. Steps are matched in this order (sorted labels when None); with the official
+            matchings the order can change a delay through the reference's fallback (see ``matching``).
         pos_variant: ``"partial_order"`` (IMPACT, default) or ``"sequential"`` (IndustReal, STORM-PSR).
         matching: ``"impact"`` (default; IMPACT ``evaluate_psr.py``: nearest by |Δ|, Δ = 0 counts as ∞),
             ``"industreal"`` (IndustReal ``psr_utils.py``: nearest *strictly later* long-list event,
@@ -508,10 +521,9 @@ def psr(
             occurrences=occurrences,
             prereq=prereq,
         )
-    vocab = set(labels) if labels is not None else None
     options = {
         "prereq": prereq,
-        "labels": vocab,
+        "labels": None if labels is None else list(dict.fromkeys(labels)),
         "matching": matching,
         "empty_video": empty_video,
         "no_delay": no_delay,
