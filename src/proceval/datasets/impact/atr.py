@@ -76,6 +76,7 @@ def _generate(hand: str, protocol: int, dataset_dir: Path, split: str) -> Iterat
     view_mismatch: dict[tuple[str, str], int] = {}
     n_unlabeled = 0
     videos: set[str] = set()
+    per_video: dict[str, dict[str, Any]] = {}
     for r in records:
         if r.video_id not in allowed:
             raise ReleaseFormatError(
@@ -89,9 +90,10 @@ def _generate(hand: str, protocol: int, dataset_dir: Path, split: str) -> Iterat
             key = (r.view_field, r.view)
             view_mismatch[key] = view_mismatch.get(key, 0) + 1
         n_unlabeled += not r.has_label
+        if r.video_id not in per_video:
+            per_video[r.video_id] = {**video_fields(r.video_id), **trial_fields(dataset_dir, r.trial_id)}
         example: dict[str, Any] = {
-            **video_fields(r.video_id),
-            **trial_fields(dataset_dir, r.trial_id),
+            **per_video[r.video_id],
             "sample_id": r.sample_id,
             "hand": r.hand,
             "start_frame": r.start_frame,

@@ -9,6 +9,7 @@ view from ``video_id``). A few records have all-zero ``labels``; the official ev
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +71,11 @@ def manifest_path(atr_dir: str | os.PathLike[str], hand: str, split: str, protoc
     return Path(atr_dir) / f"atr_segments_{hand}" / f"{SPLIT_TO_MANIFEST_PART[split]}.split{protocol}.jsonl"
 
 
+_parse_video_id = functools.lru_cache(maxsize=4096)(parse_video_id)
+
+
 def _ints(path: Path, lineno: int, key: str, value: object) -> tuple[int, ...]:
-    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+    if type(value) is not list or not all(type(v) is int for v in value):
         raise ReleaseFormatError(path, f"`{key}`: expected a list of integers, got {value!r}", lineno)
     return tuple(value)
 
@@ -100,7 +104,7 @@ def read_atr_manifest(path: str | os.PathLike[str], expected_hand: str | None = 
             raise ReleaseFormatError(p, f"sample_id {sid!r} repeats (first on line {seen[sid]})", lineno)
         seen[sid] = lineno
         try:
-            name = parse_video_id(str(obj["video_id"]))
+            name = _parse_video_id(str(obj["video_id"]))
         except ValueError as exc:
             raise ReleaseFormatError(p, str(exc), lineno) from exc
         hand = obj["entity"]
