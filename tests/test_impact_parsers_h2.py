@@ -349,3 +349,47 @@ def test_atr_manifest_errors(tmp_path: Path, line2: str, match: str) -> None:
     path.write_text(_atr_line() + "\n" + line2 + "\n")
     with pytest.raises(ReleaseFormatError, match=match):
         atr.read_atr_manifest(path, "left")
+
+
+# ---------------------------------------------------------------------------------------------
+# the embedded sample release (``proceval sample``) goes through the same code
+
+
+@pytest.fixture(scope="module")
+def sample_dataset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from proceval.sample import write_sample
+
+    out = tmp_path_factory.mktemp("h2_sample") / "out"
+    write_sample(out, seed=0, videos=False)
+    return out / "impact" / "impact-release" / "dataset"
+
+
+def _nonblank(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_sample_release_reads_with_expected_counts(sample_dataset_dir: Path) -> None:
+    import warnings
+
+    from proceval.datasets.impact.metadata import ImpactQuirkWarning
+    from proceval.datasets.spec import get_config
+
+    ds = sample_dataset_dir
+    parts = {"train": "train", "validation": "val", "test": "test"}
+    afs_index = afs.index_afs_files(ds / "AF-S" / "Annotation")
+    for split, part in parts.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ImpactQuirkWarning)
+            got = {
+                name: list(get_config("impact", name).generate(ds, split))
+                for name in ("af_s_s1", "af_l_s1", "asr_s1", "psr_s1", "atr_l_s1", "atr_r_s3")
+            }
+        afs_bundle = _nonblank(ds / "AF-S/Annotation/splits" / f"{part}.split1.bundle")
+        assert len(got["af_s_s1"]) == sum(
+            len(json.loads(afs_index[v].read_text())["segments"]) for v in afs_bundle
+        )
+        asr_bundle = _nonblank(ds / "ASR/splits_front_only_v1" / f"{part}.split1.bundle")
+        assert [k for k, _ in got["asr_s1"]] == [k for k, _ in got["psr_s1"]] == asr_bundle
+        assert len(got["atr_l_s1"]) == len(_nonblank(ds / "ATR/atr_segments_L" / f"{part}.split1.jsonl"))
+        assert len(got["atr_r_s3"]) == len(_nonblank(ds / "ATR/atr_segments_R" / f"{part}.split3.jsonl"))
+        assert got["af_l_s1"] and not any(ex["is_ego"] for _, ex in got["af_l_s1"])
