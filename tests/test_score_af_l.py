@@ -179,3 +179,17 @@ def test_real_cas_sequences(impact_dataset_dir):
     for key, val in ref.items():
         assert out[key] == pytest.approx(val, abs=1e-12)
     assert 0.0 < out["aued"] < 1.0
+
+
+def test_large_and_negative_token_ids_use_the_fallback_consistently():
+    rng = np.random.default_rng(9)
+    preds = rng.integers(0, 4, size=(15, 4, 3))
+    labels = rng.integers(0, 4, size=(15, 4))
+    base = af_l_edit_distance(preds, labels)
+    # an injective relabelling (negative, and spanning more ids than fit in code points) keeps distances
+    for mapping in (lambda a: a - 7, lambda a: a * 1_000_003):
+        out = af_l_edit_distance(mapping(preds), mapping(labels))
+        for z in range(1, 5):
+            assert out[f"ed_at_{z}"] == pytest.approx(base[f"ed_at_{z}"], abs=1e-12)
+    ref = _reference_ego4d_edit_distance(preds * 1_000_003, labels * 1_000_003)
+    assert base["aued"] == pytest.approx(ref["aued"], abs=1e-12)

@@ -163,6 +163,13 @@ def test_frames_path_clipping_and_missing_video():
             r"\[T, 6\]",
         ),
         (lambda: atr_map_from_frames({"v": np.zeros((3, 6))}, [{"video_id": "v"}]), "'start_frame'"),
+        (
+            lambda: atr_map_from_frames(
+                {"v": np.vstack([np.zeros((2, 6)), np.full((1, 6), np.nan)])},
+                [{"video_id": "v", "start_frame": 1, "end_frame": 2, "labels": [1] * 6}],
+            ),
+            r"finite values in `frame_probabilities \(frames 1..2\)` for 'v'",
+        ),
         (lambda: atr_map_from_frames({}, [], missing_video="ignore"), "missing_video"),
     ],
 )

@@ -85,20 +85,45 @@ def _af_l_update(
     out = np.empty((n, z_max), dtype=np.float64)
     if n == 0:
         return out
-    refs = np.ascontiguousarray(references)
+    ref_rows, pred_rows = _encode_rows(references, predictions)
     for z in range(1, z_max + 1):
-        best = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        ref_prefix = refs[:, :z]
-        for k in range(k_max):
-            dist = process.cpdist(
-                np.ascontiguousarray(predictions[:, :z, k]),
-                ref_prefix,
-                scorer=Levenshtein.distance,
-                workers=1,
-            )
-            np.minimum(best, dist.astype(np.int64), out=best)
-        out[:, z - 1] = best / z
+        # one call per horizon: the K candidate blocks stacked, the references repeated K times
+        dist = process.cpdist(
+            _prefixes(pred_rows, z), _prefixes(ref_rows, z) * k_max, scorer=Levenshtein.distance, workers=1
+        )
+        out[:, z - 1] = np.asarray(dist, dtype=np.int64).reshape(k_max, n).min(axis=0) / z
     return out
+
+
+_MAX_CODE = 0xD800  # below the surrogate range, so every token maps to one valid code point
+
+
+def _encode_rows(references: np.ndarray, predictions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token rows as code points so rapidfuzz compares strings in C.
+
+    Levenshtein distance only tests tokens for equality, so any injective token -> character map
+    gives the same distances. Codes start at 1 (numpy strips trailing NUL characters) and stay
+    below the surrogate range; beyond 55,295 distinct ids the int rows are used as they are.
+
+    Returns:
+        (references [N, Z], candidates stacked candidate-major [K * N, Z]) as uint32 codes, or as
+        int64 ids in the fallback.
+    """
+    n, z_max, k_max = predictions.shape
+    stacked = np.ascontiguousarray(predictions.transpose(2, 0, 1)).reshape(k_max * n, z_max)
+    low = int(min(references.min(), predictions.min()))
+    high = int(max(references.max(), predictions.max()))
+    if high - low + 1 < _MAX_CODE:
+        return (references - low + 1).astype(np.uint32), (stacked - low + 1).astype(np.uint32)
+    return references, stacked
+
+
+def _prefixes(codes: np.ndarray, z: int) -> list[Any]:
+    """The first z tokens of every row: str per row (uint32 codes) or int lists (fallback)."""
+    head = np.ascontiguousarray(codes[:, :z])
+    if codes.dtype == np.uint32:
+        return head.view(f"<U{z}").ravel().tolist()
+    return head.tolist()
 
 
 def _af_l_compute(stats: np.ndarray | Sequence[np.ndarray], single_step_aued: str = "nan") -> dict[str, Any]:
@@ -122,6 +147,27 @@ def _af_l_compute(stats: np.ndarray | Sequence[np.ndarray], single_step_aued: st
     out["per_step_ed"] = [float(v) for v in ed]
     out["n_instances"] = int(arr.shape[0])
     return out
+
+
+def _as_int_arrays(
+    pred_items: Sequence[Any], ref_items: Sequence[Any]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fast path: inputs that already form integer arrays [N, Z, K] and [N, Z] of matching N and Z."""
+    try:
+        preds = np.asarray(pred_items)
+        refs = np.asarray(ref_items)
+    except ValueError:  # ragged nesting: the per-instance path reports which instance
+        return None
+    if (
+        preds.ndim == 3
+        and refs.ndim == 2
+        and preds.dtype.kind in "iu"
+        and refs.dtype.kind in "iu"
+        and preds.shape[:2] == refs.shape
+        and min(preds.shape) >= 1
+    ):
+        return preds.astype(np.int64, copy=False), refs.astype(np.int64, copy=False)
+    return None
 
 
 def _stack_inputs(
@@ -158,6 +204,9 @@ def _stack_inputs(
             ids = list(range(len(ref_items)))
     if not ref_items:
         raise InputValidationError("Expected at least one forecasting instance, but got none.")
+    fast = _as_int_arrays(pred_items, ref_items)
+    if fast is not None:
+        return fast[0], fast[1], ids
     preds, refs = [], []
     shape: tuple[int, int] | None = None
     for uid, pred, ref in zip(ids, pred_items, ref_items, strict=True):

@@ -101,26 +101,38 @@ def _af_s_arg_validation(
 
 
 def _parse_hands(hands: Sequence[Any], ids: Sequence[Hashable]) -> np.ndarray:
-    out = np.empty(len(hands), dtype=np.int8)
-    for i, (uid, h) in enumerate(zip(ids, hands, strict=True)):
+    cache: dict[Any, int] = {}
+
+    def code(h: Any) -> int:
+        if isinstance(h, str):
+            c = cache.get(h)
+            if c is None:
+                c = cache[h] = _HAND_ALIASES.get(h.strip().lower(), -1)
+            return c
         if isinstance(h, (int, np.integer)) and not isinstance(h, bool) and int(h) in (0, 1):
-            out[i] = int(h)
-            continue
-        key = str(h).strip().lower() if isinstance(h, str) else None
-        if key not in _HAND_ALIASES:
-            raise InputValidationError(
-                f"Expected the hand of {uid!r} to be 'left' or 'right' (or 0 / 1), but got {h!r}."
-            )
-        out[i] = _HAND_ALIASES[key]
+            return int(h)
+        return -1
+
+    out = np.fromiter((code(h) for h in hands), dtype=np.int8, count=len(hands))
+    bad = np.flatnonzero(out < 0)
+    if bad.size:
+        i = int(bad[0])
+        raise InputValidationError(
+            f"Expected the hand of {ids[i]!r} to be 'left' or 'right' (or 0 / 1), but got {hands[i]!r}."
+        )
     return out
 
 
 def _parse_targets(targets: Sequence[Any], task: str, ids: Sequence[Hashable]) -> np.ndarray:
-    out = np.empty(len(targets), dtype=np.int64)
-    for i, (uid, t) in enumerate(zip(ids, targets, strict=True)):
-        if isinstance(t, bool) or not isinstance(t, (int, np.integer, float, np.floating)) or t != int(t):
-            raise InputValidationError(f"Expected an integer {task} target for {uid!r}, but got {t!r}.")
-        out[i] = int(t)
+    arr = np.asarray(targets)
+    if arr.ndim == 1 and arr.dtype.kind in "iu":
+        out = arr.astype(np.int64, copy=False)
+    else:
+        out = np.empty(len(targets), dtype=np.int64)
+        for i, (uid, t) in enumerate(zip(ids, targets, strict=True)):
+            if isinstance(t, bool) or not isinstance(t, (int, np.integer, float, np.floating)) or t != int(t):
+                raise InputValidationError(f"Expected an integer {task} target for {uid!r}, but got {t!r}.")
+            out[i] = int(t)
     ignore = IGNORE_INDEX[task]
     bad = (out < 0) & (out != ignore)
     if bad.any():
@@ -148,9 +160,10 @@ def _scores_block(preds: Sequence[Any], ids: Sequence[Hashable], what: str) -> n
                     f"(one score per class), but got shape {r.shape}."
                 )
         block = np.stack(rows)
-    for i, uid in enumerate(ids):
-        if not np.all(np.isfinite(block[i])):
-            check_finite(block[i], what, uid)
+    finite_rows = np.isfinite(block).all(axis=1)
+    if not finite_rows.all():
+        i = int(np.argmin(finite_rows))
+        check_finite(block[i], what, ids[i])
     return block
 
 
@@ -291,8 +304,11 @@ def _af_s_update(
             rank = np.zeros(0, dtype=np.int64)
         else:
             s_t = block[np.arange(n), t][:, None]
-            before = np.arange(n_cls)[None, :] < t[:, None]
-            rank = (block > s_t).sum(axis=1) + ((block == s_t) & before).sum(axis=1)
+            rank = np.count_nonzero(block > s_t, axis=1)
+            tied = np.flatnonzero(np.count_nonzero(block == s_t, axis=1) > 1)
+            if tied.size:  # ties rank the lower class id first
+                before = np.arange(n_cls)[None, :] < t[tied, None]
+                rank[tied] += np.count_nonzero((block[tied] == s_t[tied]) & before, axis=1)
         hit_k = rank < k
         hit_1 = rank == 0
     else:

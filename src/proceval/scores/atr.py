@@ -180,14 +180,28 @@ def _collect_units(
 def _score_units(
     ids: Sequence[Hashable], preds: Sequence[Any], refs: Sequence[Any], unlabeled: str
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-    units, skipped = [], 0
-    for uid, p, r in zip(ids, preds, refs, strict=True):
-        s, y = _atr_update(p, r, uid)
-        if unlabeled == "skip" and not y.any():
-            skipped += 1
-            continue
-        units.append((s, y))
-    return units, skipped
+    """Validate and split into per-segment units; all-zero label rows dropped under ``"skip"``."""
+    n_cls = len(ATR_CLASSES)
+    try:
+        scores = np.asarray(preds, dtype=np.float64)
+        labels = np.asarray(refs)
+    except (ValueError, TypeError):  # ragged rows: the per-unit path names the segment
+        scores = labels = None
+    if (
+        scores is None
+        or labels is None
+        or scores.shape != (len(ids), n_cls)
+        or labels.shape != (len(ids), n_cls)
+        or not np.isfinite(scores).all()
+        or not np.isin(labels, (0, 1)).all()
+    ):
+        pairs = [_atr_update(p, r, uid) for uid, p, r in zip(ids, preds, refs, strict=True)]
+        scores = np.stack([p[0] for p in pairs]) if pairs else np.zeros((0, n_cls))
+        labels = np.stack([p[1] for p in pairs]) if pairs else np.zeros((0, n_cls), dtype=np.int8)
+    labels = labels.astype(np.int8)
+    keep = labels.any(axis=1) if unlabeled == "skip" else np.ones(labels.shape[0], dtype=bool)
+    units = list(zip(scores[keep], labels[keep], strict=True))
+    return units, int((~keep).sum())
 
 
 def _finish(
@@ -307,7 +321,8 @@ def atr_segment_scores(
     scores: list[np.ndarray] = []
     labels: list[Any] = []
     skipped = 0
-    prefix_cache: dict[str, np.ndarray] = {}
+    arrays: dict[str, np.ndarray] = {}
+    windows: list[tuple[str, int, int]] = []
     for i, rec in enumerate(segments):
         for field in ("video_id", "start_frame", "end_frame", "labels"):
             if field not in rec:
@@ -324,17 +339,16 @@ def atr_segment_scores(
                 f"Expected frame probabilities for video {vid!r} (segment {sid!r}), but none were given; "
                 "pass `missing_video='skip'` to leave such segments out as the official evaluator does."
             )
-        if vid not in prefix_cache:
+        probs = arrays.get(vid)
+        if probs is None:
             probs = np.asarray(frame_probabilities[vid], dtype=np.float64)
             if probs.ndim != 2 or probs.shape[1] != n_cls or probs.shape[0] == 0:
                 raise InputValidationError(
                     f"Expected frame probabilities of shape [T, {n_cls}] with T >= 1 for video {vid!r}, "
                     f"but got {probs.shape}."
                 )
-            check_finite(probs, "frame_probabilities", vid)
-            prefix_cache[vid] = np.vstack([np.zeros((1, n_cls)), np.cumsum(probs, axis=0)])
-        prefix = prefix_cache[vid]
-        n_frames = prefix.shape[0] - 1
+            arrays[vid] = probs
+        n_frames = probs.shape[0]
         start, end = int(rec["start_frame"]), int(rec["end_frame"])
         if start < 0 or start > end:
             raise InputValidationError(
@@ -347,10 +361,15 @@ def atr_segment_scores(
             )
         stop = min(end, n_frames - 1) + 1
         ids.append(sid)
-        scores.append((prefix[stop] - prefix[start]) / (stop - start))
+        scores.append(np.add.reduce(probs[start:stop], axis=0) / (stop - start))
         labels.append(rec["labels"])
+        windows.append((vid, start, stop))
     check_unique_ids(ids, "segments (sample_id)")
     score_arr = np.asarray(scores, dtype=np.float64).reshape(-1, n_cls)
+    finite = np.isfinite(score_arr).all(axis=1)
+    if not finite.all():  # NaN / inf inside a segment's frames: name the video and the frame
+        vid, start, stop = windows[int(np.argmin(finite))]
+        check_finite(arrays[vid][start:stop], f"frame_probabilities (frames {start}..{stop - 1})", vid)
     return ids, score_arr, np.asarray(labels).reshape(-1, n_cls) if labels else np.zeros((0, n_cls)), skipped
 
 
