@@ -32,9 +32,15 @@ METRICS: tuple[MetricEntry, ...] = (
     MetricEntry("ppr", "impact", ("ppr_l", "ppr_r"), "phase accuracy, Macro-F1, per-class F1", "macro_f1"),
     MetricEntry("cv_ta", "impact", ("cv_ta",), "R@1, R@5, MedR, coverage (TA-Local/Global, Exo->Ego)", "r@1"),
     MetricEntry("cv_smr", "impact", ("cv_smr",), "R@1, R@5, mAP (other trial, other view gallery)", "map"),
-    MetricEntry("cv_smc", "impact", ("cv_smc",), "Top-1, Macro-F1 at verb / noun / verb-noun level", "macro_f1"),
-    MetricEntry("af_s", "impact", ("af_s",), "mean top-5 recall per hand (action, verb, noun)", "action_mr@5"),
-    MetricEntry("af_l", "impact", ("af_l",), "ED@Z and AUED, best of K (Ego4D)", "aued", higher_is_better=False),
+    MetricEntry(
+        "cv_smc", "impact", ("cv_smc",), "Top-1, Macro-F1 at verb / noun / verb-noun level", "macro_f1"
+    ),
+    MetricEntry(
+        "af_s", "impact", ("af_s",), "mean top-5 recall per hand (action, verb, noun)", "action_mr@5"
+    ),
+    MetricEntry(
+        "af_l", "impact", ("af_l",), "ED@Z and AUED, best of K (Ego4D)", "aued", higher_is_better=False
+    ),
     MetricEntry("psr", "impact", ("psr",), "step completion F1, delay (s), POS (partial order)", "f1"),
     MetricEntry("asr", "impact", ("asr",), "Macro-F1, Transition F1, Final-State Accuracy", "macro_f1"),
     MetricEntry("atr", "impact", ("atr_l", "atr_r"), "per-class AP and mAP over six anomaly types", "map"),
@@ -46,4 +52,6 @@ def metric(name: str) -> MetricEntry:
     for entry in METRICS:
         if entry.name == name:
             return entry
-    raise ValueError(f"Expected a metric name (one of: {', '.join(m.name for m in METRICS)}), but got {name!r}.")
+    raise ValueError(
+        f"Expected a metric name (one of: {', '.join(m.name for m in METRICS)}), but got {name!r}."
+    )

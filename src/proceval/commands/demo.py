@@ -1,4 +1,4 @@
-"""`proceval demo` (placeholder until its issue lands)."""
+"""``proceval demo``: build, run baselines and score every task on the embedded sample release."""
 
 from __future__ import annotations
 
@@ -6,9 +6,23 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="(not implemented yet)")
+    p = sub.add_parser(
+        "demo",
+        help="the whole pipeline on the embedded sample release",
+        description="Write the sample release of every benchmark, build every IMPACT dataset config from it "
+        "(videos attached), export a no-script Hub repo and load it back with stock datasets, run a simple "
+        "baseline per task, score it with the metrics and print a results table. Resumes where it stopped.",
+    )
+    p.add_argument("--out", default="demo_out", help="output folder (default: demo_out)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample release")
+    p.add_argument("--configs", default=None, help="comma-separated config names (default: all)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("proceval demo is not implemented yet")
+    from proceval.demo import run_demo
+
+    configs = args.configs.split(",") if args.configs else None
+    run_demo(args.out, seed=args.seed, progress=not args.no_progress, configs=configs)
+    return 0

@@ -211,17 +211,20 @@ def _score_af_s(ds, predictions, options, ctx):
     from proceval.scores.af_s import af_s_recall
 
     options = dict(options)
-    rows = _afs_rows(ds, options.pop("instances", "official"))
+    instances = options.pop("instances", "official")
+    rows = _afs_rows(ds, instances)
+    every = rows if instances == "all" else _afs_rows(ds, "all")
     missing = [k for k in rows if k not in predictions]
     if missing:
         raise InputValidationError(
             f"Expected a prediction for every AF-S instance, but {len(missing)} are missing: {missing[:5]}"
         )
-    extra = [k for k in predictions if k not in rows]
-    if extra:
+    unknown = [k for k in predictions if k not in every]
+    if unknown:
         raise InputValidationError(
-            f"Expected predictions only for AF-S instance ids, but got unknown ids {extra[:5]}"
+            f"Expected predictions only for AF-S instance ids, but got unknown ids {unknown[:5]}"
         )
+    outside = sum(1 for k in predictions if k not in rows)
     ids = list(rows)
     task_preds = {}
     for task in ("action", "verb", "noun"):
@@ -233,7 +236,7 @@ def _score_af_s(ds, predictions, options, ctx):
     if "action" not in task_preds:
         raise InputValidationError("Expected an `action` prediction for every AF-S instance.")
     num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
-    return af_s_recall(
+    result = af_s_recall(
         task_preds["action"],
         {k: rows[k]["action"] for k in ids},
         {k: rows[k]["hand"] for k in ids},
@@ -244,6 +247,9 @@ def _score_af_s(ds, predictions, options, ctx):
         num_classes=num_classes,
         **options,
     )
+    result["instances"] = instances
+    result["n_predictions_outside_protocol"] = outside
+    return result
 
 
 def _afl_ids(ds: datasets.Dataset) -> list[str]:
