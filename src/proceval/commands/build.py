@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from proceval.datasets.spec import SPLITS
+from proceval.datasets.spec import SPLITS, list_configs
+from proceval.errors import InputValidationError
 
 BENCHMARKS: tuple[str, ...] = ("impact",)
 
@@ -83,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path(f"{args.benchmark}-hf")
     configs = [c.strip() for c in args.configs.split(",") if c.strip()] if args.configs else None
+    if configs is not None:
+        known = [spec.name for spec in list_configs(args.benchmark)]
+        unknown = [c for c in configs if c not in known]
+        if unknown or not configs:
+            raise InputValidationError(
+                f"Expected argument `--configs` to name configs of {args.benchmark} (one of: {', '.join(known)}), "
+                f"but got {args.configs!r}."
+            )
     report = export_hub_repo(
         args.benchmark,
         args.source,

@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 
 import datasets
+from datasets.exceptions import DatasetGenerationError
 
 from proceval.datasets.impact.release import resolve_dataset_dir
+from proceval.errors import ProcevalError
 from proceval.release_cache import default_cache_dir
 
 
@@ -53,5 +55,11 @@ def load_impact(
         videos_dir=str(Path(videos_dir).resolve()) if videos_dir is not None else None,
         decode_video=decode_video,
     )
-    builder.download_and_prepare()
+    try:
+        builder.download_and_prepare()
+    except DatasetGenerationError as exc:
+        # Surface the release error (file and line) rather than the generic wrapper.
+        if isinstance(exc.__cause__, ProcevalError):
+            raise exc.__cause__ from None
+        raise
     return builder.as_dataset(split=split)
