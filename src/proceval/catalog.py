@@ -28,22 +28,36 @@ class MetricEntry:
 
 
 METRICS: tuple[MetricEntry, ...] = (
-    MetricEntry("tas", "impact", ("tas_s", "tas_bl", "tas_br"), "MoF, Edit, F1@{10,25,50}", "f1@50"),
+    MetricEntry("tas", "impact", ("tas_s", "tas_bl", "tas_br"), "MoF, Edit, F1@{10,25,50}", "f1_at_50"),
     MetricEntry("ppr", "impact", ("ppr_l", "ppr_r"), "phase accuracy, Macro-F1, per-class F1", "macro_f1"),
-    MetricEntry("cv_ta", "impact", ("cv_ta",), "R@1, R@5, MedR, coverage (TA-Local/Global, Exo->Ego)", "r@1"),
-    MetricEntry("cv_smr", "impact", ("cv_smr",), "R@1, R@5, mAP (other trial, other view gallery)", "map"),
+    MetricEntry(
+        "cv_ta",
+        "impact",
+        ("cv_ta",),
+        "R@1, R@5, MedR, coverage (TA-Local/Global, Exo->Ego)",
+        "overall_recall_at_1",
+    ),
+    MetricEntry(
+        "cv_smr", "impact", ("cv_smr",), "R@1, R@5, mAP (other trial, other view gallery)", "overall_map"
+    ),
     MetricEntry(
         "cv_smc", "impact", ("cv_smc",), "Top-1, Macro-F1 at verb / noun / verb-noun level", "macro_f1"
     ),
     MetricEntry(
-        "af_s", "impact", ("af_s",), "mean top-5 recall per hand (action, verb, noun)", "action_mr@5"
+        "af_s",
+        "impact",
+        ("af_s",),
+        "mean top-5 recall per hand (action, verb, noun)",
+        "overall_action_mean_top5_recall",
     ),
     MetricEntry(
         "af_l", "impact", ("af_l",), "ED@Z and AUED, best of K (Ego4D)", "aued", higher_is_better=False
     ),
-    MetricEntry("psr", "impact", ("psr",), "step completion F1, delay (s), POS (partial order)", "f1"),
+    MetricEntry("psr", "impact", ("psr",), "step completion F1, delay (s), POS (partial order)", "mean_f1"),
     MetricEntry("asr", "impact", ("asr",), "Macro-F1, Transition F1, Final-State Accuracy", "macro_f1"),
-    MetricEntry("atr", "impact", ("atr_l", "atr_r"), "per-class AP and mAP over six anomaly types", "map"),
+    MetricEntry(
+        "atr", "impact", ("atr_l", "atr_r"), "per-class AP and mAP over six anomaly types", "mean_ap"
+    ),
 )
 
 

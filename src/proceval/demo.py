@@ -59,7 +59,7 @@ def _headline(metric: str, scores: dict[str, Any]) -> list[tuple[str, float]]:
         return [
             (f"{proto}:{k}", v[k])
             for proto, v in scores.items()
-            for k in ("r@1", "r@5", "median_rank")
+            for k in ("overall_recall_at_1", "overall_recall_at_5", "overall_median_rank", "overall_coverage")
             if k in v
         ]
     if metric == "cv_smc":
