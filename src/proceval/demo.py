@@ -191,14 +191,27 @@ def _export_and_reload(
     echo(msg)
 
 
+def _fmt(value: Any) -> str:
+    v = float(value) if value is not None else math.nan
+    return "nan" if math.isnan(v) else f"{v:.3f}"
+
+
 def format_table(results: dict[str, Any]) -> str:
     """A plain-text table: config, metric, then the metric's headline numbers."""
     lines = []
     width = max((len(c) for c in results), default=10)
     for config, res in results.items():
         cells = []
-        for key, value in _headline(res["metric"], res["scores"]):
-            v = float(value)
-            cells.append(f"{key}={'nan' if math.isnan(v) else f'{v:.3f}'}")
+        scores = res["scores"]
+        for key, value in _headline(res["metric"], scores):
+            cell = f"{key}={_fmt(value)}"
+            group, _, leaf = key.rpartition(":")
+            sub = scores.get(group, scores) if group else scores
+            if "ci" in sub and leaf in sub["ci"]:
+                lo, hi = sub["ci"][leaf]
+                cell += f" [{_fmt(lo)}, {_fmt(hi)}]"
+            if "paired" in sub and leaf in sub["paired"]:
+                cell += f" (Δ={_fmt(sub['paired'][leaf]['delta'])}, p={_fmt(sub['paired'][leaf]['p_value'])})"
+            cells.append(cell)
         lines.append(f"{config:<{width}}  {res['metric']:<6}  " + "  ".join(cells))
     return "\n".join(lines)

@@ -1,14 +1,114 @@
-"""`proceval evaluate` (placeholder until its issue lands)."""
+"""``proceval evaluate``: score a predictions file against a dataset config (sacrebleu-style output)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import Any
+
+from proceval.catalog import METRICS
+from proceval.errors import InputValidationError
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="(not implemented yet)")
+    p = sub.add_parser(
+        "evaluate",
+        help="score a predictions file against a dataset config",
+        description="Score predictions (JSON {id: prediction}, JSONL {id, prediction} lines, or .npz) against the "
+        "references of a dataset config, matched by id. Ids and prediction shapes per metric: "
+        "tas/ppr video_id -> per-frame labels; cv_ta/cv_smr 'video_id:segment_index' -> embedding; cv_smc "
+        "'video_id:segment_index' -> coarse label; af_s 'video_id:segment_index' -> {action, verb, noun} scores; "
+        "af_l 'video_id:instance_index' -> K futures of Z steps; psr video_id -> [{frame, label}]; asr video_id -> "
+        "[17][T] states; atr sample_id -> six scores. Prints JSON (score, signature, every option) by default.",
+    )
+    p.add_argument("metric", choices=tuple(m.name for m in METRICS), help="metric module name")
+    p.add_argument(
+        "--source", required=True, help="IMPACT release: top folder, its dataset/ folder, or the .tar.gz"
+    )
+    p.add_argument(
+        "--config", required=True, help="dataset config, e.g. tas_s_s1 (see `proceval list configs`)"
+    )
+    p.add_argument("--predictions", required=True, help="predictions file (.json, .jsonl or .npz)")
+    p.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    p.add_argument(
+        "--option",
+        "-o",
+        action="append",
+        type=_parse_option,
+        default=[],
+        metavar="KEY=VALUE",
+        help="score-function option, JSON-decoded when possible (e.g. -o convention=ltcontext -o 'overlaps=[0.5]')",
+    )
+    res = p.add_argument_group("resampling")
+    res.add_argument(
+        "--confidence-n",
+        "--bootstrap",
+        dest="bootstrap",
+        type=int,
+        default=0,
+        help="bootstrap resamples for confidence intervals (0 = none)",
+    )
+    res.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    res.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    res.add_argument(
+        "--paired",
+        default=None,
+        metavar="FILE",
+        help="a second system's predictions: adds a paired bootstrap comparison",
+    )
+    rep = p.add_argument_group("reporting")
+    rep.add_argument("--format", choices=("json", "text"), default="json")
+    rep.add_argument("--out", default=None, help="also write the results JSON here (atomically)")
+    rep.add_argument("--cache-dir", default=None, help="Arrow cache folder for the dataset")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("proceval evaluate is not implemented yet")
+    from proceval.evaluation.predictions import read_predictions, write_results
+    from proceval.evaluation.runner import evaluate_config
+
+    options = dict(args.option)
+    for key in ("bootstrap", "confidence", "seed"):
+        if key in options:
+            raise InputValidationError(f"Pass `{key}` with --{key}, not with --option.")
+    if args.bootstrap:
+        options.update(bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
+    predictions = read_predictions(args.predictions)
+    paired = read_predictions(args.paired) if args.paired else None
+    result = evaluate_config(
+        args.metric,
+        args.source,
+        args.config,
+        predictions,
+        split=args.split,
+        options=options,
+        paired_predictions=paired,
+        cache_dir=args.cache_dir,
+    )
+    result["options"] = options
+    result["predictions_file"] = args.predictions
+    if args.out:
+        write_results(args.out, result)
+    if args.format == "json":
+        from proceval.evaluation.predictions import _to_jsonable
+
+        json.dump(_to_jsonable(result), sys.stdout, indent=2)
+        print()
+    else:
+        from proceval.demo import format_table
+
+        print(format_table({args.config: result}))
+        print(f"signature: {result['signature']}")
+    return 0

@@ -42,7 +42,9 @@ class EvalContext:
     load_split: Callable[[str], datasets.Dataset]
 
 
-ScoreFn = Callable[[datasets.Dataset, Mapping[str, Any], dict[str, Any], EvalContext], dict[str, Any]]
+ScoreFn = Callable[..., dict[str, Any]]
+"""``(ds, predictions, options, ctx, paired=None) -> scores``; ``paired`` is a second system's
+predictions (same ids), converted like ``predictions`` and compared with a paired bootstrap."""
 
 
 @dataclass(frozen=True)
@@ -68,29 +70,40 @@ def _frame_ids(ds: datasets.Dataset) -> list[str]:
     return list(ds["video_id"])
 
 
-def _frame_inputs(ds: datasets.Dataset, predictions: Mapping[str, Any]) -> tuple[dict, dict]:
-    names = _names(ds, "labels")
-    lookup = {n: i for i, n in enumerate(names)}
-    refs = {vid: np.asarray(lbl, dtype=np.int64) for vid, lbl in zip(ds["video_id"], ds["labels"])}
-    preds = {
+def _frame_predictions(ds: datasets.Dataset, predictions: Mapping[str, Any] | None) -> dict | None:
+    if predictions is None:
+        return None
+    lookup = {n: i for i, n in enumerate(_names(ds, "labels"))}
+    return {
         vid: to_label_ids(list(p) if not isinstance(p, np.ndarray) else p, lookup, vid)
         for vid, p in predictions.items()
     }
-    return preds, refs
 
 
-def _score_tas(ds, predictions, options, ctx):
+def _frame_references(ds: datasets.Dataset) -> dict[str, np.ndarray]:
+    return {vid: np.asarray(lbl, dtype=np.int64) for vid, lbl in zip(ds["video_id"], ds["labels"])}
+
+
+def _score_tas(ds, predictions, options, ctx, paired=None):
     from proceval.scores.tas import tas_scores
 
-    preds, refs = _frame_inputs(ds, predictions)
-    return tas_scores(preds, refs, **options)
+    return tas_scores(
+        _frame_predictions(ds, predictions),
+        _frame_references(ds),
+        paired_predictions=_frame_predictions(ds, paired),
+        **options,
+    )
 
 
-def _score_ppr(ds, predictions, options, ctx):
+def _score_ppr(ds, predictions, options, ctx, paired=None):
     from proceval.scores.ppr import ppr_scores
 
-    preds, refs = _frame_inputs(ds, predictions)
-    return ppr_scores(preds, refs, **options)
+    return ppr_scores(
+        _frame_predictions(ds, predictions),
+        _frame_references(ds),
+        paired_predictions=_frame_predictions(ds, paired),
+        **options,
+    )
 
 
 # ----------------------------------------------------------------------------------------- cross-view
@@ -144,7 +157,7 @@ def cv_videos(ds: datasets.Dataset) -> list[dict[str, Any]]:
     return out
 
 
-def _score_cv_ta(ds, predictions, options, ctx):
+def _score_cv_ta(ds, predictions, options, ctx, paired=None):
     from proceval.protocols.cv import build_cv_ta_protocol, evaluate_cv_ta
 
     options = dict(options)
@@ -155,17 +168,18 @@ def _score_cv_ta(ds, predictions, options, ctx):
     out: dict[str, Any] = {}
     for name in protocols:
         protocol = build_cv_ta_protocol(videos, name)
-        out[name] = evaluate_cv_ta(predictions, protocol, **options)
+        out[name] = evaluate_cv_ta(predictions, protocol, paired_embeddings=paired, **options)
     return out
 
 
-def _score_cv_smr(ds, predictions, options, ctx):
+def _score_cv_smr(ds, predictions, options, ctx, paired=None):
     from proceval.protocols.cv import build_cv_smr_protocol, evaluate_cv_smr
 
-    return evaluate_cv_smr(predictions, build_cv_smr_protocol(cv_videos(ds)), **options)
+    protocol = build_cv_smr_protocol(cv_videos(ds))
+    return evaluate_cv_smr(predictions, protocol, paired_embeddings=paired, **options)
 
 
-def _score_cv_smc(ds, predictions, options, ctx):
+def _score_cv_smc(ds, predictions, options, ctx, paired=None):
     from proceval.scores.cv_smc import cv_smc
 
     options = dict(options)
@@ -180,11 +194,22 @@ def _score_cv_smc(ds, predictions, options, ctx):
     ):
         if not null:
             refs[f"{vid}:{idx}"] = names[lab]
-    preds = {
-        k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in predictions.items()
-    }
+
+    def convert(p: Mapping[str, Any] | None) -> dict[str, str] | None:
+        if p is None:
+            return None
+        return {k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in p.items()}
+
+    preds, paired_preds = convert(predictions), convert(paired)
     return {
-        level: cv_smc(preds, refs, train_labels=train_labels, label_level=level, **options)
+        level: cv_smc(
+            preds,
+            refs,
+            train_labels=train_labels,
+            label_level=level,
+            paired_predictions=paired_preds,
+            **options,
+        )
         for level in levels
     }
 
@@ -207,7 +232,20 @@ def _afs_ids(ds: datasets.Dataset) -> list[str]:
     return list(_afs_rows(ds, "official"))
 
 
-def _score_af_s(ds, predictions, options, ctx):
+def _split_tasks(predictions: Mapping[str, Any], ids: list[str]) -> dict[str, dict[str, Any]]:
+    task_preds = {}
+    for task in ("action", "verb", "noun"):
+        have = [task in predictions[k] for k in ids]
+        if all(have):
+            task_preds[task] = {k: predictions[k][task] for k in ids}
+        elif any(have):
+            raise InputValidationError(f"Expected `{task}` predictions for all AF-S instances or none.")
+    if "action" not in task_preds:
+        raise InputValidationError("Expected an `action` prediction for every AF-S instance.")
+    return task_preds
+
+
+def _score_af_s(ds, predictions, options, ctx, paired=None):
     from proceval.scores.af_s import af_s_recall
 
     options = dict(options)
@@ -226,15 +264,8 @@ def _score_af_s(ds, predictions, options, ctx):
         )
     outside = sum(1 for k in predictions if k not in rows)
     ids = list(rows)
-    task_preds = {}
-    for task in ("action", "verb", "noun"):
-        have = [task in predictions[k] for k in ids]
-        if all(have):
-            task_preds[task] = {k: predictions[k][task] for k in ids}
-        elif any(have):
-            raise InputValidationError(f"Expected `{task}` predictions for all AF-S instances or none.")
-    if "action" not in task_preds:
-        raise InputValidationError("Expected an `action` prediction for every AF-S instance.")
+    task_preds = _split_tasks(predictions, ids)
+    paired_preds = _split_tasks(paired, ids) if paired is not None else {}
     num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
     result = af_s_recall(
         task_preds["action"],
@@ -245,6 +276,9 @@ def _score_af_s(ds, predictions, options, ctx):
         noun_predictions=task_preds.get("noun"),
         noun_references={k: rows[k]["noun"] for k in ids},
         num_classes=num_classes,
+        paired_predictions=paired_preds.get("action"),
+        paired_verb_predictions=paired_preds.get("verb"),
+        paired_noun_predictions=paired_preds.get("noun"),
         **options,
     )
     result["instances"] = instances
@@ -256,20 +290,32 @@ def _afl_ids(ds: datasets.Dataset) -> list[str]:
     return [f"{v}:{i}" for v, i in zip(ds["video_id"], ds["instance_index"])]
 
 
-def _score_af_l(ds, predictions, options, ctx):
-    from proceval.scores.af_l import af_l_edit_distance
-
-    names = _names(ds, "future_steps")
-    refs = {f"{v}:{i}": list(f) for v, i, f in zip(ds["video_id"], ds["instance_index"], ds["future_steps"])}
-    preds = {}
+def _afl_predictions(predictions: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if predictions is None:
+        return None
+    out = {}
     for key, cands in predictions.items():
         arr = np.asarray(cands, dtype=object)
         if arr.ndim != 2:
             raise InputValidationError(
                 f"Expected the AF-L prediction for {key!r} to be K candidate futures of Z steps, got shape {arr.shape}."
             )
-        preds[key] = arr.T.tolist()  # (K, Z) -> (Z, K)
-    return af_l_edit_distance(preds, refs, label_names=names, **options)
+        out[key] = arr.T.tolist()  # (K, Z) -> (Z, K)
+    return out
+
+
+def _score_af_l(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.af_l import af_l_edit_distance
+
+    names = _names(ds, "future_steps")
+    refs = {f"{v}:{i}": list(f) for v, i, f in zip(ds["video_id"], ds["instance_index"], ds["future_steps"])}
+    return af_l_edit_distance(
+        _afl_predictions(predictions),
+        refs,
+        label_names=names,
+        paired_predictions=_afl_predictions(paired),
+        **options,
+    )
 
 
 # ----------------------------------------------------------------------------------------- state / steps
@@ -304,18 +350,22 @@ def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
     return np.asarray(pred)
 
 
-def _score_asr(ds, predictions, options, ctx):
+def _score_asr(ds, predictions, options, ctx, paired=None):
     from proceval.scores.asr import asr
 
     refs = reference_states(ds)
-    preds = {
-        vid: prediction_states(p, refs[vid].shape[1] if vid in refs else 0, vid)
-        for vid, p in predictions.items()
-    }
-    return asr(preds, refs, **options)
+
+    def convert(p: Mapping[str, Any] | None) -> dict[str, np.ndarray] | None:
+        if p is None:
+            return None
+        return {
+            vid: prediction_states(x, refs[vid].shape[1] if vid in refs else 0, vid) for vid, x in p.items()
+        }
+
+    return asr(convert(predictions), refs, paired_predictions=convert(paired), **options)
 
 
-def _score_psr(ds, predictions, options, ctx):
+def _score_psr(ds, predictions, options, ctx, paired=None):
     from proceval.formats.impact.procedure_graph import load_procedure_graph
     from proceval.scores.psr import psr
 
@@ -341,18 +391,18 @@ def _score_psr(ds, predictions, options, ctx):
             f"Expected argument `events` to be one of ('graph', 'csv'), but got {events!r}."
         )
     options.setdefault("fps", fps)
-    return psr(predictions, refs, **options)
+    return psr(predictions, refs, paired_predictions=paired, **options)
 
 
 def _atr_ids(ds: datasets.Dataset) -> list[str]:
     return list(ds["sample_id"])
 
 
-def _score_atr(ds, predictions, options, ctx):
+def _score_atr(ds, predictions, options, ctx, paired=None):
     from proceval.scores.atr import atr_map
 
     refs = {sid: list(lbl) for sid, lbl in zip(ds["sample_id"], ds["labels"])}
-    return atr_map(predictions, refs, **options)
+    return atr_map(predictions, refs, paired_predictions=paired, **options)
 
 
 ADAPTERS: dict[str, Adapter] = {

@@ -33,6 +33,7 @@ def evaluate_config(
     *,
     split: str = "test",
     options: Mapping[str, Any] | None = None,
+    paired_predictions: Mapping[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions`` (keyed by the ids :mod:`~proceval.evaluation.adapters` documents).
@@ -44,6 +45,7 @@ def evaluate_config(
         predictions: ``{id: prediction}``.
         split: the split holding the references.
         options: keyword options forwarded to the score function (conventions, bootstrap, ...).
+        paired_predictions: a second system's predictions (same ids) for a paired bootstrap comparison.
         cache_dir: Arrow cache folder for the dataset.
 
     Returns:
@@ -70,7 +72,7 @@ def evaluate_config(
         config=config, protocol=config.rsplit("_", 1)[1], dataset_dir=dataset_dir, load_split=load_split
     )
     ad = adapter(metric)
-    scores = ad.score(ds, predictions, dict(options or {}), ctx)
+    scores = ad.score(ds, predictions, dict(options or {}), ctx, paired=paired_predictions)
     return {
         "metric": metric,
         "config": config,
