@@ -17,7 +17,10 @@ re-derived from the stored seconds:
   ``in_official_protocol = False`` (its window is clamped to ``[0, 0]`` and its contralateral
   context is empty); the number of such instances per split is reported in a warning.
   ``full_observation`` is False where the 5 s window was cut at frame 0 (the official loaders keep
-  those).
+  those). The flag is computed at the native fps; at the official 4 fps sampling the boundary
+  moves by less than one 0.25 s sample (segments starting between 1 s and 1.25 s: 133 of the 67,293
+  instances flip if the start is truncated to a 4 fps index), so re-derive from ``target_start_s``
+  at the target fps where exact agreement matters.
 
 Contralateral context: the other hand's segments that overlap the observed window, **clipped to
 it** (so nothing after the observation end leaks), as ``other_hand_*`` columns.
@@ -314,7 +317,9 @@ DESCRIPTION = (
     "(`start_frame`/`end_frame` inclusive; `obs_start_s`/`obs_end_s`/`target_start_s` in seconds so "
     "the official 4 fps or 1 fps sampling can be re-derived). The official loaders drop instances "
     "whose observation end t1 <= 0; they are kept here with `in_official_protocol = false` (filter "
-    "on it to reproduce the official sample set; their count per split is reported as a warning). "
+    "on it to reproduce the official sample set; their count per split is reported as a warning; the "
+    "flag is computed at the native fps, so at 4 fps the boundary can move by one sample for segments "
+    "starting between 1 s and 1.25 s). "
     "Targets: `action` (0..137, 0 = null and scored), `verb` / `noun` (-1 = null, ignored by the "
     "metric), `phase`, `anomaly` (6-way multi-hot), `hand`; contralateral context: the other "
     "hand's segments overlapping the observed window, clipped to it. Ego files (`..._ego_sync`) are "
