@@ -50,7 +50,6 @@ from proceval.scores._checks import check_choice
 from proceval.scores._frames import check_uncertainty_args, label_lookup, pair_videos, resolve_label_set
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
-from proceval.segments import label_runs
 
 TasConvention = Literal["mstcn", "fact", "ltcontext", "asquery", "diffact"]
 TAS_CONVENTIONS: tuple[str, ...] = ("mstcn", "fact", "ltcontext", "asquery", "diffact")
@@ -67,7 +66,6 @@ EMPTY_EDITS: tuple[str, ...] = ("perfect", "skip")
 
 DEFAULT_CONVENTION = "mstcn"
 DEFAULT_OVERLAPS: tuple[float, ...] = (0.1, 0.25, 0.5)
-_MAX_IOU_CELLS = 2_000_000  # IoU matrix cells computed at once (rows are chunked beyond this)
 
 
 @dataclass(frozen=True)
@@ -213,51 +211,142 @@ def _tas_arg_validation(
             )
 
 
+def _is_ignored(labels: np.ndarray, ignore_ids: tuple[int, ...]) -> np.ndarray:
+    """Boolean mask of ``labels`` that are in ``ignore_ids`` (a handful of ids: one comparison each)."""
+    if len(ignore_ids) > 8:
+        return np.isin(labels, ignore_ids)
+    mask = np.zeros(labels.shape, dtype=bool)
+    for label in ignore_ids:
+        mask |= labels == label
+    return mask
+
+
+class _Segs(NamedTuple):
+    """Segments of several videos laid end to end: frame positions are global, ``vid`` is the video index."""
+
+    labels: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    vid: np.ndarray
+
+
 def _segments(
-    frames: np.ndarray, ignore_ids: np.ndarray, last_minus_one: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Labels, starts, ends (exclusive) of the non-ignored runs of ``frames``."""
-    runs = label_runs(frames)
-    labels, starts, ends = runs.labels, runs.starts, runs.ends
-    if last_minus_one and ends.size:
-        ends = ends.copy()
-        ends[-1] -= 1  # DiffAct appends the loop index ``i = T - 1`` instead of ``T`` for the last run
-    if ignore_ids.size:
-        keep = ~np.isin(labels, ignore_ids)
-        labels, starts, ends = labels[keep], starts[keep], ends[keep]
-    return labels, starts, ends
+    frames: np.ndarray, vid: np.ndarray, ignore_ids: tuple[int, ...], last_minus_one: bool
+) -> _Segs:
+    """Non-ignored runs of concatenated per-video ``frames`` (``vid`` = video index of each frame).
+
+    A run never crosses a video boundary; ends are exclusive, or one frame short for the last run of each
+    video with ``last_minus_one`` (DiffAct appends the loop index ``T - 1`` instead of ``T``).
+    """
+    if frames.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Segs(empty, empty, empty, empty)
+    change = np.flatnonzero((frames[1:] != frames[:-1]) | (vid[1:] != vid[:-1])) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [frames.size]))
+    labels, seg_vid = frames[starts], vid[starts]
+    if last_minus_one:
+        ends[np.flatnonzero(np.append(seg_vid[1:] != seg_vid[:-1], True))] -= 1
+    if ignore_ids:
+        keep = ~_is_ignored(labels, ignore_ids)
+        return _Segs(labels[keep], starts[keep], ends[keep], seg_vid[keep])
+    return _Segs(labels, starts, ends, seg_vid)
 
 
-def _greedy_tp(
-    pred: tuple[np.ndarray, np.ndarray, np.ndarray],
-    gt: tuple[np.ndarray, np.ndarray, np.ndarray],
-    overlaps: Sequence[float],
-) -> tuple[int, ...]:
-    """TP count at each threshold under the reference's greedy matching (see module docstring)."""
-    p_lab, p_s, p_e = pred
-    y_lab, y_s, y_e = gt
-    n_p, n_g = p_lab.size, y_lab.size
-    if n_p == 0 or n_g == 0:
-        return tuple(0 for _ in overlaps)
-    best_idx = np.empty(n_p, dtype=np.int64)
-    best_iou = np.empty(n_p, dtype=np.float64)
-    step = max(1, _MAX_IOU_CELLS // n_g)
-    for lo in range(0, n_p, step):
-        hi = min(n_p, lo + step)
-        ps, pe = p_s[lo:hi, None], p_e[lo:hi, None]
-        inter = np.minimum(pe, y_e) - np.maximum(ps, y_s)
-        union = np.maximum(pe, y_e) - np.minimum(ps, y_s)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # same float operations as the reference, incl. NaN for 0/0 (two empty DiffAct last segments)
-            iou = (1.0 * inter / union) * (p_lab[lo:hi, None] == y_lab)
-        idx = np.argmax(iou, axis=1)  # first maximum; a NaN in the row wins, as in the reference
-        best_idx[lo:hi] = idx
-        best_iou[lo:hi] = iou[np.arange(hi - lo), idx]
+def _greedy_tp(pred: _Segs, gt: _Segs, n_videos: int, overlaps: Sequence[float]) -> np.ndarray:
+    """TP count per video and threshold, shape ``(n_videos, len(overlaps))``, under the greedy matching.
+
+    Each predicted segment's best GT segment is the first argmax of IoU over the GT segments of its video
+    (IoU 0 for another label). Only overlapping pairs can reach IoU >= tau > 0, so only those are formed
+    (found with ``searchsorted``; GT segments are disjoint and sorted); a row whose best IoU is <= 0 is a
+    FP whatever its argmax, and so is an empty DiffAct segment (its IoU is <= 0 or 0/0 = NaN in the
+    reference). The first prediction pointing at a GT segment with IoU >= tau hits it and later ones are
+    FPs, so a GT segment is hit at tau iff the best IoU pointing at it is >= tau.
+    """
+    tp = np.zeros((n_videos, len(overlaps)), dtype=np.int64)
+    if pred.labels.size == 0 or gt.labels.size == 0:
+        return tp
+    lo = np.searchsorted(gt.ends, pred.starts, side="right")  # first GT ending after the prediction starts
+    hi = np.searchsorted(gt.starts, pred.ends, side="left")  # GT starting before the prediction ends
+    count = np.maximum(hi - lo, 0)
+    n_pairs = int(count.sum())
+    if n_pairs == 0:
+        return tp
+    rows = np.repeat(np.arange(pred.labels.size), count)
+    g = lo[rows] + (np.arange(n_pairs) - (np.cumsum(count) - count)[rows])
+    p_s, p_e, y_s, y_e = pred.starts[rows], pred.ends[rows], gt.starts[g], gt.ends[g]
+    inter = np.minimum(p_e, y_e) - np.maximum(p_s, y_s)
+    union = np.maximum(p_e, y_e) - np.minimum(p_s, y_s)
+    # the reference's float division (int64 -> float64); 0/0 only for two empty segments: a FP either way
+    iou = np.divide(inter, union, out=np.zeros(n_pairs), where=union != 0)
+    iou[pred.labels[rows] != gt.labels[g]] = 0.0
+    order = np.lexsort((g, -iou, rows))  # per row: highest IoU first, then the lowest GT index (argmax)
+    first = order[np.concatenate(([0], np.flatnonzero(np.diff(rows[order])) + 1))]
+    best_iou, best_g = iou[first], g[first]
+    positive = best_iou > 0
+    best_per_gt = np.zeros(gt.labels.size)
+    np.maximum.at(best_per_gt, best_g[positive], best_iou[positive])
+    for k, tau in enumerate(overlaps):
+        tp[:, k] = np.bincount(gt.vid[best_per_gt >= tau], minlength=n_videos)
+    return tp
+
+
+def _tas_update_many(
+    videos: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    ignore_ids: Sequence[int] = (0,),
+    overlaps: Sequence[float] = DEFAULT_OVERLAPS,
+    background_mode: str = "drop_segments",
+    last_segment_end: str = "exclusive",
+) -> list[TasVideoStats]:
+    """:func:`_tas_update` for many videos at once (the videos are laid end to end and processed together)."""
+    n_videos = len(videos)
+    if n_videos == 0:
+        return []
+    lengths = np.array([np.asarray(r).size for _, r in videos], dtype=np.int64)
+    pred = np.concatenate([np.asarray(p, dtype=np.int64).ravel() for p, _ in videos])
+    ref = np.concatenate([np.asarray(r, dtype=np.int64).ravel() for _, r in videos])
+    vid = np.repeat(np.arange(n_videos), lengths)
+    ignore = tuple(sorted({int(i) for i in ignore_ids}))
+    correct = pred == ref
+    fg = ~_is_ignored(ref, ignore)
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+
+    def per_video_count(mask: np.ndarray) -> list[int]:
+        return [int(np.count_nonzero(mask[bounds[v] : bounds[v + 1]])) for v in range(n_videos)]
+
+    n_correct, n_fg, n_fg_correct = (
+        per_video_count(correct),
+        per_video_count(fg),
+        per_video_count(correct & fg),
+    )
+    if background_mode == "mask_gt_frames" and ignore:
+        pred, ref, vid = pred[fg], ref[fg], vid[fg]
+    last_minus_one = last_segment_end == "diffact_minus_one"
+    p_segs = _segments(pred, vid, ignore, last_minus_one)
+    y_segs = _segments(ref, vid, ignore, last_minus_one)
+    p_bounds = np.searchsorted(p_segs.vid, np.arange(n_videos + 1))
+    y_bounds = np.searchsorted(y_segs.vid, np.arange(n_videos + 1))
+    tp = _greedy_tp(p_segs, y_segs, n_videos, overlaps)
     out = []
-    for tau in overlaps:
-        valid = best_iou >= tau  # NaN compares False: a FP
-        out.append(int(np.unique(best_idx[valid]).size))
-    return tuple(out)
+    for v in range(n_videos):
+        p_lab = p_segs.labels[p_bounds[v] : p_bounds[v + 1]]
+        y_lab = y_segs.labels[y_bounds[v] : y_bounds[v + 1]]
+        denom = max(p_lab.size, y_lab.size)
+        edit = 1.0 - Levenshtein.distance(p_lab.tolist(), y_lab.tolist()) / denom if denom else math.nan
+        out.append(
+            TasVideoStats(
+                n_frames=int(lengths[v]),
+                n_correct=int(n_correct[v]),
+                n_fg_frames=int(n_fg[v]),
+                n_fg_correct=int(n_fg_correct[v]),
+                edit=edit,
+                n_pred_segments=int(p_lab.size),
+                n_gt_segments=int(y_lab.size),
+                tp=tuple(int(t) for t in tp[v]),
+            )
+        )
+    return out
 
 
 def _tas_update(
@@ -270,34 +359,13 @@ def _tas_update(
     last_segment_end: str = "exclusive",
 ) -> TasVideoStats:
     """Sufficient statistics of one video from its predicted and GT frame-label id arrays (equal length)."""
-    pred = np.asarray(pred)
-    ref = np.asarray(ref)
-    ignore = np.asarray(sorted(ignore_ids), dtype=ref.dtype if ref.dtype.kind in "iu" else np.int64)
-    correct = pred == ref
-    fg = ~np.isin(ref, ignore) if ignore.size else np.ones(ref.shape, dtype=bool)
-    if background_mode == "mask_gt_frames" and ignore.size:
-        seg_pred, seg_ref = pred[fg], ref[fg]
-    else:
-        seg_pred, seg_ref = pred, ref
-    last_minus_one = last_segment_end == "diffact_minus_one"
-    p_segs = _segments(seg_pred, ignore, last_minus_one)
-    y_segs = _segments(seg_ref, ignore, last_minus_one)
-    n_p, n_g = int(p_segs[0].size), int(y_segs[0].size)
-    denom = max(n_p, n_g)
-    if denom == 0:
-        edit = math.nan
-    else:
-        edit = 1.0 - Levenshtein.distance(p_segs[0].tolist(), y_segs[0].tolist()) / denom
-    return TasVideoStats(
-        n_frames=int(ref.size),
-        n_correct=int(np.count_nonzero(correct)),
-        n_fg_frames=int(np.count_nonzero(fg)),
-        n_fg_correct=int(np.count_nonzero(correct & fg)),
-        edit=edit,
-        n_pred_segments=n_p,
-        n_gt_segments=n_g,
-        tp=_greedy_tp(p_segs, y_segs, overlaps),
-    )
+    return _tas_update_many(
+        [(pred, ref)],
+        ignore_ids=ignore_ids,
+        overlaps=overlaps,
+        background_mode=background_mode,
+        last_segment_end=last_segment_end,
+    )[0]
 
 
 def _f1(tp: float, fp: float, fn: float, epsilon: float, undefined: float) -> float:
@@ -505,19 +573,14 @@ def tas_scores(
         videos = pair_videos(
             preds, references, video_ids=video_ids, label_to_id=lookup, num_classes=num_classes, what=what
         )
-        ids = [v[0] for v in videos]
-        stats = [
-            _tas_update(
-                p,
-                r,
-                ignore_ids=ignore_ids,
-                overlaps=overlaps,
-                background_mode=options.background_mode,
-                last_segment_end=options.last_segment_end,
-            )
-            for _, p, r in videos
-        ]
-        return ids, stats
+        stats = _tas_update_many(
+            [(p, r) for _, p, r in videos],
+            ignore_ids=ignore_ids,
+            overlaps=overlaps,
+            background_mode=options.background_mode,
+            last_segment_end=options.last_segment_end,
+        )
+        return [v[0] for v in videos], stats
 
     ids, stats = stats_of(predictions, "predictions")
 
