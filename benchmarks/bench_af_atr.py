@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import statistics
 import time
@@ -228,6 +229,8 @@ def main() -> None:
         "atr": bench_atr(dataset),
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average_1m": os.getloadavg()[0],  # the machine is shared: timings inflate under load
     }
     result["min_ratio"] = min(result[k]["ratio"] for k in ("af_s", "af_l", "atr"))
     atomic_write_json(RESULTS, result)

@@ -252,3 +252,24 @@ def test_real_frames_path_from_segment_manifest(impact_dataset_dir):
     first = next(iter(probs))
     skipped = atr_map_from_frames(dropped, recs, missing_video="skip")
     assert skipped["n_missing_video_skipped"] == sum(r["video_id"] == first for r in recs)
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_segment_means_are_exact_slice_means(overlap):
+    rng = np.random.default_rng(21)
+    probs = {"a": rng.random((500, 6)), "b": rng.random((40, 6)).astype(np.float32)}
+    segs = []
+    starts = [0, 30, 31, 200, 460] if not overlap else [0, 20, 25, 200, 450]
+    for j, st in enumerate(starts):
+        end = st + (29 if not overlap else 60)
+        segs.append(
+            {"sample_id": f"a{j}", "video_id": "a", "start_frame": st, "end_frame": end, "labels": [1] * 6}
+        )
+    segs.append({"sample_id": "b0", "video_id": "b", "start_frame": 10, "end_frame": 99, "labels": [1] * 6})
+    segs.reverse()  # input order must not matter
+    _, scores, _, _ = atr_segment_scores(probs, segs)
+    for row, rec in zip(scores, segs, strict=True):
+        arr = np.asarray(probs[rec["video_id"]], dtype=np.float64)
+        stop = min(rec["end_frame"], arr.shape[0] - 1) + 1
+        expected = np.add.reduce(arr[rec["start_frame"] : stop], axis=0) / (stop - rec["start_frame"])
+        np.testing.assert_array_equal(row, expected)

@@ -293,6 +293,40 @@ def atr_map(
     )
 
 
+def _window_means(
+    arrays: Mapping[str, np.ndarray], windows: Sequence[tuple[str, int, int]], n_cls: int
+) -> np.ndarray:
+    """Mean of ``arrays[video][start:stop]`` over axis 0 for every window, in window order.
+
+    Per video, non-overlapping windows go through one ``np.add.reduceat`` along the frame axis (the
+    same row-by-row sums as ``np.add.reduce`` on each slice, so bit-identical to it); videos with
+    overlapping windows are summed slice by slice. A window's value depends only on the frames inside
+    it (no running prefix sums), so windows with identical frames tie exactly, as in the official
+    per-slice mean.
+    """
+    out = np.empty((len(windows), n_cls), dtype=np.float64)
+    by_video: dict[str, list[int]] = {}
+    for i, (vid, _, _) in enumerate(windows):
+        by_video.setdefault(vid, []).append(i)
+    for vid, rows in by_video.items():
+        probs = arrays[vid]
+        bounds = np.asarray([windows[i][1:] for i in rows], dtype=np.int64)
+        order = np.argsort(bounds[:, 0], kind="stable")
+        s_sorted, e_sorted = bounds[order, 0], bounds[order, 1]
+        if len(rows) > 1 and np.all(e_sorted[:-1] <= s_sorted[1:]):
+            idx = np.empty(2 * len(rows), dtype=np.int64)
+            idx[0::2], idx[1::2] = s_sorted, e_sorted
+            if idx[-1] == probs.shape[0]:  # reduceat runs the last window to the end by itself
+                idx = idx[:-1]
+            sums = np.add.reduceat(probs, idx, axis=0)[0::2]
+        else:
+            sums = np.stack(
+                [np.add.reduce(probs[a:b], axis=0) for a, b in zip(s_sorted, e_sorted, strict=True)]
+            )
+        out[np.asarray(rows)[order]] = sums / (e_sorted - s_sorted)[:, None]
+    return out
+
+
 def atr_segment_scores(
     frame_probabilities: Mapping[str, Any],
     segments: Sequence[Mapping[str, Any]],
@@ -318,18 +352,22 @@ def atr_segment_scores(
     check_choice("missing_video", missing_video, MISSING_VIDEO)
     n_cls = len(ATR_CLASSES)
     ids: list[Hashable] = []
-    scores: list[np.ndarray] = []
     labels: list[Any] = []
     skipped = 0
     arrays: dict[str, np.ndarray] = {}
     windows: list[tuple[str, int, int]] = []
     for i, rec in enumerate(segments):
-        for field in ("video_id", "start_frame", "end_frame", "labels"):
-            if field not in rec:
-                raise InputValidationError(
-                    f"Expected field {field!r} in segment record {i}, but it has {sorted(rec)}."
-                )
-        vid = rec["video_id"]
+        try:
+            vid, start, end, lab = (
+                rec["video_id"],
+                int(rec["start_frame"]),
+                int(rec["end_frame"]),
+                rec["labels"],
+            )
+        except KeyError as err:
+            raise InputValidationError(
+                f"Expected field {err.args[0]!r} in segment record {i}, but it has {sorted(rec)}."
+            ) from None
         sid = rec.get("sample_id", f"{vid}#{i}")
         if vid not in frame_probabilities:
             if missing_video == "skip":
@@ -349,7 +387,6 @@ def atr_segment_scores(
                 )
             arrays[vid] = probs
         n_frames = probs.shape[0]
-        start, end = int(rec["start_frame"]), int(rec["end_frame"])
         if start < 0 or start > end:
             raise InputValidationError(
                 f"Expected 0 <= start_frame <= end_frame for segment {sid!r}, but got [{start}, {end}]."
@@ -359,13 +396,11 @@ def atr_segment_scores(
                 f"Expected segment {sid!r} to start within the {n_frames} predicted frames of {vid!r}, "
                 f"but it starts at frame {start}."
             )
-        stop = min(end, n_frames - 1) + 1
         ids.append(sid)
-        scores.append(np.add.reduce(probs[start:stop], axis=0) / (stop - start))
-        labels.append(rec["labels"])
-        windows.append((vid, start, stop))
+        labels.append(lab)
+        windows.append((vid, start, min(end, n_frames - 1) + 1))
     check_unique_ids(ids, "segments (sample_id)")
-    score_arr = np.asarray(scores, dtype=np.float64).reshape(-1, n_cls)
+    score_arr = _window_means(arrays, windows, n_cls)
     finite = np.isfinite(score_arr).all(axis=1)
     if not finite.all():  # NaN / inf inside a segment's frames: name the video and the frame
         vid, start, stop = windows[int(np.argmin(finite))]
