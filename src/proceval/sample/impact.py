@@ -1,9 +1,9 @@
 """Write the sample IMPACT release in the official layout (``impact-release/dataset`` + ``task_configs``).
 
 Everything is derived from :mod:`proceval.sample.impact_plan`. File names, folder names, encodings and
-line endings follow the real release file by file: split bundles, CV / AF-S / ASR JSON files, PSR
-CSVs and the PSR procedure graph are CRLF; ground-truth txt, mapping files, ASR bundles, ATR JSONL and
-the other JSON files are LF; the label-occurrence CSVs start with a UTF-8 BOM. Known quirks are kept
+line endings follow the real release file by file: split bundles, CV / AF-S JSON files, PSR CSVs and
+the PSR procedure graph are CRLF; ASR JSON files are CRLF but for one LF file (the release mixes
+both); ground-truth txt, mapping files, ASR bundles, ATR JSONL and the other JSON files are LF; the label-occurrence CSVs start with a UTF-8 BOM. Known quirks are kept
 in miniature (see :func:`write_impact_release`).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from proceval.formats.impact.naming import EXO_VIEWS, VideoName
+from proceval.formats.impact.naming import EXO_VIEWS, VideoName, parse_video_id
 from proceval.io import atomic_write_text
 from proceval.sample import vocab
 from proceval.sample._text import write_json, write_jsonl, write_lines
@@ -308,7 +308,7 @@ def _write_atr(ds: Path, plans: list[TrialPlan], fas_bundles: dict[int, dict[str
             for part in PARTS:
                 rows = []
                 for vid in parts[part]:
-                    name = VideoName(vid[:13], "ego" if "_ego_" in vid else vid.split("_")[3])
+                    name = parse_video_id(vid)
                     rows.extend(atr_records(by_trial[name.trial], name.view, hand, proto, part))
                 write_jsonl(ds / f"ATR/atr_segments_{HAND_SUFFIX[hand]}" / f"{part}.split{proto}.jsonl", rows)
                 n += 1
