@@ -144,6 +144,12 @@ def _expand(spans: list[tuple[int, int, int]], n_frames: int) -> np.ndarray:
 SUBJECTS: tuple[str, ...] = ("subject03", "subject05", "subject08", "subject09", "subject12", "subject18")
 
 
+def _subject(index: int) -> str:
+    """Subjects own two consecutive trials each."""
+    k = index // 2
+    return SUBJECTS[k] if k < len(SUBJECTS) else f"subject{20 + k}"
+
+
 def trial_id(index: int) -> str:
     """Fixed trial ids: three trials per day from 2026-03-02, ten minutes apart."""
     day = 2 + index // 3
@@ -203,9 +209,7 @@ def _plan_one(index: int, rng: np.random.Generator, workflow: str) -> TrialPlan:
     plan = TrialPlan(
         index=index,
         trial=trial_id(index),
-        subject=SUBJECTS[(index // 2) % len(SUBJECTS)]
-        if index // 2 < len(SUBJECTS)
-        else f"subject{20 + index // 2}",
+        subject=_subject(index),
         configuration="AB"[index % 2],
         workflow=workflow,
         exo_frames=exo_frames,
