@@ -142,7 +142,7 @@ def _af_l_compute(stats: np.ndarray | Sequence[np.ndarray], single_step_aued: st
             )
         out["aued"] = math.nan
     else:
-        out["aued"] = float(np.trapezoid(ed, dx=1.0) / (z_max - 1))
+        out["aued"] = float((ed[:-1] + ed[1:]).sum() / 2.0 / (z_max - 1))  # trapezoid rule, dx = 1
     out["ed_at_horizon"] = float(ed[-1])
     out["per_step_ed"] = [float(v) for v in ed]
     out["n_instances"] = int(arr.shape[0])
