@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import warnings
@@ -115,15 +116,22 @@ def _shape(root: Path) -> dict[str, set[str]]:
     return out
 
 
-def _encoding(root: Path) -> dict[str, set[tuple[str, bool]]]:
-    """File pattern -> set of (line endings, starts with BOM)."""
+def _encoding(root: Path, max_per_pattern: int | None = None) -> dict[str, set[tuple[str, bool]]]:
+    """File pattern -> set of (line endings, starts with BOM), from at most ``max_per_pattern`` files each.
+
+    ASR annotation files are always read in full: the release mixes CRLF and LF there.
+    """
     out: dict[str, set[tuple[str, bool]]] = {}
-    for p in root.rglob("*"):
+    seen: dict[str, int] = {}
+    for p in sorted(root.rglob("*")):
         if not p.is_file():
             continue
         rel = re.sub(
             r"subject\d+", "subjectNN", re.sub(r"\d{8}_\d{4}", "TRIAL", p.relative_to(root).as_posix())
         )
+        seen[rel] = seen.get(rel, 0) + 1
+        if max_per_pattern and seen[rel] > max_per_pattern and "ASR/annotations" not in rel:
+            continue
         b = p.read_bytes()
         n_lf, n_crlf = b.count(b"\n"), b.count(b"\r\n")
         eol = "CRLF" if n_crlf and n_crlf == n_lf else ("LF" if n_crlf == 0 else "mixed")
@@ -140,7 +148,7 @@ def test_layout_matches_real_release(impact_release: Path, sample_labels: Path) 
 
 
 def test_line_endings_match_real_release(impact_release: Path, sample_labels: Path) -> None:
-    real = _encoding(impact_release)
+    real = _encoding(impact_release, max_per_pattern=30)
     sample = _encoding(sample_labels / "impact" / "impact-release")
     for pattern, kinds in real.items():
         # where the release mixes encodings within one pattern (ASR JSON: CRLF and LF), the sample
@@ -380,30 +388,31 @@ def test_release_quirks_are_present(sample_labels: Path) -> None:
 
 
 def test_procedure_graph_agrees_with_asr_order(sample_labels: Path) -> None:
-    graph = json.loads(
-        (
-            sample_labels
-            / "impact/impact-release/task_configs/PSR/gemini_3_1_pro/configs/procedure_graph.json"
-        ).read_text("utf-8")
-    )
+    """Every prerequisite edge of the PSR graph copy holds in every trial where both events occur."""
+    configs = sample_labels / "impact/impact-release/task_configs/PSR/gemini_3_1_pro/configs"
+    graph = json.loads((configs / "procedure_graph.json").read_text("utf-8"))
+    alias = json.loads((configs / "component_alias.json").read_text("utf-8"))
     assert set(graph) == {"meta", "nodes", "edges", "prereq"} and len(graph["nodes"]) == 51
     assert graph["edges"] and all(a in graph["prereq"][b] for a, b in graph["edges"])
-    alias = json.loads(
-        (
-            sample_labels
-            / "impact/impact-release/task_configs/PSR/gemini_3_1_pro/configs/component_alias.json"
-        ).read_text("utf-8")
-    )
-    assert all(
-        n.split("__")[0]
-        in set(alias.values())
-        | set(
-            json.loads(
-                (_ds(sample_labels) / "PSR/labels_front_only_v1/component_names.json").read_text("utf-8")
-            )
-        )
-        for n in graph["nodes"]
-    )
+    kinds = {(0, 1): "install_ok", (-1, 1): "recover_ok", (1, 0): "remove_ok"}
+    n_checked = 0
+    for path in sorted((_ds(sample_labels) / "ASR/annotations").glob("*.json")):
+        asr = json.loads(path.read_text("utf-8"))
+        names = [c["name"] for c in asr["components"]]
+        first: dict[str, int] = {}
+        seq = asr["state_sequence"]
+        for prev, cur in itertools.pairwise(seq):
+            for k, (a, b) in enumerate(zip(prev["state"], cur["state"], strict=True)):
+                if (a, b) in kinds:
+                    node = f"{alias.get(names[k], names[k])}__{kinds[(a, b)]}"
+                    assert node in graph["nodes"]
+                    first.setdefault(node, cur["frame"])
+        for b, prereqs in graph["prereq"].items():
+            for a in prereqs:
+                if a in first and b in first:
+                    assert first[a] < first[b], (path.name, a, b)
+                    n_checked += 1
+    assert n_checked >= len(graph["edges"])
 
 
 # ---- the project's readers accept the sample -----------------------------------------------------
@@ -549,9 +558,11 @@ def test_every_video_has_its_label_files_frame_count(sample_full: Path) -> None:
     ds = _ds(sample_full)
     videos = sorted((sample_full / "impact/videos").glob("*.mp4"))
     assert len(videos) == 30
+    exact = VideoDecoder(str(videos[0]), seek_mode="exact")  # decode one video completely
+    assert sum(1 for _ in exact) == len(_lines(ds / "TAS/groundTruth_CAS" / f"{videos[0].stem}.txt"))
     for path in videos:
-        dec = VideoDecoder(str(path))
-        n = len(dec)
+        dec = VideoDecoder(str(path), seek_mode="approximate")  # container header only: fast
+        n = dec.metadata.num_frames
         assert n == len(_lines(ds / "TAS/groundTruth_CAS" / f"{path.stem}.txt")), path.name
         fps = 25 if "_ego_" in path.stem else 30
         assert round(dec.metadata.average_fps) == fps
@@ -563,12 +574,14 @@ def test_every_video_has_its_label_files_frame_count(sample_full: Path) -> None:
         )
     ]
     for row in rows:
-        dec = VideoDecoder(str(sample_full / "egoproactive/egoproactive/val" / row["video_path"]))
-        assert len(dec) == round(row["duration_in_sec"] * 15)
+        dec = VideoDecoder(
+            str(sample_full / "egoproactive/egoproactive/val" / row["video_path"]), seek_mode="approximate"
+        )
+        assert dec.metadata.num_frames == round(row["duration_in_sec"] * 15)
     po = json.loads((sample_full / "procobject/training.json").read_text("utf-8"))
     for r in po:
-        dec = VideoDecoder(str(sample_full / "procobject/videos" / r["video"]))
-        assert max(e for _, e in r["evidence_spans"]) <= len(dec) / 15
+        dec = VideoDecoder(str(sample_full / "procobject/videos" / r["video"]), seek_mode="approximate")
+        assert max(e for _, e in r["evidence_spans"]) <= dec.metadata.num_frames / 15
 
 
 def test_mean_colour_nearest_centroid_learns_coarse_steps(sample_full: Path) -> None:
