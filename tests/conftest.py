@@ -22,3 +22,26 @@ def impact_release() -> Path:
 def impact_dataset_dir(impact_release: Path) -> Path:
     """``impact-release/dataset`` of the real release."""
     return impact_release / "dataset"
+
+
+@pytest.fixture(scope="session")
+def sample_release() -> Path:
+    """The embedded sample release with videos (seed 0), written once into ``.cache/`` and shared.
+
+    Returns the sample root (holding ``impact/``, ``egoproactive/``, ``procobject/``). A file lock makes
+    pytest-xdist workers write it once; ``write_sample`` moves a complete folder into place atomically.
+    """
+    from filelock import FileLock
+
+    from proceval.release_cache import default_cache_dir
+    from proceval.sample import write_sample
+
+    cache = default_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    root = cache / "test-sample-seed0"
+    marker = root / ".complete"
+    with FileLock(str(cache / "test-sample-seed0.lock")):
+        if not marker.is_file():
+            write_sample(root, seed=0, overwrite=True)
+            marker.write_text("ok\n")
+    return root

@@ -18,7 +18,9 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-METRIC_DIRS = sorted(p for p in (REPO / "metrics").iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+METRIC_DIRS = sorted(
+    p for p in (REPO / "metrics").iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+)
 CARD_SECTIONS = (
     "## Metric Description",
     "## How to Use",
@@ -67,7 +69,9 @@ def test_card_front_matter_and_sections(metric_dir: Path) -> None:
     assert "evaluate" in meta["tags"] and "metric" in meta["tags"]
     for section in CARD_SECTIONS:
         assert section in text, f"card lacks section {section!r}"
-    assert re.search(r"##+ .*(Values from|Popular Papers)", text), "card lacks the values-from-the-paper section"
+    assert re.search(r"##+ .*(Values from|Popular Papers)", text), (
+        "card lacks the values-from-the-paper section"
+    )
 
 
 def test_one_import_per_line(metric_dir: Path) -> None:
@@ -96,7 +100,12 @@ def test_kwargs_description_doctest(metric_dir: Path, monkeypatch: pytest.Monkey
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     text = mod._KWARGS_DESCRIPTION
-    test = doctest.DocTestParser().get_doctest(text, {}, f"{metric_dir.name}._KWARGS_DESCRIPTION", str(path), 0)
+    import evaluate
+
+    globs = {"evaluate": evaluate}
+    test = doctest.DocTestParser().get_doctest(
+        text, globs, f"{metric_dir.name}._KWARGS_DESCRIPTION", str(path), 0
+    )
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     result = runner.summarize(verbose=False)

@@ -122,9 +122,21 @@ def run_demo(
     seed: int = 0,
     progress: bool = True,
     configs: list[str] | None = None,
+    sample_root: str | os.PathLike[str] | None = None,
+    export: bool = True,
     echo: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Run the demo into ``out`` and return ``{config: results}`` (also in ``out/results.json``)."""
+    """Run the demo into ``out`` and return ``{config: results}`` (also in ``out/results.json``).
+
+    Args:
+        out: output folder (sample, Arrow cache, Hub export, predictions, results).
+        seed: seed of the sample release.
+        progress: show progress bars.
+        configs: config names to run (default: every IMPACT config).
+        sample_root: an existing sample release (``proceval sample`` output) to use instead of writing one.
+        export: also export a Hub repo and load it back with stock ``datasets.load_dataset``.
+        echo: where progress lines go.
+    """
     import datasets
     from tqdm.auto import tqdm
 
@@ -134,15 +146,20 @@ def run_demo(
     out = Path(out).resolve()
     datasets.disable_progress_bars()
     warnings.filterwarnings("ignore", module=r"proceval\.datasets.*")
-    echo(f"[1/4] sample release -> {out / 'sample'}")
-    root = ensure_sample(out, seed=seed, progress=progress)
+    echo(f"[1/4] sample release -> {sample_root or out / 'sample'}")
+    root = (
+        Path(sample_root).resolve()
+        if sample_root is not None
+        else ensure_sample(out, seed=seed, progress=progress)
+    )
     release = root / "impact" / "impact-release"
     videos = root / "impact" / "videos"
     cache = out / "cache"
 
     specs = [s for s in list_configs("impact") if configs is None or s.name in configs]
-    echo(f"[2/4] Hub export of {len(specs)} IMPACT configs (with video) -> {out / 'hub' / 'impact'}")
-    _export_and_reload(release, videos, out / "hub" / "impact", specs, echo)
+    if export:
+        echo(f"[2/4] Hub export of {len(specs)} IMPACT configs (with video) -> {out / 'hub' / 'impact'}")
+        _export_and_reload(release, videos, out / "hub" / "impact", specs, echo)
 
     echo(f"[3/4] baselines + metrics on {len(specs)} configs")
     state: dict[str, Any] = {}

@@ -267,14 +267,15 @@ def _score_af_s(ds, predictions, options, ctx, paired=None):
     task_preds = _split_tasks(predictions, ids)
     paired_preds = _split_tasks(paired, ids) if paired is not None else {}
     num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
+    derive = options.get("action_to_verb_noun") is not None  # verb / noun rankings from the action ranking
     result = af_s_recall(
         task_preds["action"],
         {k: rows[k]["action"] for k in ids},
         {k: rows[k]["hand"] for k in ids},
         verb_predictions=task_preds.get("verb"),
-        verb_references={k: rows[k]["verb"] for k in ids},
+        verb_references={k: rows[k]["verb"] for k in ids} if "verb" in task_preds or derive else None,
         noun_predictions=task_preds.get("noun"),
-        noun_references={k: rows[k]["noun"] for k in ids},
+        noun_references={k: rows[k]["noun"] for k in ids} if "noun" in task_preds or derive else None,
         num_classes=num_classes,
         paired_predictions=paired_preds.get("action"),
         paired_verb_predictions=paired_preds.get("verb"),

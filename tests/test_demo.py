@@ -1,0 +1,45 @@
+"""``proceval demo`` end to end on a few configs of the sample release, and its resume behaviour."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from proceval.demo import format_table, run_demo
+
+
+def test_demo_scores_and_resumes(sample_release: Path, tmp_path: Path) -> None:
+    lines: list[str] = []
+    configs = ["tas_s_s1", "asr_s1", "psr_s1", "cv_ta_s4", "af_l_s1"]
+    results = run_demo(
+        tmp_path, configs=configs, sample_root=sample_release, progress=False, echo=lines.append
+    )
+    assert set(results) == set(configs)
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert set(saved) == set(configs)
+    for name in configs:
+        assert (tmp_path / "predictions" / f"{name}.json").is_file()
+        res = json.loads((tmp_path / "results" / f"{name}.json").read_text())
+        assert res["config"] == name and res["split"] == "test" and "|cfg:" + name + "|" in res["signature"]
+    # the colour baseline learns the sample's step colours; the state prior is far from perfect
+    assert results["tas_s_s1"]["scores"]["accuracy"] > 0.5
+    assert 0.0 <= results["asr_s1"]["scores"]["macro_f1"] < 1.0
+    assert "exo2ego" in results["cv_ta_s4"]["scores"]
+    assert any("stock datasets.load_dataset" in line and "frame 0 decoded" in line for line in lines)
+    table = lines[-2]
+    assert table == format_table(results)
+    assert "tas_s_s1" in table and "f1_at_50=" in table
+
+    stamp = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "results").iterdir()}
+    again = run_demo(
+        tmp_path,
+        configs=configs,
+        sample_root=sample_release,
+        progress=False,
+        export=False,
+        echo=lambda _: None,
+    )
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (tmp_path / "results").iterdir()
+    } == stamp  # reused, not rewritten
+    assert again["tas_s_s1"]["scores"] == results["tas_s_s1"]["scores"]
