@@ -21,6 +21,7 @@ scores/logits whose argmax over the 3 classes gives the state (class k ↔ state
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
@@ -94,21 +95,26 @@ def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.nda
         raise InputValidationError(
             f"Expected integer states in the {what} of {unit_id!r}, but got {arr.dtype}."
         )
-    arr = arr.astype(np.int64, copy=False)
-    bad = (arr < -1) | (arr > 1)
-    if bad.any():
+    if arr.size and (arr.min() < -1 or arr.max() > 1):
+        bad = (arr < -1) | (arr > 1)
         c, t = np.argwhere(bad)[0].tolist()
         raise InputValidationError(
             f"Expected states in {{-1, 0, 1}} in the {what} of {unit_id!r}, but component {c} has "
             f"{arr[c, t]} at frame {t}."
         )
-    return (arr + 1).astype(np.int8)
+    out = arr.astype(np.int8)
+    out += 1
+    return out
 
 
-def _transitions(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Frames t ≥ 1 where ``row[t] != row[t − 1]`` and the new class there."""
-    t = np.flatnonzero(row[1:] != row[:-1]) + 1
-    return t, row[t]
+def _changes(states: np.ndarray) -> np.ndarray:
+    """Bool over the flattened ``[C·T]`` array: entry i is True when flat frame i + 1 starts a new state
+    within the same component (row boundaries are False)."""
+    n_frames = states.shape[1]
+    flat = states.ravel()
+    changed = flat[1:] != flat[:-1]
+    changed[n_frames - 1 :: n_frames] = False  # last frame of a row vs first frame of the next
+    return changed
 
 
 def match_transitions(
@@ -132,6 +138,23 @@ def match_transitions(
     for tg, sg in zip(gt_times, gt_states, strict=True):
         for k, (tp, sp) in enumerate(zip(pred_times, pred_states, strict=True)):
             if not used[k] and sp == sg and abs(tp - tg) <= tolerance_frames:
+                used[k] = True
+                hits += 1
+                break
+    return hits
+
+
+def _match_sorted(
+    gt_times: list[int], gt_states: list[int], pred_times: list[int], pred_states: list[int], tolerance: int
+) -> int:
+    """:func:`match_transitions` for predictions sorted by time (as extracted): the candidates of a GT
+    transition lie in the window ``[t − tol, t + tol]``, found by bisection, and list order is time order.
+    """
+    used = [False] * len(pred_times)
+    hits = 0
+    for tg, sg in zip(gt_times, gt_states, strict=True):
+        for k in range(bisect_left(pred_times, tg - tolerance), bisect_right(pred_times, tg + tolerance)):
+            if not used[k] and pred_states[k] == sg:
                 used[k] = True
                 hits += 1
                 break
@@ -162,21 +185,35 @@ def _asr_update(
     n_comp, n_frames = gt.shape
     if n_frames == 0:
         raise InputValidationError(f"Expected at least one frame for {unit_id!r}, but got 0.")
-    # Joint (gt, pred) class counts per component via one bincount: index = c * 9 + 3 * gt + pred.
-    joint = (np.arange(n_comp)[:, None] * 9 + gt.astype(np.int64) * 3 + pr).ravel()
-    conf = np.bincount(joint, minlength=n_comp * 9).reshape(n_comp, 3, 3)
+    # Both arrays are piecewise constant: split the flattened [C·T] frames wherever either changes or a
+    # component starts, and count each constant run's length once in its (component, gt, pred) cell.
+    gt_changed = _changes(gt)
+    pr_changed = _changes(pr)
+    starts = np.flatnonzero(gt_changed | pr_changed) + 1
+    starts = np.union1d(starts, np.arange(0, n_comp * n_frames, n_frames))
+    lengths = np.diff(np.append(starts, n_comp * n_frames))
+    cells = (starts // n_frames) * 9 + gt.ravel()[starts].astype(np.intp) * 3 + pr.ravel()[starts]
+    conf = np.bincount(cells, weights=lengths, minlength=n_comp * 9).astype(np.int64).reshape(n_comp, 3, 3)
     tp = np.diagonal(conf, axis1=1, axis2=2).copy()
     fp = conf.sum(axis=1) - tp
     fn = conf.sum(axis=2) - tp
+    # Transitions of all components, sorted by (component, time).
+    gt_idx = np.flatnonzero(gt_changed) + 1
+    pr_idx = np.flatnonzero(pr_changed) + 1
+    gt_c, gt_t = gt_idx // n_frames, gt_idx % n_frames
+    pr_c, pr_t = pr_idx // n_frames, pr_idx % n_frames
+    n_gt = np.bincount(gt_c, minlength=n_comp)
+    n_pred = np.bincount(pr_c, minlength=n_comp)
+    gt_s, pr_s = gt[gt_c, gt_t].tolist(), pr[pr_c, pr_t].tolist()
+    gt_tl, pr_tl = gt_t.tolist(), pr_t.tolist()
+    gt_end, pr_end = np.cumsum(n_gt).tolist(), np.cumsum(n_pred).tolist()
     hits = np.zeros(n_comp, dtype=np.int64)
-    n_pred = np.zeros(n_comp, dtype=np.int64)
-    n_gt = np.zeros(n_comp, dtype=np.int64)
+    g0 = p0 = 0
     for c in range(n_comp):
-        tg, sg = _transitions(gt[c])
-        tq, sq = _transitions(pr[c])
-        n_gt[c], n_pred[c] = tg.size, tq.size
-        if tg.size and tq.size:
-            hits[c] = match_transitions(tg.tolist(), sg.tolist(), tq.tolist(), sq.tolist(), tolerance_frames)
+        g1, p1 = gt_end[c], pr_end[c]
+        if g1 > g0 and p1 > p0:
+            hits[c] = _match_sorted(gt_tl[g0:g1], gt_s[g0:g1], pr_tl[p0:p1], pr_s[p0:p1], tolerance_frames)
+        g0, p0 = g1, p1
     return {
         "tp": tp,
         "fp": fp,
