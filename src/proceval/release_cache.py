@@ -49,8 +49,12 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def unpack_impact_release(archive: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
-                          *, verify: bool = True) -> Path:
+def unpack_impact_release(
+    archive: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    verify: bool = True,
+) -> Path:
     """Unpack the release once and return the ``impact-release`` folder (holding ``dataset/``).
 
     Raises:

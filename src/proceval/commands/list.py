@@ -47,5 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            print("  ".join(f"{v if not isinstance(v, list) else ','.join(map(str, v))}" for v in row.values()))
+            print(
+                "  ".join(f"{v if not isinstance(v, list) else ','.join(map(str, v))}" for v in row.values())
+            )
     return 0

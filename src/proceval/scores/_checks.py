@@ -15,7 +15,9 @@ V = TypeVar("V")
 def check_choice(name: str, value: Any, choices: Sequence[Any]) -> None:
     """Raise unless ``value`` is one of ``choices`` (the tuple the option's type also uses)."""
     if value not in choices:
-        raise InputValidationError(f"Expected argument `{name}` to be one of {tuple(choices)}, but got {value!r}.")
+        raise InputValidationError(
+            f"Expected argument `{name}` to be one of {tuple(choices)}, but got {value!r}."
+        )
 
 
 def check_unique_ids(ids: Iterable[Hashable], what: str) -> list[Hashable]:
@@ -24,7 +26,9 @@ def check_unique_ids(ids: Iterable[Hashable], what: str) -> list[Hashable]:
     out = []
     for item in ids:
         if item in seen:
-            raise InputValidationError(f"Expected unique ids in `{what}`, but {item!r} appears more than once.")
+            raise InputValidationError(
+                f"Expected unique ids in `{what}`, but {item!r} appears more than once."
+            )
         seen.add(item)
         out.append(item)
     return out
@@ -57,7 +61,9 @@ def match_by_id(
     return [(k, predictions[k], references[k]) for k in references]
 
 
-def check_same_length(pred: Sequence[Any] | np.ndarray, ref: Sequence[Any] | np.ndarray, unit_id: Any) -> None:
+def check_same_length(
+    pred: Sequence[Any] | np.ndarray, ref: Sequence[Any] | np.ndarray, unit_id: Any
+) -> None:
     """Raise naming the unit and both lengths when a prediction and its reference differ in length."""
     if len(pred) != len(ref):
         raise InputValidationError(
@@ -72,17 +78,23 @@ def check_finite(values: np.ndarray, name: str, unit_id: Any = None) -> None:
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0].tolist()
         where = f" for {unit_id!r}" if unit_id is not None else ""
-        raise InputValidationError(f"Expected finite values in `{name}`{where}, but found {arr[tuple(bad)]} at {bad}.")
+        raise InputValidationError(
+            f"Expected finite values in `{name}`{where}, but found {arr[tuple(bad)]} at {bad}."
+        )
 
 
-def to_label_ids(seq: Sequence[Any] | np.ndarray, label_to_id: Mapping[str, int] | None, unit_id: Any) -> np.ndarray:
+def to_label_ids(
+    seq: Sequence[Any] | np.ndarray, label_to_id: Mapping[str, int] | None, unit_id: Any
+) -> np.ndarray:
     """Convert a sequence of label ids or label names to an int64 array.
 
     Names need ``label_to_id``; an unknown name raises naming the unit and the label.
     """
     arr = np.asarray(seq)
     if arr.ndim != 1:
-        raise InputValidationError(f"Expected a 1-D label sequence for {unit_id!r}, but got shape {arr.shape}.")
+        raise InputValidationError(
+            f"Expected a 1-D label sequence for {unit_id!r}, but got shape {arr.shape}."
+        )
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind in "iu":
@@ -107,6 +119,8 @@ def to_label_ids(seq: Sequence[Any] | np.ndarray, label_to_id: Mapping[str, int]
         return out
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise InputValidationError(f"Expected integer label ids for {unit_id!r}, but got non-integer floats.")
+            raise InputValidationError(
+                f"Expected integer label ids for {unit_id!r}, but got non-integer floats."
+            )
         return arr.astype(np.int64)
     raise InputValidationError(f"Expected label ids or names for {unit_id!r}, but got dtype {arr.dtype}.")

@@ -24,7 +24,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def make_signature(name: str, options: Mapping[str, Any], abbreviations: Mapping[str, str] | None = None) -> str:
+def make_signature(
+    name: str, options: Mapping[str, Any], abbreviations: Mapping[str, str] | None = None
+) -> str:
     """Build ``name|k:v|...|v:<version>`` from ``options`` in their given order.
 
     Args:

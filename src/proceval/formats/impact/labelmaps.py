@@ -21,7 +21,9 @@ def read_label_map(path: str | os.PathLike[str]) -> list[str]:
             raise ReleaseFormatError(path, f"expected '<id> <NAME>', got {text!r}", lineno)
         idx = int(parts[0])
         if idx != len(names):
-            raise ReleaseFormatError(path, f"expected id {len(names)} (ids must be 0..N-1 in order), got {idx}", lineno)
+            raise ReleaseFormatError(
+                path, f"expected id {len(names)} (ids must be 0..N-1 in order), got {idx}", lineno
+            )
         names.append(parts[1].strip())
     if not names:
         raise ReleaseFormatError(path, "label map is empty")

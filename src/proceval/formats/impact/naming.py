@@ -64,7 +64,9 @@ def parse_video_id(name: str) -> VideoName:
     """
     m = _VIDEO_RE.match(name.strip())
     if not m:
-        raise ValueError(f"Expected an IMPACT video id like '20250407_1345_color_front_clipped', but got {name!r}.")
+        raise ValueError(
+            f"Expected an IMPACT video id like '20250407_1345_color_front_clipped', but got {name!r}."
+        )
     view = "ego" if m.group("ego") else (m.group("view") or "front")
     return VideoName(trial=m.group("trial"), view=view)
 
