@@ -636,6 +636,23 @@ def test_cli_writes_and_refuses_to_clobber(tmp_path: Path, capsys: pytest.Captur
     assert not list(tmp_path.glob(".s.*"))  # no temporary folders left behind
 
 
+def test_path_helpers_point_into_the_sample(sample_full: Path) -> None:
+    from proceval.sample import (
+        egoproactive_jsonl,
+        egoproactive_video_dir,
+        impact_release_dir,
+        impact_video_path,
+        procobject_dir,
+    )
+
+    assert (impact_release_dir(sample_full) / "dataset/TAS/mapping_CAS.txt").is_file()
+    trial = _trials(sample_full)[0]
+    assert impact_video_path(sample_full, f"{trial}_color_ego_sync").is_file()  # AF-S ego naming variant
+    row = json.loads(_lines(egoproactive_jsonl(sample_full))[0])
+    assert (egoproactive_video_dir(sample_full) / row["video_path"]).is_file()
+    assert (procobject_dir(sample_full) / "testing.json").is_file()
+
+
 def test_too_few_trials_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(InputValidationError, match="n_trials"):
         write_sample(tmp_path / "x", n_trials=3, videos=False)

@@ -37,6 +37,45 @@ DEFAULT_SESSIONS = 4
 DEFAULT_SEED = 0
 
 
+def impact_release_dir(root: str | os.PathLike[str]) -> Path:
+    """``impact-release/`` of a sample written to ``root`` (holds ``dataset/`` and ``task_configs/``)."""
+    return Path(root) / "impact" / "impact-release"
+
+
+def impact_video_path(root: str | os.PathLike[str], video_id: str) -> Path:
+    """The sample video of an IMPACT video id (any naming variant, e.g. ``..._ego_sync``)."""
+    from proceval.formats.impact.naming import canonical_video_id
+
+    return Path(root) / "impact" / "videos" / f"{canonical_video_id(video_id)}.mp4"
+
+
+def egoproactive_jsonl(root: str | os.PathLike[str]) -> Path:
+    """The EgoProactive JSONL of a sample (the only ``*.jsonl`` in ``egoproactive/egoproactive/``).
+
+    Raises:
+        InputValidationError: there is not exactly one such file.
+    """
+    found = sorted(
+        (Path(root) / "egoproactive" / "egoproactive").glob("wearable_ai_2026_egoproactive_val_*.jsonl")
+    )
+    if len(found) != 1:
+        raise InputValidationError(
+            f"Expected one EgoProactive JSONL under {str(Path(root) / 'egoproactive' / 'egoproactive')!r}, "
+            f"but found {len(found)}."
+        )
+    return found[0]
+
+
+def egoproactive_video_dir(root: str | os.PathLike[str]) -> Path:
+    """Folder of the EgoProactive sample videos (``video_path`` values are file names in it)."""
+    return Path(root) / "egoproactive" / "egoproactive" / "val"
+
+
+def procobject_dir(root: str | os.PathLike[str]) -> Path:
+    """Folder holding ``training.json``, ``testing.json`` and ``videos/`` of the ProcObject sample."""
+    return Path(root) / "procobject"
+
+
 @dataclass
 class VideoJob:
     """One video to render: output path (relative to the sample root), frame spec factory, fps and size."""
@@ -266,4 +305,14 @@ def render_videos(
     return codec, per_bench, frames
 
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_TRIALS", "SampleSummary", "write_sample"]
+__all__ = [
+    "DEFAULT_SEED",
+    "DEFAULT_TRIALS",
+    "SampleSummary",
+    "egoproactive_jsonl",
+    "egoproactive_video_dir",
+    "impact_release_dir",
+    "impact_video_path",
+    "procobject_dir",
+    "write_sample",
+]
