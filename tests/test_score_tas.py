@@ -569,3 +569,29 @@ def test_release_perturbations_match_reference(s1_cas, convention, perturbation)
     expected = _reference_tas(preds, gts, **REFERENCE_CONVENTIONS[convention])
     _check_close(out, expected)
     assert 0.0 < out["accuracy_all_frames"] < 1.0
+
+
+def test_videos_are_not_merged_across_boundaries():
+    # v1 ends and v2 starts with label 1: two segments, one per video, not one spanning both
+    out = tas_scores([[1, 1], [1, 1, 2]], [[1, 1], [1, 1, 2]])
+    assert [v["f1_at_50"] for v in out["per_video"].values()] == [1.0, 1.0]
+    shifted = tas_scores([[2, 1], [1, 1, 2]], [[1, 1], [1, 1, 2]])
+    # v1: prediction [2][1] vs GT [1]: the 1-run [1, 2) has IoU 0.5 -> TP at 0.5, the 2-run is a FP
+    assert shifted["per_video"][0]["f1_at_50"] == pytest.approx(2 * 0.5 * 1 / 1.5)
+    assert shifted["per_video"][1]["f1_at_50"] == 1.0
+
+
+def test_all_background_video_between_others_ltcontext():
+    preds = [[1, 1, 0], [0, 0, 0], [0, 2, 2]]
+    refs = [[1, 1, 0], [0, 0, 0], [0, 2, 2]]
+    out = tas_scores(preds, refs, convention="ltcontext")
+    assert out["per_video"][1] == {
+        "accuracy": 0.0,
+        "edit": 1.0,
+        "f1_at_10": 0.0,
+        "f1_at_25": 0.0,
+        "f1_at_50": 0.0,
+    }
+    assert out["per_video"][0]["f1_at_50"] == out["per_video"][2]["f1_at_50"] == 1.0
+    expected = _reference_tas(preds, refs, **REFERENCE_CONVENTIONS["ltcontext"])
+    _check_close(out, expected)

@@ -93,12 +93,10 @@ def _to_ids(
         raise InputValidationError(
             f"Expected at least one frame in the {role} for {unit_id!r}, but got an empty sequence."
         )
-    bad = (
-        np.flatnonzero((arr < 0) | (arr >= num_classes))
-        if num_classes is not None
-        else np.flatnonzero(arr < 0)
-    )
-    if bad.size:
+    low, high = int(arr.min()), int(arr.max())
+    if low < 0 or (num_classes is not None and high >= num_classes):
+        limit = num_classes if num_classes is not None else high + 1
+        bad = np.flatnonzero((arr < 0) | (arr >= limit))
         upper = f"[0, {num_classes})" if num_classes is not None else "[0, inf)"
         raise InputValidationError(
             f"Expected label ids in {upper} in the {role} for {unit_id!r}, "

@@ -67,21 +67,37 @@ def _ppr_arg_validation(aggregate: str, tas_convention: str | None = None) -> No
         check_choice("tas_convention", tas_convention, TAS_CONVENTIONS)
 
 
+def _stats_from_confusion(conf: list[list[int]]) -> PprVideoStats:
+    """Statistics from a confusion matrix ``conf[gt][pred]`` (nested lists of ints)."""
+    n = len(conf)
+    tp = [conf[k][k] for k in range(n)]
+    return PprVideoStats(
+        n_frames=sum(map(sum, conf)),
+        n_correct=sum(tp),
+        tp=tuple(tp),
+        fp=tuple(sum(conf[g][k] for g in range(n)) - tp[k] for k in range(n)),
+        fn=tuple(sum(conf[k]) - tp[k] for k in range(n)),
+    )
+
+
+def _ppr_update_many(
+    videos: Sequence[tuple[np.ndarray, np.ndarray]], num_classes: int = len(PPR_CLASSES)
+) -> list[PprVideoStats]:
+    """:func:`_ppr_update` for many videos (one ``bincount`` of ``GT * C + prediction`` codes per video)."""
+    cells = num_classes * num_classes
+    out = []
+    for pred, ref in videos:
+        code = np.asarray(ref, dtype=np.int64) * num_classes
+        code += np.asarray(pred, dtype=np.int64)
+        out.append(
+            _stats_from_confusion(np.bincount(code, minlength=cells).reshape(num_classes, -1).tolist())
+        )
+    return out
+
+
 def _ppr_update(pred: np.ndarray, ref: np.ndarray, num_classes: int = len(PPR_CLASSES)) -> PprVideoStats:
     """Confusion counts of one video from predicted and GT phase ids (equal length, ids in [0, 3))."""
-    pred = np.asarray(pred, dtype=np.int64)
-    ref = np.asarray(ref, dtype=np.int64)
-    conf = np.bincount(ref * num_classes + pred, minlength=num_classes * num_classes).reshape(
-        num_classes, num_classes
-    )
-    tp = np.diag(conf)
-    return PprVideoStats(
-        n_frames=int(ref.size),
-        n_correct=int(tp.sum()),
-        tp=tuple(int(v) for v in tp),
-        fp=tuple(int(v) for v in conf.sum(axis=0) - tp),
-        fn=tuple(int(v) for v in conf.sum(axis=1) - tp),
-    )
+    return _ppr_update_many([(pred, ref)], num_classes)[0]
 
 
 def _class_f1(tp: float, fp: float, fn: float, eps: float = PPR_EPSILON) -> float:
@@ -174,7 +190,7 @@ def ppr_scores(
             num_classes=len(PPR_CLASSES),
             what=what,
         )
-        return [v[0] for v in videos], [_ppr_update(p, r) for _, p, r in videos]
+        return [v[0] for v in videos], _ppr_update_many([(p, r) for _, p, r in videos])
 
     ids, stats = stats_of(predictions, "predictions")
 
