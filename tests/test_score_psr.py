@@ -232,8 +232,11 @@ def test_signature_records_options():
     gt = [_ev((10, "a", 1))]
     sig = psr(gt, gt, fps=30, prereq={})["signature"]
     assert sig.startswith(
-        "psr|pos:partial_order|match:impact|empty:guard|nodelay:zero|occ:all|fps:30|sr:1|v:"
+        "psr|pos:partial_order|graph:97d170e1|match:impact|empty:guard|nodelay:zero|occ:all|fps:30|sr:1|v:"
     )
+    # the graph hash ignores key order and empty entries, and changes with the edges
+    assert psr(gt, gt, fps=30, prereq={"z": [], "a": []})["signature"] == sig
+    assert "graph:5e48ecad" in psr(gt, gt, fps=30, prereq={"b": ["a"]})["signature"]
     sig = psr(gt, gt, fps=10, pos_variant="sequential", no_delay="industreal", bootstrap=20)["signature"]
     assert "pos:sequential" in sig and "nodelay:industreal" in sig and "fps:10" in sig and "bs:20" in sig
 

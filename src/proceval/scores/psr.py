@@ -26,6 +26,8 @@ Reported: ``mean_f1`` (mean of per-video F1), ``overall_f1`` (F1 of the summed T
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal, get_args
@@ -406,6 +408,12 @@ def _psr_compute(stats: Sequence[Mapping[str, Any]], *, fps: float, sample_rate:
     }
 
 
+def _digest(prereq: Mapping[Hashable, Sequence[Hashable]] | None) -> str:
+    """Short content hash of a prerequisite map (order-insensitive), for the signature."""
+    canon = sorted((str(k), sorted(str(v) for v in vs)) for k, vs in (prereq or {}).items() if len(vs))
+    return hashlib.sha1(json.dumps(canon).encode()).hexdigest()[:8]
+
+
 def _pair_units(
     predictions: Any, references: Any, video_ids: Sequence[Any] | None
 ) -> list[tuple[Any, Any, Any]]:
@@ -537,6 +545,7 @@ def psr(
         "psr",
         {
             "pos_variant": pos_variant,
+            "graph": _digest(prereq) if pos_variant == "partial_order" else None,
             "matching": matching,
             "empty_video": empty_video,
             "no_delay": no_delay,
