@@ -175,8 +175,11 @@ class TestVideoClipSampler:
 
     def test_decoded_video_feature(self, videos):
         ds = _clip_dataset(videos, decode=True)
-        ds.set_transform(VideoClipSampler(num_frames=2, backend="decord"))
+        sampler = VideoClipSampler(num_frames=2, backend="decord")
+        ds.set_transform(sampler)
         assert _indices_of(ds[1]["frames"]) == [30, 50]
+        assert _indices_of(ds[0]["frames"]) == [4, 12]
+        assert sampler.opened_readers == 1  # the decoder's path is reused, not reopened per example
 
     def test_short_window_repeats(self, videos):
         out = VideoClipSampler(num_frames=8)(

@@ -183,6 +183,9 @@ class VideoClipSampler:
         )
 
     def _reader(self, source: Any) -> FrameReader:
+        encoded = getattr(source, "_hf_encoded", None)
+        if not self.backend.startswith("torchcodec") and isinstance(encoded, Mapping):
+            source = encoded  # a datasets.Video() decoder, read with another backend: use its path / bytes
         if isinstance(source, (str, os.PathLike)):
             key: Any = ("path", os.fspath(source))
         elif isinstance(source, Mapping):
