@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 TRIALS = ("20250101_1000", "20250101_1100", "20250101_1200")
 SUBJECTS = ("subject01", "subject01", "subject02")
 EXO = ("front", "left", "right", "top")
@@ -121,3 +124,40 @@ def _write_bundles(folder: Path) -> None:
         for split in ("train", "val", "test"):
             text = "".join(f"{v}\r\n" for v in bundle_ids(protocol, split))
             (folder / f"{split}.split{protocol}.bundle").write_bytes(text.encode())
+
+
+def write_tiny_video(path: Path, n: int, fps: int, size: tuple[int, int] = (32, 24)) -> None:
+    """A tiny H.264 mp4 whose frame i is a flat grey of value 8*i (mod 256)."""
+    av = pytest.importorskip("av")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(n):
+            img = np.full((size[1], size[0], 3), (8 * i) % 256, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def write_videos(root: Path, *, nested_views: tuple[str, ...] = ()) -> Path:
+    """One tiny video per stream of the mini release; views in ``nested_views`` go to ``<view>/``."""
+    for trial in TRIALS:
+        for view in VIEWS:
+            sub = root / view if view in nested_views else root
+            write_tiny_video(
+                sub / f"{video_id(trial, view)}.mp4", n_frames(view), 25 if view == "ego" else 30
+            )
+    return root
+
+
+_SHARED_VIDEOS: list[Path] = []
+
+
+def shared_videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Videos of every mini-release stream, rendered once per session (``ego`` and ``top`` nested)."""
+    if not _SHARED_VIDEOS:
+        _SHARED_VIDEOS.append(write_videos(tmp_path_factory.mktemp("videos"), nested_views=("ego", "top")))
+    return _SHARED_VIDEOS[0]

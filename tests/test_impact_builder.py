@@ -7,16 +7,13 @@ import tarfile
 from pathlib import Path
 
 import datasets
-import numpy as np
 import pytest
 from impact_mini_release import (
     CAS,
-    TRIALS,
-    VIEWS,
     bundle_ids,
     frame_labels,
     n_frames,
-    video_id,
+    shared_videos,
     write_mini_release,
 )
 
@@ -27,31 +24,9 @@ from proceval.datasets.spec import list_configs
 from proceval.errors import ReleaseFormatError
 
 
-def write_tiny_video(path: Path, n: int, fps: int, size: tuple[int, int] = (32, 24)) -> None:
-    """A tiny H.264 mp4 whose frame i is a flat grey of value 8*i (mod 256)."""
-    av = pytest.importorskip("av")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for i in range(n):
-            img = np.full((size[1], size[0], 3), (8 * i) % 256, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
-def write_videos(root: Path, *, nested_views: tuple[str, ...] = ()) -> Path:
-    """One tiny video per stream of the mini release; views in ``nested_views`` go to ``<view>/``."""
-    for trial in TRIALS:
-        for view in VIEWS:
-            sub = root / view if view in nested_views else root
-            write_tiny_video(
-                sub / f"{video_id(trial, view)}.mp4", n_frames(view), 25 if view == "ego" else 30
-            )
-    return root
+@pytest.fixture(scope="session")
+def mini_videos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return shared_videos(tmp_path_factory)
 
 
 @pytest.fixture()
@@ -113,9 +88,9 @@ def test_unknown_config_lists_known(mini: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.video
-def test_load_with_videos_decodes_frames(mini: Path, tmp_path: Path) -> None:
+def test_load_with_videos_decodes_frames(mini: Path, tmp_path: Path, mini_videos: Path) -> None:
     pytest.importorskip("torchcodec")
-    videos = write_videos(tmp_path / "videos", nested_views=("ego", "left"))
+    videos = mini_videos
     ds = load_impact(mini, "tas_s_s1", split="test", videos_dir=videos, cache_dir=tmp_path / "cache")
     assert ds.features["video"] == datasets.Video()
     decoder = ds[0]["video"]

@@ -1,6 +1,7 @@
 """Resolve what a user passes as ``--source`` to the release's ``dataset/`` folder.
 
-Accepted: the release's top folder (holding ``dataset/``), the ``dataset/`` folder itself, or a
+Accepted: the release's top folder (holding ``dataset/``), the folder it was unpacked into (holding
+``impact-release/dataset/``), the ``dataset/`` folder itself, or a
 ``.tar.gz`` archive of the release (unpacked once into the proceval cache; the official archive goes
 to ``<cache>/impact-release``, any other archive, e.g. a sample release, to a folder named after its
 checksum so that the two never mix).
@@ -52,8 +53,9 @@ def resolve_dataset_dir(
         else:
             top = unpack_impact_release(src, cache / f"release-{digest[:16]}", verify=False)
         return (top / "dataset").resolve()
-    if _is_dataset_dir(src / "dataset"):
-        return (src / "dataset").resolve()
+    for candidate in (src / "dataset", src / "impact-release" / "dataset"):
+        if _is_dataset_dir(candidate):
+            return candidate.resolve()
     if _is_dataset_dir(src):
         return src.resolve()
     raise ReleaseFormatError(
