@@ -35,7 +35,7 @@ from proceval.io import read_json
 from proceval.scores._checks import check_choice
 from proceval.scores._ranking import CHUNK_CELLS, optimistic_ranks
 from proceval.scores.cv_smc import build_vocabulary
-from proceval.scores.cv_smr import CVSMRQueryStat, _cv_smr_arg_validation, _cv_smr_block_stats, _cv_smr_result
+from proceval.scores.cv_smr import CVSMRQueryStat, _cv_smr_arg_validation, _cv_smr_query_stat, _cv_smr_result
 from proceval.scores.cv_ta import CVTAQueryStat, _cv_ta_arg_validation, _cv_ta_result
 
 CV_FILE_VIEW_ORDER: tuple[str, ...] = ("ego", "front", "left", "right", "top")
@@ -648,10 +648,10 @@ def _smr_stats(
     step = max(1, CHUNK_CELLS // max(len(protocol.gallery), 1))
     for lo in range(0, len(protocol.queries), step):
         sl = slice(lo, lo + step)
+        sims = q_emb[sl] @ g_emb.T if len(protocol.gallery) else np.zeros((len(q_trial[sl]), 0))
         valid = (q_trial[sl, None] != g_trial[None, :]) & (q_view[sl, None] != g_view[None, :])
-        scores = np.where(valid, q_emb[sl] @ g_emb.T, -np.inf) if len(protocol.gallery) else np.zeros((0, 0))
-        relevance = valid & (q_label[sl, None] == g_label[None, :])
-        stats.extend(_cv_smr_block_stats(scores, relevance, q_view_names[sl], ks))
+        for row, keep, label, view in zip(sims, valid, q_label[sl], q_view_names[sl], strict=True):
+            stats.append(_cv_smr_query_stat(row[keep], g_label[keep] == label, view, ks))
     return stats
 
 

@@ -88,7 +88,7 @@ def align_query_inputs(
         InputValidationError: mixed sequence / mapping inputs, length mismatch, missing or duplicated ids.
     """
     if isinstance(predictions, Mapping):
-        ids = check_unique_ids(predictions.keys(), "predictions")
+        ids = list(predictions.keys())
         out: dict[str, list[Any] | None] = {}
         for name, value in others.items():
             if value is None:
@@ -114,7 +114,9 @@ def align_query_inputs(
     if query_ids is None:
         ids: list[Hashable] = list(range(n))
     else:
-        ids = check_unique_ids(query_ids, "query_ids")
+        ids = list(query_ids)
+        if len(set(ids)) != len(ids):
+            check_unique_ids(ids, "query_ids")  # raises, naming the first duplicate
         if len(ids) != n:
             raise InputValidationError(
                 f"Expected `query_ids` to have one id per prediction ({n}), but got {len(ids)}."
@@ -138,8 +140,8 @@ def align_query_inputs(
     return ids, preds, out
 
 
-def as_score_vector(value: Any, name: str, query_id: Hashable) -> np.ndarray:
-    """A finite 1-D float array, or an InputValidationError naming the query."""
+def as_score_vector(value: Any, name: str, query_id: Hashable, *, check_finite: bool = True) -> np.ndarray:
+    """A (finite, unless ``check_finite=False``) 1-D float array, or an InputValidationError naming the query."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -151,7 +153,7 @@ def as_score_vector(value: Any, name: str, query_id: Hashable) -> np.ndarray:
         raise InputValidationError(
             f"Expected `{name}` for query {query_id!r} to be a 1-D array, but got shape {arr.shape}."
         )
-    if arr.size and not np.all(np.isfinite(arr)):
+    if check_finite and arr.size and not np.all(np.isfinite(arr)):
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise InputValidationError(
             f"Expected finite values in `{name}` for query {query_id!r}, but found {arr[bad]} at {bad}."

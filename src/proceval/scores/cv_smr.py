@@ -22,9 +22,7 @@ from proceval.scores._ranking import (
     align_query_inputs,
     as_score_vector,
     average_precision_from_hits,
-    pad_rows,
     ranked_hits,
-    row_chunks,
 )
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
@@ -79,56 +77,37 @@ def _cv_smr_update(
     """
     n = len(predictions)
     views = [""] * n if query_views is None else [str(v) for v in query_views]
-    statuses = ["evaluated"] * n
-    rows: list[np.ndarray] = []
-    rels: list[np.ndarray] = []
-    where: list[int] = []
-    for i, (qid, pred, ref) in enumerate(zip(query_ids, predictions, references, strict=False)):
+    out: list[CVSMRQueryStat] = []
+    for qid, pred, ref, view in zip(query_ids, predictions, references, views, strict=True):
         vec = as_score_vector(pred, "predictions", qid)
-        rel = _as_relevance(ref, qid, vec.size)
-        if vec.size == 0:
-            statuses[i] = "empty_gallery"
-        elif not rel.any():
-            statuses[i] = "no_positive"
-        else:
-            rows.append(vec)
-            rels.append(rel)
-            where.append(i)
-    out: list[CVSMRQueryStat] = [
-        CVSMRQueryStat(views[i], statuses[i], (False,) * len(ks), float("nan")) for i in range(n)
-    ]
-    if rows:
-        for sl in row_chunks([r.size for r in rows]):
-            block = _cv_smr_block_stats(
-                pad_rows(rows[sl]), pad_rows(rels[sl], fill=0, dtype=bool), [views[i] for i in where[sl]], ks
-            )
-            for i, stat in zip(where[sl], block, strict=False):
-                out[i] = stat
+        out.append(_cv_smr_query_stat(vec, _as_relevance(ref, qid, vec.size), view, ks))
     return out
 
 
-def _cv_smr_block_stats(
-    scores: np.ndarray, relevance: np.ndarray, views: Sequence[str], ks: Sequence[int]
-) -> list[CVSMRQueryStat]:
-    """Statistics of a block of queries whose galleries are the finite cells of ``scores`` rows.
+def _cv_smr_query_stat(
+    scores: np.ndarray, relevance: np.ndarray, view: str, ks: Sequence[int]
+) -> CVSMRQueryStat:
+    """Statistics of one query from its gallery scores and boolean relevance (same length, finite scores).
 
-    Cells outside a query's gallery hold ``-inf`` and relevance False: the stable descending sort puts them
-    after every real item, so they change neither AP nor R@k. Status follows the skipping policy.
+    Without tied scores, the rank of a relevant item is ``1 + #{scores greater}`` and its rank among relevant
+    items ``1 + #{relevant scores greater}`` (two binary searches in sorted copies, no argsort); rows with
+    ties take the stable descending argsort, which breaks ties by gallery order as the official code.
     """
-    n_gallery = np.isfinite(scores).sum(axis=1)
-    n_relevant = relevance.sum(axis=1)
-    hits = ranked_hits(scores, relevance)
-    aps = average_precision_from_hits(hits)
-    hits_k = np.stack([hits[:, :k].any(axis=1) for k in ks], axis=1)
-    out = []
-    for i, view in enumerate(views):
-        if n_gallery[i] == 0:
-            out.append(CVSMRQueryStat(view, "empty_gallery", (False,) * len(ks), float("nan")))
-        elif n_relevant[i] == 0:
-            out.append(CVSMRQueryStat(view, "no_positive", (False,) * len(ks), float("nan")))
-        else:
-            out.append(CVSMRQueryStat(view, "evaluated", tuple(bool(h) for h in hits_k[i]), float(aps[i])))
-    return out
+    if scores.size == 0:
+        return CVSMRQueryStat(view, "empty_gallery", (False,) * len(ks), float("nan"))
+    relevant = scores[relevance]
+    if relevant.size == 0:
+        return CVSMRQueryStat(view, "no_positive", (False,) * len(ks), float("nan"))
+    ordered = np.sort(scores)
+    if np.any(ordered[1:] == ordered[:-1]):
+        hits = ranked_hits(scores[None, :], relevance[None, :])
+        ap = float(average_precision_from_hits(hits)[0])
+        return CVSMRQueryStat(view, "evaluated", tuple(bool(hits[0, :k].any()) for k in ks), ap)
+    rank = scores.size - np.searchsorted(ordered, relevant, side="right") + 1
+    rank_among_relevant = relevant.size - np.searchsorted(np.sort(relevant), relevant, side="right") + 1
+    ap = float(np.mean(rank_among_relevant / rank))
+    best = int(rank.min())
+    return CVSMRQueryStat(view, "evaluated", tuple(best <= k for k in ks), ap)
 
 
 def _means(stats: Sequence[CVSMRQueryStat], ks: Sequence[int]) -> dict[str, float]:

@@ -24,9 +24,6 @@ from proceval.scores._ranking import (
     align_query_inputs,
     as_int,
     as_score_vector,
-    optimistic_ranks,
-    pad_rows,
-    row_chunks,
 )
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
@@ -35,6 +32,8 @@ CV_TA_INPUT_TYPES: tuple[str, ...] = ("similarities", "ranks")
 CV_TA_MEDIAN_RANK_REDUCTIONS: tuple[str, ...] = ("median_of_pairs", "pooled")
 InputType = Literal["similarities", "ranks"]
 MedianRankReduction = Literal["median_of_pairs", "pooled"]
+_CELLS = 1 << 18  # gallery cells per ranking chunk (2 MB of float64)
+_F64 = np.dtype(np.float64)
 _ABBREV = {"input_type": "in", "ks": "k", "median_rank_reduction": "medr", "ties": "ties"}
 
 
@@ -86,56 +85,88 @@ def _cv_ta_update(
         input_type: one of :data:`CV_TA_INPUT_TYPES`.
     """
     n = len(predictions)
-    flags = [True] * n if evaluable is None else evaluable
-    pair_names = [_pair_name(p, q) for p, q in zip(pairs, query_ids, strict=False)]
+    names = [p if type(p) is str and p else _pair_name(p, q) for p, q in zip(pairs, query_ids, strict=True)]
+    if evaluable is None:
+        done = np.ones(n, dtype=bool)
+    else:
+        done = np.asarray(evaluable)
+        if n and done.dtype != bool:
+            bad = next(i for i, f in enumerate(evaluable) if not isinstance(f, (bool, np.bool_)))
+            raise InputValidationError(
+                f"Expected `evaluable` for query {query_ids[bad]!r} to be a bool, but got {evaluable[bad]!r}."
+            )
+        done = done.reshape(n)
+    where = np.flatnonzero(done)
+    missing = [i for i in where.tolist() if predictions[i] is None]
+    if missing:
+        raise InputValidationError(
+            f"Expected a prediction for evaluable query {query_ids[missing[0]]!r}, but got None "
+            "(mark queries without a visible positive with `evaluable=False`)."
+        )
     ranks = np.zeros(n, dtype=np.int64)
-    done = np.zeros(n, dtype=bool)
-    rows: list[np.ndarray] = []
-    positives: list[int] = []
-    where: list[int] = []
-    for i, (qid, pred, flag) in enumerate(zip(query_ids, predictions, flags, strict=False)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise InputValidationError(
-                f"Expected `evaluable` for query {qid!r} to be a bool, but got {flag!r}."
-            )
-        if not flag:
-            continue
-        done[i] = True
-        if pred is None:
-            raise InputValidationError(
-                f"Expected a prediction for evaluable query {qid!r}, but got None "
-                "(mark queries without a visible positive with `evaluable=False`)."
-            )
-        if input_type == "ranks":
-            ranks[i] = as_int(pred, "predictions", qid, minimum=1)
-            continue
-        vec = as_score_vector(pred, "predictions", qid)
-        if vec.size == 0:
-            raise InputValidationError(
-                f"Expected a non-empty gallery for evaluable query {qid!r}, but got 0 items."
-            )
+    if input_type == "ranks":
+        ranks[where] = _as_int_array(
+            [predictions[i] for i in where], "predictions", [query_ids[i] for i in where], 1
+        )
+    elif where.size:
         if references is None:
             raise InputValidationError(
                 "Expected `references` (positive indices) with similarity predictions."
             )
-        pos = as_int(references[i], "references", qid, minimum=0)
-        if pos >= vec.size:
-            raise InputValidationError(
-                f"Expected the positive index of query {qid!r} to be < its gallery size {vec.size}, "
-                f"but got {pos}."
-            )
-        rows.append(vec)
-        positives.append(pos)
-        where.append(i)
-    if rows:
-        lengths = [r.size for r in rows]
-        pos_arr = np.asarray(positives, dtype=np.int64)
-        idx = np.asarray(where, dtype=np.int64)
-        for sl in row_chunks(lengths):
-            block = pad_rows(rows[sl])
-            pos_scores = block[np.arange(block.shape[0]), pos_arr[sl]]
-            ranks[idx[sl]] = optimistic_ranks(block, pos_scores)
-    return [CVTAQueryStat(p, bool(d), int(r)) for p, d, r in zip(pair_names, done, ranks, strict=False)]
+        ranks[where] = _similarity_ranks(
+            [predictions[i] for i in where], [references[i] for i in where], [query_ids[i] for i in where]
+        )
+    return list(map(CVTAQueryStat, names, done.tolist(), ranks.tolist()))
+
+
+def _as_int_array(values: list[Any], name: str, ids: list[Hashable], minimum: int) -> np.ndarray:
+    """Integers ``>= minimum`` as an int64 array; on any problem, the per-item check names the query."""
+    arr = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
+    if arr.ndim == 1 and arr.dtype.kind in "iu" and (arr.size == 0 or arr.min() >= minimum):
+        return arr.astype(np.int64, copy=False)
+    return np.asarray([as_int(v, name, q, minimum) for v, q in zip(values, ids, strict=True)], dtype=np.int64)
+
+
+def _similarity_ranks(rows: list[Any], refs: list[Any], ids: list[Hashable]) -> np.ndarray:
+    """Validated optimistic ranks of all queries at once, on the concatenation of their galleries.
+
+    ``rank = 1 + #{sims > sims[positive]}`` per query: one comparison against each query's positive
+    score repeated over its gallery, then a segment sum (``np.add.reduceat``). No padding, no per-query
+    numpy call; checks are vectorised too and only the error path goes back to the per-query message.
+    """
+    vectors = [
+        r
+        if type(r) is np.ndarray and r.ndim == 1 and r.dtype is _F64
+        else as_score_vector(r, "predictions", q, check_finite=False)
+        for r, q in zip(rows, ids, strict=True)
+    ]
+    lengths = np.fromiter(map(len, vectors), dtype=np.int64, count=len(vectors))
+    if np.any(lengths == 0):
+        j = int(np.flatnonzero(lengths == 0)[0])
+        raise InputValidationError(
+            f"Expected a non-empty gallery for evaluable query {ids[j]!r}, but got 0 items."
+        )
+    positives = _as_int_array(refs, "references", ids, 0)
+    if np.any(positives >= lengths):
+        j = int(np.flatnonzero(positives >= lengths)[0])
+        raise InputValidationError(
+            f"Expected the positive index of query {ids[j]!r} to be < its gallery size {lengths[j]}, "
+            f"but got {positives[j]}."
+        )
+    out = np.empty(len(vectors), dtype=np.int64)
+    ends = np.cumsum(lengths)
+    lo = 0
+    while lo < len(vectors):  # chunks of about _CELLS cells stay in cache and reuse memory
+        hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] - lengths[lo] + _CELLS, side="right")))
+        starts = np.concatenate(([0], np.cumsum(lengths[lo:hi])[:-1]))
+        flat = np.concatenate(vectors[lo:hi])
+        if not np.isfinite(flat.sum()) and not np.all(np.isfinite(flat)):
+            j = lo + int(np.searchsorted(starts, np.flatnonzero(~np.isfinite(flat))[0], side="right") - 1)
+            as_score_vector(vectors[j], "predictions", ids[j])  # raises, naming the query
+        greater = flat > np.repeat(flat[starts + positives[lo:hi]], lengths[lo:hi])
+        out[lo:hi] = np.add.reduceat(greater, starts, dtype=np.int64) + 1
+        lo = hi
+    return out
 
 
 def _summary(ranks: np.ndarray, ks: Sequence[int]) -> dict[str, float]:
@@ -159,20 +190,19 @@ def _cv_ta_compute(
     the median of medians; with no evaluated query at all every overall score except coverage is NaN;
     with no candidate at all coverage is NaN.
     """
-    pairs = sorted({s.pair for s in stats})
-    pair_arr = np.asarray([s.pair for s in stats], dtype=object)
-    evaluated = np.asarray([s.evaluated for s in stats], dtype=bool)
-    ranks = np.asarray([s.rank for s in stats], dtype=np.int64)
+    grouped: dict[str, list[int]] = {}
+    candidates: dict[str, int] = {}
+    for pair, ok, rank in stats:
+        candidates[pair] = candidates.get(pair, 0) + 1
+        if ok:
+            grouped.setdefault(pair, []).append(rank)
+    pairs = sorted(candidates)
+    per_pair = {p: _summary(np.asarray(grouped.get(p, []), dtype=np.int64), ks) for p in pairs}
+    n_eval = {p: len(grouped.get(p, [])) for p in pairs}
+    n_cand = {p: candidates[p] for p in pairs}
+    ranks = np.asarray([r for rs in grouped.values() for r in rs], dtype=np.int64)
     out: dict[str, Any] = {}
-    per_pair: dict[str, dict[str, float]] = {}
-    n_eval: dict[str, int] = {}
-    n_cand: dict[str, int] = {}
-    for pair in pairs:
-        mask = pair_arr == pair
-        per_pair[pair] = _summary(ranks[mask & evaluated], ks)
-        n_eval[pair] = int(np.count_nonzero(mask & evaluated))
-        n_cand[pair] = int(np.count_nonzero(mask))
-    pooled = _summary(ranks[evaluated], ks)
+    pooled = _summary(ranks, ks)
     for k in ks:
         out[f"overall_recall_at_{k}"] = pooled[f"recall_at_{k}"]
     pair_medians = [v["median_rank"] for v in per_pair.values() if not np.isnan(v["median_rank"])]
@@ -181,7 +211,7 @@ def _cv_ta_compute(
     else:
         out["overall_median_rank"] = float(np.median(pair_medians)) if pair_medians else float("nan")
     n_candidates = len(stats)
-    n_evaluated = int(np.count_nonzero(evaluated))
+    n_evaluated = int(ranks.size)
     out["overall_coverage"] = n_evaluated / n_candidates if n_candidates else float("nan")
     out["num_candidate_queries"] = n_candidates
     out["num_evaluated_queries"] = n_evaluated
