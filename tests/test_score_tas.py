@@ -595,3 +595,18 @@ def test_all_background_video_between_others_ltcontext():
     assert out["per_video"][0]["f1_at_50"] == out["per_video"][2]["f1_at_50"] == 1.0
     expected = _reference_tas(preds, refs, **REFERENCE_CONVENTIONS["ltcontext"])
     _check_close(out, expected)
+
+
+def test_release_tas_bl_gt_vs_itself_and_perturbation(impact_dataset_dir):
+    tas_dir = impact_dataset_dir / "TAS"
+    names = read_label_map(tas_dir / "mapping_FAS.txt")
+    assert len(names) == 138
+    lookup = {n: i for i, n in enumerate(names)}
+    ids = read_bundle(tas_dir / "splits_FAS_L" / "test.split1.bundle")[::4]
+    refs = {v: read_frame_labels(tas_dir / "groundTruth_FAS_L" / f"{v}.txt", lookup) for v in ids}
+    out = tas_scores(refs, refs, label_names=names)
+    assert (out["accuracy"], out["edit"], out["f1_at_50"]) == (1.0, 1.0, 1.0)
+    preds = [_relabel_every_fifth(_shift_boundaries(refs[v], 10), len(names)) for v in ids]
+    for convention in ("mstcn", "ltcontext"):
+        got = tas_scores(preds, list(refs.values()), convention=convention, label_names=names)
+        _check_close(got, _reference_tas(preds, list(refs.values()), **REFERENCE_CONVENTIONS[convention]))

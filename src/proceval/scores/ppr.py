@@ -23,7 +23,7 @@ PPR has no background, and the presets' ``[0]`` would wrongly drop NORMAL.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -37,7 +37,7 @@ PPR_LABEL_NAMES: tuple[str, ...] = ("NORMAL", "ANOMALY", "RECOVERY")
 PPR_CLASSES: tuple[str, ...] = ("normal", "anomaly", "recovery")
 PPR_EPSILON = 1e-8
 PprAggregate = Literal["pooled", "per_video"]
-PPR_AGGREGATES: tuple[str, ...] = ("pooled", "per_video")
+PPR_AGGREGATES: tuple[str, ...] = get_args(PprAggregate)
 DEFAULT_AGGREGATE = "pooled"
 
 _SIGNATURE_ABBREVIATIONS = {

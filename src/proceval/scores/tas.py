@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -52,17 +52,17 @@ from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
 
 TasConvention = Literal["mstcn", "fact", "ltcontext", "asquery", "diffact"]
-TAS_CONVENTIONS: tuple[str, ...] = ("mstcn", "fact", "ltcontext", "asquery", "diffact")
+TAS_CONVENTIONS: tuple[str, ...] = get_args(TasConvention)
 BackgroundMode = Literal["drop_segments", "mask_gt_frames"]
-BACKGROUND_MODES: tuple[str, ...] = ("drop_segments", "mask_gt_frames")
+BACKGROUND_MODES: tuple[str, ...] = get_args(BackgroundMode)
 Aggregate = Literal["pooled", "per_video"]
-AGGREGATES: tuple[str, ...] = ("pooled", "per_video")
+AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 AccuracyFrames = Literal["all", "foreground"]
-ACCURACY_FRAMES: tuple[str, ...] = ("all", "foreground")
+ACCURACY_FRAMES: tuple[str, ...] = get_args(AccuracyFrames)
 LastSegmentEnd = Literal["exclusive", "diffact_minus_one"]
-LAST_SEGMENT_ENDS: tuple[str, ...] = ("exclusive", "diffact_minus_one")
+LAST_SEGMENT_ENDS: tuple[str, ...] = get_args(LastSegmentEnd)
 EmptyEdit = Literal["perfect", "skip"]
-EMPTY_EDITS: tuple[str, ...] = ("perfect", "skip")
+EMPTY_EDITS: tuple[str, ...] = get_args(EmptyEdit)
 
 DEFAULT_CONVENTION = "mstcn"
 DEFAULT_OVERLAPS: tuple[float, ...] = (0.1, 0.25, 0.5)
