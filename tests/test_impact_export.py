@@ -81,6 +81,7 @@ def test_layout_card_and_eval_yaml(mini_export) -> None:
     for heading in ("## Configs", "## Split facts", "## Release quirks", "## Citation", "inclusive"):
         assert heading in body
     assert "5,383" in body and "5,379" in body
+    assert "| `video` |" not in body  # no videos folder given
     assert any("not named after the video id" in w for w in report.warnings)
     ev = yaml.safe_load((out / "eval.yaml").read_text())
     assert ev["evaluation_framework"] == "proceval" and ev["name"] == "IMPACT"
@@ -131,6 +132,7 @@ def test_export_with_videos_decodes(tmp_path: Path, mini_videos: Path) -> None:
     videos = mini_videos
     out = tmp_path / "repo"
     export_hub_repo("impact", ds, out, configs=["tas_s_s1", "cv_ta_s4"], videos_dir=videos, progress=False)
+    assert "| `video` | Video |" in read_card(out)[1]
     loaded = datasets.load_dataset(str(out), "tas_s_s1", split="test", cache_dir=str(tmp_path / "hf"))
     assert loaded.features["video"] == datasets.Video()
     frame = loaded[0]["video"].get_frame_at(0).data

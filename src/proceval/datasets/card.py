@@ -146,7 +146,7 @@ def impact_card(specs: list[ConfigSpec], report: ExportReport, dataset_dir: Path
     lines += [
         "IMPACT is a multi-view benchmark of angle-grinder assembly and disassembly (1 egocentric + 4 "
         f"exocentric views). Source: the official annotation release ({HOMEPAGE}), read as released by "
-        "[proceval](https://github.com/) `proceval build impact`. One config per task and split protocol, "
+        "proceval's `proceval build impact`. One config per task and split protocol, "
         "named `<task>_s<n>`; splits `train`, `validation`, `test` come from the official bundles.",
         "",
         "```python",
@@ -175,8 +175,8 @@ def impact_card(specs: list[ConfigSpec], report: ExportReport, dataset_dir: Path
         lines += ["| field | type | meaning |", "| --- | --- | --- |"]
         for name, feat in features.items():
             lines.append(f"| `{name}` | {_type_name(feat)} | {FIELD_DOCS.get(name, '')} |")
-        if report.counts and any(s.name in report.counts for s in group):
-            lines.append(f"| `video` | Video | {FIELD_DOCS['video']} (only when built with `--videos`) |")
+        if report.with_videos:
+            lines.append(f"| `video` | Video | {FIELD_DOCS['video']} |")
         lines.append("")
     lines += [
         "## Units and conventions",

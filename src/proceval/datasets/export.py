@@ -46,12 +46,14 @@ class ExportReport:
         counts: config name → split → number of examples.
         files: every file written, relative to ``out_dir``.
         warnings: messages of the release quirks met (``ImpactQuirkWarning`` and others).
+        with_videos: whether a ``video`` column was written.
     """
 
     out_dir: Path
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    with_videos: bool = False
 
 
 def parquet_relpath(spec: ConfigSpec, split: str) -> str:
@@ -155,7 +157,7 @@ def export_hub_repo(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     specs = _select(benchmark, configs)
-    report = ExportReport(out_dir=out)
+    report = ExportReport(out_dir=out, with_videos=videos_dir is not None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for spec in tqdm(specs, desc=f"build {benchmark}", unit="config", disable=not progress):
