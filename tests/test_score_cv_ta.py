@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError
+from proceval.errors import InputValidationError, ReleaseFormatError
 from proceval.protocols.cv import (
     build_cv_ta_protocol,
     cv_segments,
@@ -203,6 +203,7 @@ def test_embeddings_pooled_and_checked() -> None:
         ([_video(T1, "front", [("a", 5, 4)])], "f_start <= f_end"),
         ([_video(T1, "front", [("a", 0, 4)]), _video(T1, "front", [("a", 0, 4)])], "unique video ids"),
         ([{"video_id": "bad", "segments": []}], "IMPACT video id"),
+        ([{"video_id": _vid(T1, "front"), "view": "top", "segments": []}], "match its video id"),
         ([{"video_id": _vid(T1, "front"), "segments": [{"label": "a", "f_start": 0}]}], "f_end"),
         (
             [{"video_id": _vid(T1, "front"), "segments": [{"label": "a", "f_start": 0.5, "f_end": 3}]}],
@@ -419,3 +420,41 @@ def test_real_s1_protocol_counts_and_oracle(s1, protocol: str) -> None:
         protocol != "global"
     ):  # a same-trial gallery holds few same-label segments: the positive is near the top
         assert got["overall_recall_at_5"] > 0.5
+
+
+# ------------------------------------------------------------------------------------------ loader
+
+
+def _write(path: Path, payload: dict) -> None:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload))
+
+
+def test_loader_reads_folders_and_names_bad_files(tmp_path: Path) -> None:
+    seg = [{"id": 3, "label": "a", "has_anomaly": False, "meta_activity": "none", "f_start": 0, "f_end": 9}]
+    base = {"view_start": 0, "view_end": 9, "segments": seg, "labels": []}
+    # the JSON `view` field is ignored: the folder decides
+    _write(
+        tmp_path / "front" / "subject11" / f"{T1}_color_front_clipped.json",
+        {**base, "video_id": f"{T1}_color_front_clipped", "view": "top"},
+    )
+    _write(
+        tmp_path / "ego" / f"{T1}_color_ego.json",
+        {**base, "video_id": f"{T1}_color_ego_sync_clipped", "view": "ego"},
+    )
+    videos = load_cv_annotations(tmp_path)
+    assert [(v["video_id"], v["view"], v["subject"], v["num_frames"]) for v in videos] == [
+        (f"{T1}_color_ego_sync_clipped", "ego", None, 10),
+        (f"{T1}_color_front_clipped", "front", "subject11", 10),
+    ]
+    assert [s.uid for s in cv_segments(videos)] == [uid(T1, "ego", 0), uid(T1, "front", 0)]
+    _write(
+        tmp_path / "left" / "subject11" / f"{T1}_color_front_clipped.json",
+        {**base, "video_id": "x", "view": "left"},
+    )
+    with pytest.raises(ReleaseFormatError, match="folder is 'left'"):
+        load_cv_annotations(tmp_path)
+    with pytest.raises(ReleaseFormatError, match="no CV annotation JSON"):
+        load_cv_annotations(tmp_path / "missing")

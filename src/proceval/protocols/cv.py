@@ -152,8 +152,13 @@ def cv_segments(videos: Iterable[Mapping[str, Any]], trials: Iterable[str] | Non
         except ValueError as exc:
             raise InputValidationError(str(exc)) from exc
         video_id = name.video_id
-        view = str(video.get("view") or name.view).lower()
-        trial = str(video.get("trial") or name.trial)
+        view, trial = name.view, name.trial
+        for key, derived in (("view", view), ("trial", trial)):
+            given = video.get(key)
+            if given is not None and str(given).lower() != derived:
+                raise InputValidationError(
+                    f"Expected `{key}` of {video_id!r} to match its video id ({derived!r}), but got {given!r}."
+                )
         if view not in CV_FILE_VIEW_ORDER:
             raise InputValidationError(
                 f"Expected the view of {video_id!r} in {CV_FILE_VIEW_ORDER}, but got {view!r}."
