@@ -1,9 +1,4 @@
-"""Vectorised ranking helpers shared by the cross-view retrieval scores (CV-TA, CV-SMR).
-
-Ragged per-query score vectors are stacked into one matrix padded with ``-inf`` (inputs are checked
-finite first, so a pad never ties with or beats a real score): a padded cell is never counted as
-"strictly greater" than a positive and always sorts after every real gallery item.
-"""
+"""Ranking helpers and per-query input alignment shared by the cross-view retrieval scores (CV-TA, CV-SMR)."""
 
 from __future__ import annotations
 
@@ -15,39 +10,14 @@ import numpy as np
 from proceval.errors import InputValidationError
 from proceval.scores._checks import check_unique_ids
 
-PAD = -np.inf
-CHUNK_CELLS = 1 << 22  # cells per stacked block (about 32 MB of float64)
-
-
-def pad_rows(rows: Sequence[np.ndarray], fill: float = PAD, dtype: Any = np.float64) -> np.ndarray:
-    """Stack 1-D arrays of different lengths into a ``[len(rows), max_len]`` matrix padded with ``fill``."""
-    width = max((r.shape[0] for r in rows), default=0)
-    out = np.full((len(rows), width), fill, dtype=dtype)
-    for i, r in enumerate(rows):
-        out[i, : r.shape[0]] = r
-    return out
-
-
-def row_chunks(lengths: Sequence[int], max_cells: int = CHUNK_CELLS) -> list[slice]:
-    """Consecutive slices of rows whose padded block stays under ``max_cells`` cells."""
-    out: list[slice] = []
-    start, width = 0, 0
-    for i, n in enumerate(lengths):
-        new_width = max(width, int(n))
-        if i > start and new_width * (i - start + 1) > max_cells:
-            out.append(slice(start, i))
-            start, new_width = i, int(n)
-        width = new_width
-    if start < len(lengths):
-        out.append(slice(start, len(lengths)))
-    return out
+CHUNK_CELLS = 1 << 22  # similarity cells per block in the protocol helpers (about 32 MB of float64)
 
 
 def optimistic_ranks(scores: np.ndarray, positive_scores: np.ndarray) -> np.ndarray:
     """Rank of each row's positive: ``1 + #{gallery scores strictly greater than the positive's}``.
 
     Args:
-        scores: ``[n_queries, gallery]`` similarities (``-inf`` pads allowed).
+        scores: ``[n_queries, gallery]`` similarities.
         positive_scores: ``[n_queries]`` similarity of each query's positive.
 
     Returns:

@@ -73,7 +73,7 @@ def _cv_ta_update(
     query_ids: Sequence[Hashable],
     input_type: str = "similarities",
 ) -> list[CVTAQueryStat]:
-    """Turn a batch of candidate queries into :class:`CVTAQueryStat` (ranks computed in padded blocks).
+    """Turn a batch of candidate queries into :class:`CVTAQueryStat` (ranks vectorised over the batch).
 
     Args:
         predictions: per query a similarity vector over its gallery (``input_type="similarities"``) or a
