@@ -256,7 +256,7 @@ class TestVideoClipSampler:
         assert sampler.opened_readers == 1 and len(sampler._readers) == 1
 
 
-@pytest.mark.parametrize("backend", ["torchcodec_approximate", "pyav"])
+@pytest.mark.parametrize("backend", ["torchcodec_exact", "torchcodec_approximate", "pyav"])
 def test_dataloader_two_workers(videos, backend):
     ds = _clip_dataset(videos)
     starts, ends = ds["start_frame"], ds["end_frame"]

@@ -41,7 +41,7 @@ DimensionOrder = Literal["NCHW", "NHWC"]
 DIMENSION_ORDERS: tuple[str, ...] = ("NCHW", "NHWC")
 
 #: The default backend, chosen by ``benchmarks/bench_decode.py`` (see docs/performance/decode.md).
-DEFAULT_BACKEND = "torchcodec_approximate"
+DEFAULT_BACKEND = "torchcodec_exact"
 
 #: A video source: a file path, a ``{"path", "bytes"}`` dict (``datasets.Video(decode=False)``), or a
 #: ``torchcodec.decoders.VideoDecoder`` (``datasets.Video()`` decoded value).
