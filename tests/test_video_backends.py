@@ -23,6 +23,7 @@ import torch
 from proceval.errors import InputValidationError
 from proceval.video import BACKENDS, VideoClipSampler, open_reader, read_frames, uniform_indices
 from proceval.video.backends import PyAVReader
+from proceval.video.media import attach_videos
 from proceval.video.synthetic import frame_index_of, write_index_video
 
 pytestmark = pytest.mark.video
@@ -254,6 +255,29 @@ class TestVideoClipSampler:
         sampler._pid = -1  # as after a fork into a DataLoader worker
         sampler(batch)
         assert sampler.opened_readers == 1 and len(sampler._readers) == 1
+
+
+class TestAttachVideos:
+    def test_attach_then_sample(self, videos):
+        labels = datasets.Dataset.from_dict(
+            {"video_id": ["vid_b", "vid_c"], "label": [4, 5], "start_frame": [0, 30], "end_frame": [9, 39]}
+        )
+        ds = attach_videos(labels, videos["vid_a"].parent, decode=False)
+        assert ds[1]["video"]["path"] == str(videos["vid_c"].resolve())
+        ds.set_transform(VideoClipSampler(num_frames=2))
+        assert _indices_of(ds[0]["frames"]) == [2, 7]
+        assert _indices_of(ds[1]["frames"]) == [32, 37]
+        decoded = attach_videos(labels, videos["vid_a"].parent)  # decode=True: lazy VideoDecoder on access
+        assert decoded[0]["video"].metadata.num_frames == 60
+
+    def test_missing_videos(self, videos):
+        labels = datasets.Dataset.from_dict({"video_id": ["vid_a", "gone"], "label": [0, 1]})
+        with pytest.raises(
+            InputValidationError, match="video file for every video id, but found none for gone"
+        ):
+            attach_videos(labels, videos["vid_a"].parent)
+        ds = attach_videos(labels, videos["vid_a"].parent, decode=False, missing="none")
+        assert ds[1]["video"] is None and ds[1]["label"] == 1
 
 
 @pytest.mark.parametrize("backend", ["torchcodec_exact", "torchcodec_approximate", "pyav"])

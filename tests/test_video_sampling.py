@@ -12,6 +12,7 @@ import pytest
 
 from proceval.errors import InputValidationError, ReleaseFormatError
 from proceval.video.features import FeatureWindowLoader, feature_window, load_feature_window
+from proceval.video.media import attach_features
 from proceval.video.sampling import (
     fps_indices,
     fps_indices_seconds,
@@ -231,6 +232,32 @@ class TestFeatureLoading:
         np.testing.assert_allclose(row["features"], [1.5, 15.0, 1.0])
         ds.set_transform(FeatureWindowLoader(pool="mean_l2"))
         np.testing.assert_allclose(ds[1]["features"], [0.0, 0.0, 1.0])
+
+    def test_attach_features_then_load(self, feature_pack):
+        import datasets
+
+        ds = datasets.Dataset.from_dict(
+            {
+                "video_id": ["vid_a", "vid_a"],
+                "fps": [30.0, 30.0],
+                "start_frame": [16, 0],
+                "end_frame": [47, 15],
+            }
+        )
+        ds = attach_features(ds, feature_pack.parent, 30 / 16)
+        assert ds[0]["feature_path"] == str(feature_pack.resolve()) and ds[0]["feature_fps"] == 1.875
+        ds.set_transform(FeatureWindowLoader())
+        np.testing.assert_array_equal(ds[0]["features"], [[1, 10, 1], [2, 20, 1]])
+
+    def test_attach_features_missing_policy(self, feature_pack):
+        import datasets
+
+        ds = datasets.Dataset.from_dict({"video_id": ["vid_a", "vid_zz"], "label": [1, 2]})
+        with pytest.raises(InputValidationError, match=r"feature file \(\.npy\) for every video id.*vid_zz"):
+            attach_features(ds, feature_pack.parent, 1.0)
+        out = attach_features(ds, feature_pack.parent, 1.0, missing="none")
+        assert out["feature_path"] == [str(feature_pack.resolve()), None]
+        assert out["label"] == [1, 2]
 
     def test_transform_requires_columns(self):
         with pytest.raises(InputValidationError, match="`feature_fps` column"):

@@ -13,6 +13,7 @@ from proceval.video.backends import (
     read_frames,
 )
 from proceval.video.features import FeatureWindowLoader, feature_window, load_feature_window
+from proceval.video.media import attach_features, attach_videos, find_video
 from proceval.video.sampling import (
     fps_indices,
     fps_indices_seconds,
@@ -29,7 +30,10 @@ __all__ = [
     "FeatureWindowLoader",
     "FrameReader",
     "VideoClipSampler",
+    "attach_features",
+    "attach_videos",
     "feature_window",
+    "find_video",
     "fps_indices",
     "fps_indices_seconds",
     "load_feature_window",
