@@ -14,7 +14,9 @@ def impact_release() -> Path:
     """The unpacked ``impact-release`` folder of the real annotation release (holds ``dataset/``)."""
     archive = find_impact_archive()
     if archive is None:
-        pytest.skip("needs ../shared/impact/impact-release-v1.tar.gz (the IMPACT annotation release) beside the repo")
+        pytest.skip(
+            "needs ../shared/impact/impact-release-v1.tar.gz (the IMPACT annotation release) beside the repo"
+        )
     return unpack_impact_release(archive)
 
 

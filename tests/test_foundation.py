@@ -68,7 +68,12 @@ def test_read_jsonl_rejects_non_object(tmp_path: Path) -> None:
     ("name", "trial", "view", "canonical"),
     [
         ("20250407_1345_color_front_clipped", "20250407_1345", "front", "20250407_1345_color_front_clipped"),
-        ("20250407_1345_color_ego_sync_clipped", "20250407_1345", "ego", "20250407_1345_color_ego_sync_clipped"),
+        (
+            "20250407_1345_color_ego_sync_clipped",
+            "20250407_1345",
+            "ego",
+            "20250407_1345_color_ego_sync_clipped",
+        ),
         ("20250407_1345_color_ego_sync", "20250407_1345", "ego", "20250407_1345_color_ego_sync_clipped"),
         ("20250407_1345_color_ego", "20250407_1345", "ego", "20250407_1345_color_ego_sync_clipped"),
         ("20250407_1345_color", "20250407_1345", "front", "20250407_1345_color_front_clipped"),
@@ -93,7 +98,9 @@ def test_bundle_reading_and_duplicates(tmp_path: Path) -> None:
     p.write_bytes(b"v1\r\nv2\r\n")
     assert read_bundle(p) == ["v1", "v2"]
     p.write_bytes(b"v1\r\nv2\r\nv1\r\n")
-    with pytest.raises(ReleaseFormatError, match=r"val\.split2\.bundle:3: video id 'v1' repeats \(first on line 1\)"):
+    with pytest.raises(
+        ReleaseFormatError, match=r"val\.split2\.bundle:3: video id 'v1' repeats \(first on line 1\)"
+    ):
         read_bundle(p)
 
 
@@ -126,7 +133,9 @@ def test_checks() -> None:
     assert to_label_ids(["NULL", "step_a"], {"NULL": 0, "STEP_A": 1}, "v").tolist() == [0, 1]
     with pytest.raises(InputValidationError, match=r"Unknown label 'X' at frame 1 of 'v'"):
         to_label_ids(["NULL", "X"], {"NULL": 0}, "v")
-    with pytest.raises(InputValidationError, match=r"'v' to have as many frames as its reference \(3\), but got 2"):
+    with pytest.raises(
+        InputValidationError, match=r"'v' to have as many frames as its reference \(3\), but got 2"
+    ):
         check_same_length([1, 2], [1, 2, 3], "v")
     with pytest.raises(InputValidationError, match="'a' appears more than once"):
         check_unique_ids(["a", "b", "a"], "video_ids")
