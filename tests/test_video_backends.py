@@ -201,6 +201,10 @@ class TestVideoClipSampler:
             idx = sampler(base)["frame_indices"][0].tolist()
             assert idx[2] - idx[0] == 10 and 0 <= idx[0] and idx[2] <= 59  # 15-frame window, bins of 5
 
+    def test_default_is_16_frames(self, videos):
+        out = VideoClipSampler()({"video": [str(videos["vid_a"])], "start_frame": [0], "end_frame": [31]})
+        assert out["frame_indices"][0].tolist() == list(range(1, 32, 2))
+
     def test_video_root_and_numpy_output(self, videos):
         root = videos["vid_a"].parent
         sampler = VideoClipSampler(num_frames=2, video_root=root, output="numpy", dimension_order="NHWC")
@@ -237,6 +241,7 @@ class TestVideoClipSampler:
             ({"window_position": "end"}, "`window_position` to be one of"),
             ({"backend": "cv2"}, "`backend` to be one of"),
             ({"output": "list"}, "`output` to be one of"),
+            ({"num_frames": 8, "fps": 4}, "one of `num_frames` and `fps`, but got num_frames=8 and fps=4"),
         ],
     )
     def test_argument_errors(self, kwargs, match):

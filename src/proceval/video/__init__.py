@@ -2,6 +2,15 @@
 
 Importing this package needs only numpy: torch, torchcodec, decord and PyAV are imported inside the
 functions that decode, so label-only code paths work without the ``video`` extra.
+
+Typical use (clip examples carry ``video_id``, ``fps``, ``start_frame`` / ``end_frame`` inclusive)::
+
+    ds = attach_videos(labels, "/data/impact/videos", decode=False)   # lazy {"path", "bytes"} column
+    ds.set_transform(VideoClipSampler(num_frames=16))                  # decodes only each clip's window
+    loader = torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2)
+
+    feats = attach_features(labels, "/data/impact/features/i3d", feature_fps=30 / 16)
+    feats.set_transform(FeatureWindowLoader(pool="mean_l2"))          # window mapped onto the feature axis
 """
 
 from proceval.video.backends import (

@@ -36,6 +36,9 @@ from proceval.video.backends import (
 )
 from proceval.video.sampling import fps_indices, seconds_to_frame_window, uniform_indices
 
+#: Frames per clip when neither ``num_frames`` nor ``fps`` is given.
+DEFAULT_NUM_FRAMES = 16
+
 WindowPosition = Literal["center", "start", "random"]
 WINDOW_POSITIONS: tuple[str, ...] = ("center", "start", "random")
 OUTPUTS: tuple[str, ...] = ("tensor", "numpy")
@@ -45,8 +48,9 @@ class VideoClipSampler:
     """Decode ``num_frames`` frames (or frames at ``fps``) from each example's window.
 
     Args:
-        num_frames: frames per clip, spread by :func:`~proceval.video.sampling.uniform_indices`
-            (bin centres; windows shorter than ``num_frames`` repeat frames). Exclusive with ``fps``.
+        num_frames: frames per clip (default 16 when ``fps`` is not given), spread by
+            :func:`~proceval.video.sampling.uniform_indices` (bin centres; windows shorter than
+            ``num_frames`` repeat frames). Exclusive with ``fps``.
         fps: sample at this rate (samples per second) with :func:`~proceval.video.sampling.fps_indices`.
         backend: decoding backend name (default :data:`~proceval.video.backends.DEFAULT_BACKEND`).
         window: ``"example"`` samples the example's ``[start_frame, end_frame]`` (the whole video for
@@ -70,7 +74,7 @@ class VideoClipSampler:
 
     def __init__(
         self,
-        num_frames: int | None = 16,
+        num_frames: int | None = None,
         *,
         fps: float | None = None,
         backend: str = DEFAULT_BACKEND,
@@ -85,8 +89,13 @@ class VideoClipSampler:
         cache_size: int = 4,
         seed: int = 0,
     ) -> None:
+        if fps is not None and num_frames is not None:
+            raise InputValidationError(
+                f"Expected one of `num_frames` and `fps`, but got num_frames={num_frames!r} and fps={fps!r}."
+            )
+        if fps is None and num_frames is None:
+            num_frames = DEFAULT_NUM_FRAMES
         if fps is not None:
-            num_frames = None
             if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
                 raise InputValidationError(f"Expected argument `fps` to be a number > 0, but got {fps!r}.")
         elif isinstance(num_frames, bool) or not isinstance(num_frames, int) or num_frames < 1:
