@@ -26,8 +26,9 @@ import numpy as np
 
 from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
+from proceval.scores.state_events import EVENT_TYPES, transition_to_event
 
-GRAPH_EVENT_TYPES: tuple[str, ...] = ("install_ok", "recover_ok", "remove_ok")
+GRAPH_EVENT_TYPES: tuple[str, ...] = EVENT_TYPES
 GraphCopy = Literal["psr", "asr"]
 AliasCopy = Literal["ms_tcn2", "videomae_v2_head", "psr_gemini", "asr_gemini"]
 GRAPH_PATHS: dict[str, str] = {
@@ -139,20 +140,6 @@ def load_component_alias(release_dir: str | os.PathLike[str], which: AliasCopy =
     if which not in ALIAS_PATHS:
         raise ValueError(f"Expected `which` in {tuple(ALIAS_PATHS)}, but got {which!r}.")
     return read_component_alias(task_configs_dir(release_dir) / ALIAS_PATHS[which])
-
-
-def transition_to_event(prev: int, curr: int) -> str | None:
-    """Event type of one component's state change, as IMPACT's ms_tcn2 PSR pipeline defines it.
-
-    ``0→1`` install_ok, ``-1→1`` recover_ok, ``1→0`` remove_ok, ``0→-1`` install_bad; ``-1→0`` and
-    ``1→-1`` (and no change) give None.
-
-    Example:
-        >>> [transition_to_event(a, b) for a, b in [(0, 1), (-1, 1), (1, 0), (0, -1), (1, -1), (-1, 0)]]
-        ['install_ok', 'recover_ok', 'remove_ok', 'install_bad', None, None]
-    """
-    table = {(0, 1): "install_ok", (-1, 1): "recover_ok", (1, 0): "remove_ok", (0, -1): "install_bad"}
-    return table.get((int(prev), int(curr)))
 
 
 def state_graph_events(
