@@ -328,26 +328,25 @@ def _video_ids(ds: datasets.Dataset) -> list[str]:
 
 def reference_states(ds: datasets.Dataset) -> dict[str, np.ndarray]:
     """Dense ``[17, T]`` reference states per video of an ``asr`` config."""
-    from proceval.scores.state_events import dense_states_from_sequence
+    from proceval.datasets.impact.asr import dense_states
 
-    out = {}
-    for vid, frames, states, n in zip(ds["video_id"], ds["state_frames"], ds["states"], ds["num_frames"]):
-        seq = [{"frame": f, "state": s} for f, s in zip(frames, states)]
-        out[vid] = dense_states_from_sequence(seq, n, video_id=vid)
-    return out
+    cols = ds.select_columns(["video_id", "state_frames", "states", "num_frames"])
+    return {ex["video_id"]: dense_states(ex) for ex in cols}
 
 
 def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
     """A dense state prediction, or a run-length one ``{"frames", "states"}`` expanded to ``num_frames``."""
-    from proceval.scores.state_events import dense_states_from_sequence
+    from proceval.formats.impact.asr import dense_states_from_runs
 
     if isinstance(pred, Mapping):
         if set(pred) != {"frames", "states"}:
             raise InputValidationError(
                 f"Expected {{'frames', 'states'}} for {video_id!r}, got keys {sorted(pred)}."
             )
-        seq = [{"frame": f, "state": s} for f, s in zip(pred["frames"], pred["states"])]
-        return dense_states_from_sequence(seq, num_frames, video_id=video_id)
+        try:
+            return dense_states_from_runs(pred["frames"], pred["states"], num_frames)
+        except ValueError as exc:
+            raise InputValidationError(f"Bad run-length state prediction for {video_id!r}: {exc}") from exc
     return np.asarray(pred)
 
 

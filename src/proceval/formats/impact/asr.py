@@ -79,17 +79,15 @@ def dense_states_from_runs(
         >>> dense_states_from_runs([0, 2], [[1, 0], [-1, 0]], 4).tolist()
         [[1, 1, -1, -1], [0, 0, 0, 0]]
     """
-    frames = np.asarray(state_frames, dtype=np.int64)
-    arr = np.asarray(states, dtype=np.int8)
-    if arr.ndim != 2 or arr.shape[0] != frames.size:
-        raise ValueError(f"Expected `states` of shape [{frames.size}, C], but got {arr.shape}.")
-    if frames.size == 0 or frames[0] != 0 or np.any(np.diff(frames) <= 0) or frames[-1] >= num_frames:
-        raise ValueError(
-            f"Expected `state_frames` strictly increasing from 0 and below {num_frames}, "
-            f"but got {frames.tolist()}."
-        )
-    lengths = np.diff(np.append(frames, num_frames))
-    return np.repeat(arr, lengths, axis=0).T.copy()
+    from proceval.scores.state_events import dense_states_from_sequence
+
+    frames = np.asarray(state_frames, dtype=np.int64).tolist()
+    arr = np.asarray(states, dtype=np.int64)
+    if arr.ndim != 2 or arr.shape[0] != len(frames):
+        raise ValueError(f"Expected `states` of shape [{len(frames)}, C], but got {arr.shape}.")
+    return dense_states_from_sequence(
+        [{"frame": f, "state": row} for f, row in zip(frames, arr.tolist())], int(num_frames)
+    )
 
 
 def _int(path: Path, where: str, value: Any) -> int:
