@@ -124,3 +124,43 @@ def to_label_ids(
             )
         return arr.astype(np.int64)
     raise InputValidationError(f"Expected label ids or names for {unit_id!r}, but got dtype {arr.dtype}.")
+
+
+def pair_units(
+    predictions: Any, references: Any, ids: Sequence[Any] | None = None, *, id_name: str = "video_ids"
+) -> list[tuple[Any, Any, Any]]:
+    """Pair predictions with references: by id for mappings, by position (with optional ids) for lists.
+
+    Returns ``[(id, prediction, reference), ...]`` in the references' order; list inputs without ids get
+    ``"#0"``, ``"#1"``, ...
+
+    Raises:
+        InputValidationError: one side is a mapping and the other is not, lengths differ, ids are
+            duplicated or of the wrong count, or a mapping misses / adds ids (see :func:`match_by_id`).
+    """
+    if isinstance(references, Mapping):
+        if not isinstance(predictions, Mapping):
+            raise InputValidationError(
+                "Expected `predictions` to be a mapping keyed by id like `references`, but got "
+                f"{type(predictions).__name__}."
+            )
+        return match_by_id(predictions, references)
+    if isinstance(predictions, Mapping):
+        raise InputValidationError(
+            "Expected `references` to be a mapping keyed by id like `predictions`, but got "
+            f"{type(references).__name__}."
+        )
+    predictions, references = list(predictions), list(references)
+    if len(predictions) != len(references):
+        raise InputValidationError(
+            f"Expected as many predictions as references, but got {len(predictions)} and {len(references)}."
+        )
+    if ids is None:
+        keys: list[Any] = [f"#{i}" for i in range(len(references))]
+    else:
+        keys = check_unique_ids(ids, id_name)
+        if len(keys) != len(references):
+            raise InputValidationError(
+                f"Expected one id per reference ({len(references)}), but got {len(keys)} `{id_name}`."
+            )
+    return list(zip(keys, predictions, references, strict=True))

@@ -28,7 +28,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice, check_unique_ids, match_by_id
+from proceval.scores._checks import check_choice, pair_units
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
 
@@ -270,37 +270,12 @@ def _asr_compute(
 def _pair_units(
     predictions: Any, references: Any, video_ids: Sequence[Any] | None
 ) -> list[tuple[Any, Any, Any]]:
-    if isinstance(references, Mapping):
-        if not isinstance(predictions, Mapping):
-            raise InputValidationError(
-                "Expected `predictions` to be a mapping keyed by video id like `references`, but got "
-                f"{type(predictions).__name__}."
-            )
-        return match_by_id(predictions, references)
-    if isinstance(predictions, Mapping):
-        raise InputValidationError(
-            "Expected `references` to be a mapping keyed by video id like `predictions`, but got "
-            f"{type(references).__name__}."
-        )
     if isinstance(references, np.ndarray) and references.ndim == 2:
         raise InputValidationError(
             "Expected a list of per-video [components, frames] arrays, but got a single 2-D array; "
             "wrap it in a list."
         )
-    predictions, references = list(predictions), list(references)
-    if len(predictions) != len(references):
-        raise InputValidationError(
-            f"Expected as many predictions as references, but got {len(predictions)} and {len(references)}."
-        )
-    if video_ids is None:
-        ids: list[Any] = [f"#{i}" for i in range(len(references))]
-    else:
-        ids = check_unique_ids(video_ids, "video_ids")
-        if len(ids) != len(references):
-            raise InputValidationError(
-                f"Expected one video id per reference ({len(references)}), but got {len(ids)} `video_ids`."
-            )
-    return list(zip(ids, predictions, references, strict=True))
+    return pair_units(predictions, references, video_ids)
 
 
 def asr(
