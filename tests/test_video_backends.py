@@ -6,6 +6,7 @@ Each video is written with PyAV's libx264 (64x48, 30 fps, GOP 10, B-frames); fra
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -283,6 +284,35 @@ class TestAttachVideos:
             attach_videos(labels, videos["vid_a"].parent)
         ds = attach_videos(labels, videos["vid_a"].parent, decode=False, missing="none")
         assert ds[1]["video"] is None and ds[1]["label"] == 1
+
+
+class _PidSampler(VideoClipSampler):
+    """Records which process decoded each example and how many readers that process had opened."""
+
+    def __call__(self, batch):
+        out = super().__call__(batch)
+        out["pid"] = [os.getpid()] * len(out["frames"])
+        out["opened"] = [self.opened_readers] * len(out["frames"])
+        return out
+
+
+@pytest.mark.parametrize("backend", ["pyav", "torchcodec_exact", "decord"])
+def test_dataloader_workers_open_their_own_decoders(videos, backend):
+    ds = _clip_dataset(videos)
+    sampler = _PidSampler(num_frames=2, backend=backend)
+    sampler({"video": [str(videos["vid_a"])]})  # the parent opens a reader before the workers fork
+    assert sampler.opened_readers == 1
+    ds.set_transform(sampler)
+    loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=2, shuffle=False)
+    rows = [(int(b["pid"][0]), int(b["opened"][0]), b["video_id"][0]) for b in loader]
+    pids = {pid for pid, _, _ in rows}
+    assert len(pids) == 2 and os.getpid() not in pids
+    for pid in pids:
+        # each worker starts with no reader (the parent's is never reused) and opens each video once
+        seen = [(opened, vid) for p, opened, vid in rows if p == pid]
+        assert seen[0][0] == 1
+        assert [opened for opened, _ in seen] == sorted(opened for opened, _ in seen)
+        assert seen[-1][0] == len({vid for _, vid in seen})
 
 
 @pytest.mark.parametrize("backend", ["torchcodec_exact", "torchcodec_approximate", "pyav"])

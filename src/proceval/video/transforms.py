@@ -36,6 +36,9 @@ from proceval.video.backends import (
 )
 from proceval.video.sampling import fps_indices, seconds_to_frame_window, uniform_indices
 
+#: Readers inherited from a parent process through fork (see ``VideoClipSampler._ensure_process``).
+_INHERITED_READERS: list[Any] = []
+
 #: Frames per clip when neither ``num_frames`` nor ``fps`` is given.
 DEFAULT_NUM_FRAMES = 16
 
@@ -157,6 +160,9 @@ class VideoClipSampler:
 
     def _ensure_process(self) -> None:
         if self._pid != os.getpid():  # forked into a new process: never reuse the parent's decoders
+            # ... and never close them here either: tearing down decoder state that another process
+            # created (FFmpeg thread pools, locks) can hang. They stay referenced, unused, in the child.
+            _INHERITED_READERS.append(self._readers)
             self._reset_process_state()
 
     def _random(self) -> np.random.Generator:
