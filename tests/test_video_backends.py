@@ -284,6 +284,12 @@ class TestAttachVideos:
             attach_videos(labels, videos["vid_a"].parent)
         ds = attach_videos(labels, videos["vid_a"].parent, decode=False, missing="none")
         assert ds[1]["video"] is None and ds[1]["label"] == 1
+        ds.set_transform(VideoClipSampler(num_frames=2))
+        assert _indices_of(ds[0]["frames"]) == [15, 45]
+        with pytest.raises(
+            InputValidationError, match="gone: expected a video in the `video` column, but got None"
+        ):
+            ds[1]
 
 
 class _PidSampler(VideoClipSampler):

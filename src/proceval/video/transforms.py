@@ -191,13 +191,20 @@ class VideoClipSampler:
             return value
         if self.video_root is not None and "video_id" in batch:
             return str(Path(self.video_root) / f"{batch['video_id'][i]}{self.video_ext}")
+        if self.video_column in batch:
+            name = batch["video_id"][i] if "video_id" in batch else f"example {i} of the batch"
+            raise InputValidationError(
+                f"{name}: expected a video in the `{self.video_column}` column, but got None "
+                "(no video was attached for this example)."
+            )
         raise InputValidationError(
             f"Expected a `{self.video_column}` column or `video_root` with a `video_id` column, "
             "but got columns "
             f"{sorted(batch)} and video_root={self.video_root!r}."
         )
 
-    def _reader(self, source: Any) -> FrameReader:
+    def _reader(self, source: Any) -> tuple[FrameReader, bool]:
+        """An open reader for ``source`` and whether it is cached (uncached ones are closed after use)."""
         encoded = getattr(source, "_hf_encoded", None)
         if not self.backend.startswith("torchcodec") and isinstance(encoded, Mapping):
             source = encoded  # a datasets.Video() decoder, read with another backend: use its path / bytes
@@ -210,7 +217,7 @@ class VideoClipSampler:
         cached = self._readers.get(key)
         if cached is not None and key[0] == "path":
             self._readers.move_to_end(key)
-            return cached
+            return cached, True
         reader = open_reader(
             source, backend=self.backend, num_threads=self.num_threads, dimension_order=self.dimension_order
         )
@@ -220,7 +227,8 @@ class VideoClipSampler:
             while len(self._readers) > self.cache_size:
                 _, old = self._readers.popitem(last=False)
                 old.close()
-        return reader
+            return reader, True
+        return reader, False
 
     # ----------------------------------------------------------------- indices
     def _window(
@@ -275,7 +283,7 @@ class VideoClipSampler:
         for i in range(size):
             source = self._source_of(batch, i)
             try:
-                reader = self._reader(source)
+                reader, cached = self._reader(source)
             except InputValidationError:
                 raise
             except Exception as exc:  # decoder libraries raise RuntimeError / OSError / av errors
@@ -283,8 +291,12 @@ class VideoClipSampler:
                 raise InputValidationError(
                     f"{name}: could not open video {describe_source(source)!r}: {exc}"
                 ) from exc
-            idx = self.indices_for(batch, i, reader)
-            clip = reader.get_frames_at(idx)
+            try:
+                idx = self.indices_for(batch, i, reader)
+                clip = reader.get_frames_at(idx)
+            finally:
+                if not cached:
+                    reader.close()
             if self.output == "numpy":
                 frames.append(clip.frames.numpy())
                 pts.append(clip.pts_seconds.numpy())
