@@ -20,9 +20,11 @@ score ties by that gallery order.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,7 +38,7 @@ from proceval.scores._checks import check_choice
 from proceval.scores._ranking import CHUNK_CELLS, optimistic_ranks
 from proceval.scores.cv_smc import build_vocabulary
 from proceval.scores.cv_smr import CVSMRQueryStat, _cv_smr_arg_validation, _cv_smr_query_stat, _cv_smr_result
-from proceval.scores.cv_ta import CVTAQueryStat, _cv_ta_arg_validation, _cv_ta_result
+from proceval.scores.cv_ta import CVTAStats, _cv_ta_arg_validation, _cv_ta_result
 
 CV_FILE_VIEW_ORDER: tuple[str, ...] = ("ego", "front", "left", "right", "top")
 CV_TA_PROTOCOLS: tuple[str, ...] = ("local", "global", "exo2ego")
@@ -219,9 +221,9 @@ class CVTAProtocol:
         out: dict[str, dict[str, int]] = {
             p: {"candidates": 0, **dict.fromkeys(CV_TA_STATUSES, 0)} for p in self.pairs
         }
-        for q in self.queries:
-            out[q.pair]["candidates"] += 1
-            out[q.pair][q.status] += 1
+        for (pair, status), n in Counter(map(attrgetter("pair", "status"), self.queries)).items():
+            out[pair]["candidates"] += n
+            out[pair][status] += n
         return out
 
 
@@ -427,7 +429,28 @@ def segment_embedding(frame_features: np.ndarray, f_start: int, f_end: int, num_
 
 
 def _embedding_matrix(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.ndarray:
-    """L2-normalised rows for ``uids``; 2-D values ``[T, D]`` are mean-pooled over T first."""
+    """L2-normalised rows for ``uids``; 2-D values ``[T, D]`` are mean-pooled over T first.
+
+    Fast path: when every embedding is a 1-D vector of one size, the rows are stacked and checked at once
+    (finite, non-zero); each norm is still ``sqrt(v @ v)`` per row, as :func:`numpy.linalg.norm` of one
+    vector, so the numbers equal the per-segment path. Any failed check falls back to that path, which
+    raises naming the segment.
+    """
+    try:
+        values = [embeddings[uid] for uid in uids]
+        mat = np.asarray(values, dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        mat = None
+    if mat is not None and mat.ndim == 2 and mat.shape[0] and mat.shape[1]:
+        if np.isfinite(mat.sum()) or np.all(np.isfinite(mat)):
+            norms = np.sqrt(np.fromiter((row.dot(row) for row in mat), np.float64, mat.shape[0]))
+            if np.all(norms > 0):
+                return mat / norms[:, None]
+    return _embedding_matrix_per_segment(embeddings, uids)
+
+
+def _embedding_matrix_per_segment(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.ndarray:
+    """:func:`_embedding_matrix` one segment at a time, with a check (and an error naming it) per segment."""
     rows = []
     for uid in uids:
         if uid not in embeddings:
@@ -470,30 +493,47 @@ def _needed_uids(protocol: CVTAProtocol) -> dict[str, int]:
     return needed
 
 
-def _ta_groups(protocol: CVTAProtocol) -> dict[int, list[int]]:
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i, q in enumerate(protocol.queries):
-        if q.status == "evaluated":
-            groups[id(q.gallery)].append(i)
-    return groups
-
-
 def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarray:
-    """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery."""
-    needed = _needed_uids(protocol)
-    emb = _embedding_matrix(embeddings, list(needed))
-    ranks = np.zeros(len(protocol.queries), dtype=np.int64)
-    for members in _ta_groups(protocol).values():
-        gallery = protocol.queries[members[0]].gallery
-        gallery_rows = emb[[needed[u] for u in gallery]]
-        position = {u: k for k, u in enumerate(gallery)}
+    """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery.
+
+    Queries are grouped by their gallery object (all queries of a pair under TA-Global, of a trial and pair
+    under TA-Local / Exo->Ego); row indices and positive positions are looked up with C-level maps.
+    """
+    queries = protocol.queries
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, q in enumerate(queries):
+        if q.status == "evaluated":
+            members[id(q.gallery)].append(i)
+    ranks = np.zeros(len(queries), dtype=np.int64)
+    if not members:
+        return ranks
+    galleries = [queries[m[0]].gallery for m in members.values()]
+    evaluated = [queries[i] for m in members.values() for i in m]
+    uids = dict.fromkeys(chain((q.query_uid for q in evaluated), chain.from_iterable(galleries)))
+    row = dict(zip(uids, range(len(uids)), strict=True))
+    emb = _embedding_matrix(embeddings, list(uids))
+    for idx, gallery in zip(members.values(), galleries, strict=True):
+        group = [queries[i] for i in idx]
+        gallery_rows = emb[np.fromiter(map(row.__getitem__, gallery), np.intp, len(gallery))]
+        position = dict(zip(gallery, range(len(gallery)), strict=True))
+        q_rows = np.fromiter((row[q.query_uid] for q in group), np.intp, len(group))
+        pos = np.fromiter((position[q.positive_uid] for q in group), np.intp, len(group))
         step = max(1, CHUNK_CELLS // max(len(gallery), 1))
-        for lo in range(0, len(members), step):
-            chunk = members[lo : lo + step]
-            sims = emb[[needed[protocol.queries[i].query_uid] for i in chunk]] @ gallery_rows.T
-            pos = np.asarray([position[protocol.queries[i].positive_uid] for i in chunk])
-            ranks[chunk] = optimistic_ranks(sims, sims[np.arange(len(chunk)), pos])
+        for lo in range(0, len(group), step):
+            sims = emb[q_rows[lo : lo + step]] @ gallery_rows.T
+            chunk_pos = pos[lo : lo + step]
+            ranks[idx[lo : lo + step]] = optimistic_ranks(sims, sims[np.arange(chunk_pos.size), chunk_pos])
     return ranks
+
+
+def _ta_stats(protocol: CVTAProtocol, ranks: np.ndarray) -> CVTAStats:
+    """Columnar query statistics of a protocol (pair code, evaluated flag) with the given ranks."""
+    names = list(dict.fromkeys(protocol.pairs))
+    names += [p for p in dict.fromkeys(q.pair for q in protocol.queries) if p not in names]
+    code = {p: j for j, p in enumerate(names)}
+    codes = np.fromiter((code[q.pair] for q in protocol.queries), np.int64, len(protocol.queries))
+    evaluated = np.fromiter((q.status == "evaluated" for q in protocol.queries), bool, len(protocol.queries))
+    return CVTAStats(names, codes, evaluated, ranks)
 
 
 def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[str, list[Any]]:
@@ -554,12 +594,8 @@ def evaluate_cv_ta(
     """
     _cv_ta_arg_validation("similarities", ks, median_rank_reduction)
 
-    def stats_of(emb: Mapping[str, Any]) -> list[CVTAQueryStat]:
-        ranks = _ta_ranks(emb, protocol_queries)
-        return [
-            CVTAQueryStat(q.pair, q.status == "evaluated", int(r))
-            for q, r in zip(protocol_queries.queries, ranks, strict=False)
-        ]
+    def stats_of(emb: Mapping[str, Any]) -> CVTAStats:
+        return _ta_stats(protocol_queries, _ta_ranks(emb, protocol_queries))
 
     result = _cv_ta_result(
         stats_of(embeddings_by_segment),

@@ -45,14 +45,15 @@ def align_query_inputs(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     others: Mapping[str, Sequence[Any] | Mapping[Hashable, Any] | None],
     query_ids: Sequence[Hashable] | None,
-) -> tuple[list[Hashable], list[Any], dict[str, list[Any] | None]]:
+) -> tuple[Sequence[Hashable], list[Any], dict[str, list[Any] | None]]:
     """Put per-query inputs given as aligned sequences or id-keyed mappings into one order.
 
     With a mapping, every other input given must be a mapping with the same ids (matched by id, never by
     position). With sequences, every other input must have the same length; ids default to positions.
 
     Returns:
-        ``(ids, predictions, {name: values or None})`` in one common order.
+        ``(ids, predictions, {name: values or None})`` in one common order; without ``query_ids`` the ids
+        are the positions (a ``range``).
 
     Raises:
         InputValidationError: mixed sequence / mapping inputs, length mismatch, missing or duplicated ids.
@@ -82,7 +83,7 @@ def align_query_inputs(
     preds = list(predictions)
     n = len(preds)
     if query_ids is None:
-        ids: list[Hashable] = list(range(n))
+        ids: Sequence[Hashable] = range(n)
     else:
         ids = list(query_ids)
         if len(set(ids)) != len(ids):

@@ -12,7 +12,9 @@ default (``labels=None``), which averages over the classes present in references
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Hashable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -37,6 +39,31 @@ class CVSMCInstanceStat(NamedTuple):
 
     pred: int
     ref: int
+
+
+class CVSMCStats(Sequence[CVSMCInstanceStat]):
+    """Per-instance statistics held as two int64 columns; indexing gives :class:`CVSMCInstanceStat`."""
+
+    def __init__(self, pred: np.ndarray, ref: np.ndarray) -> None:
+        self.pred = pred
+        self.ref = ref
+
+    @classmethod
+    def from_stats(cls, stats: Sequence[CVSMCInstanceStat]) -> CVSMCStats:
+        """Columns from any sequence of :class:`CVSMCInstanceStat` (e.g. a bootstrap resample)."""
+        if isinstance(stats, CVSMCStats):
+            return stats
+        pred = np.fromiter((s.pred for s in stats), np.int64, len(stats))
+        ref = np.fromiter((s.ref for s in stats), np.int64, len(stats))
+        return cls(pred, ref)
+
+    def __len__(self) -> int:
+        return int(self.pred.shape[0])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return CVSMCInstanceStat(int(self.pred[i]), int(self.ref[i]))
 
 
 def derive_label(coarse: str, label_level: str) -> str:
@@ -112,14 +139,21 @@ def _cv_smc_update(
     source_vocab: Sequence[str] | None,
     label_level: str,
     input_level: str,
-) -> list[CVSMCInstanceStat]:
+) -> CVSMCStats:
     """Map every (prediction, reference) to class indices of the level vocabulary.
+
+    Fast path: one table of valid names (and ids) per call, then C-level lookups over all instances.
 
     Raises:
         InputValidationError: a label outside the vocabulary (naming the instance and the label).
     """
     index = {name: i for i, name in enumerate(level_vocab)}
-    out: list[CVSMCInstanceStat] = []
+    str_codes, id_codes = _code_tables(index, source_vocab, predictions, references, label_level, input_level)
+    pred = _fast_codes(predictions, str_codes, id_codes)
+    ref = _fast_codes(references, str_codes, id_codes) if pred is not None else None
+    if pred is not None and ref is not None:
+        return CVSMCStats(pred, ref)
+    out: list[CVSMCInstanceStat] = []  # per-instance path: only reached when some value needs its own check
     for uid, p, r in zip(ids, predictions, references, strict=False):
         pair = []
         for value, what in ((p, "predictions"), (r, "references")):
@@ -131,7 +165,65 @@ def _cv_smc_update(
                 )
             pair.append(index[name])
         out.append(CVSMCInstanceStat(pair[0], pair[1]))
-    return out
+    return CVSMCStats.from_stats(out)
+
+
+def _code_tables(
+    index: Mapping[str, int],
+    source_vocab: Sequence[str] | None,
+    predictions: Sequence[Any],
+    references: Sequence[Any],
+    label_level: str,
+    input_level: str,
+) -> tuple[dict[str, int], np.ndarray | None]:
+    """Class index of every valid label *name* (exact string) and of every label *id* (None without ids).
+
+    With a vocabulary the names are its entries; without one, the distinct strings of the inputs whose
+    level class is in the vocabulary. Anything else (other spellings, unknown labels, bad types) is left
+    to the per-instance path, which normalises or raises naming the instance.
+    """
+    if source_vocab is not None:
+        names = source_vocab
+    else:
+        try:
+            names = [v for v in dict.fromkeys([*predictions, *references]) if type(v) is str]
+        except TypeError:  # an unhashable value: the per-instance path names it
+            names = []
+    str_codes: dict[str, int] = {}
+    for name in names:
+        try:
+            level = _level_name(name, label_level, input_level)
+        except InputValidationError:
+            continue
+        if level in index:
+            str_codes[name] = index[level]
+    id_codes = None
+    if source_vocab is not None and all(n in str_codes for n in source_vocab):
+        id_codes = np.asarray([str_codes[n] for n in source_vocab], dtype=np.int64)
+    return str_codes, id_codes
+
+
+def _fast_codes(
+    values: Sequence[Any], str_codes: dict[str, int], id_codes: np.ndarray | None
+) -> np.ndarray | None:
+    """Class indices of all values at once (dict lookups in C, or one gather for integer ids), else None."""
+    if not values:
+        return np.zeros(0, dtype=np.int64)
+    if isinstance(values[0], str):
+        try:
+            got = itemgetter(*values)(str_codes) if len(values) > 1 else (str_codes[values[0]],)
+        except (KeyError, TypeError):  # a label not spelled as in the table, or not a string
+            return None
+        return np.frombuffer(array("q", got), dtype=np.int64)
+    if id_codes is None:
+        return None
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        return None
+    if arr.ndim != 1 or arr.dtype.kind not in "iu" or arr.min() < 0 or arr.max() >= id_codes.size:
+        return None
+    return id_codes[arr]
 
 
 def _cv_smc_compute(
@@ -139,8 +231,8 @@ def _cv_smc_compute(
 ) -> dict[str, Any]:
     """Top-1 accuracy, Macro-F1 and per-class F1 / support. Empty input: NaN scores (policy "nan")."""
     n_classes = len(level_vocab)
-    pred = np.asarray([s.pred for s in stats], dtype=np.int64)
-    ref = np.asarray([s.ref for s in stats], dtype=np.int64)
+    cols = CVSMCStats.from_stats(stats)
+    pred, ref = cols.pred, cols.ref
     tp = np.bincount(ref[pred == ref], minlength=n_classes).astype(float)
     n_pred = np.bincount(pred, minlength=n_classes).astype(float)
     n_ref = np.bincount(ref, minlength=n_classes).astype(float)

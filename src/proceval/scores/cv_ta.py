@@ -33,7 +33,7 @@ CV_TA_MEDIAN_RANK_REDUCTIONS: tuple[str, ...] = ("median_of_pairs", "pooled")
 InputType = Literal["similarities", "ranks"]
 MedianRankReduction = Literal["median_of_pairs", "pooled"]
 _CELLS = 1 << 18  # gallery cells per ranking chunk (2 MB of float64)
-_F64 = np.dtype(np.float64)
+_NONE = np.zeros(0, dtype=np.int64)
 _ABBREV = {"input_type": "in", "ks": "k", "median_rank_reduction": "medr", "ties": "ties"}
 
 
@@ -43,6 +43,46 @@ class CVTAQueryStat(NamedTuple):
     pair: str
     evaluated: bool
     rank: int
+
+
+class CVTAStats(Sequence[CVTAQueryStat]):
+    """Per-query statistics held as columns (what the scores are computed from, without per-query objects).
+
+    Indexing gives :class:`CVTAQueryStat` (used by the bootstrap, which resamples queries).
+
+    Attributes:
+        pair_names: the distinct directed pairs; ``codes`` index into it.
+        codes: int64 ``[n]``, the pair of each query.
+        evaluated: bool ``[n]``.
+        ranks: int64 ``[n]``, 1-based rank where evaluated, 0 elsewhere.
+    """
+
+    def __init__(
+        self, pair_names: Sequence[str], codes: np.ndarray, evaluated: np.ndarray, ranks: np.ndarray
+    ) -> None:
+        self.pair_names = list(pair_names)
+        self.codes = codes
+        self.evaluated = evaluated
+        self.ranks = ranks
+
+    @classmethod
+    def from_stats(cls, stats: Sequence[CVTAQueryStat]) -> CVTAStats:
+        """Columns from a sequence of :class:`CVTAQueryStat` (e.g. a bootstrap resample)."""
+        if isinstance(stats, CVTAStats):
+            return stats
+        index: dict[str, int] = {}
+        codes = np.fromiter((index.setdefault(s.pair, len(index)) for s in stats), np.int64, len(stats))
+        evaluated = np.fromiter((bool(s.evaluated) for s in stats), bool, len(stats))
+        ranks = np.fromiter((s.rank for s in stats), np.int64, len(stats))
+        return cls(list(index), codes, evaluated, ranks)
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return CVTAQueryStat(self.pair_names[self.codes[i]], bool(self.evaluated[i]), int(self.ranks[i]))
 
 
 def _pair_name(value: Any, query_id: Hashable) -> str:
@@ -65,6 +105,37 @@ def _cv_ta_arg_validation(input_type: str, ks: Sequence[int], median_rank_reduct
         raise InputValidationError(f"Expected argument `ks` to be positive integers, but got {ks!r}.")
 
 
+def _pair_codes(pairs: Sequence[Any], query_ids: Sequence[Hashable]) -> tuple[list[str], np.ndarray]:
+    """(distinct pair names, int64 code of each query): one dict pass, each distinct value checked once."""
+    n = len(pairs)
+    try:
+        index = {value: code for code, value in enumerate(dict.fromkeys(pairs))}
+    except TypeError:  # an unhashable entry (e.g. a list pair): name each query, then code the names
+        names = [_pair_name(p, q) for p, q in zip(pairs, query_ids, strict=True)]
+        return _pair_codes(names, query_ids)
+    raw = np.asarray(list(map(index.__getitem__, pairs)), dtype=np.int64)
+    firsts = np.zeros(len(index), dtype=np.int64)
+    firsts[raw[::-1]] = np.arange(n - 1, -1, -1)  # first query of each distinct value
+    names = {}
+    remap = np.empty(len(index), dtype=np.int64)
+    for value, code in index.items():
+        name = _pair_name(value, query_ids[int(firsts[code])])  # raises naming the first bad query
+        remap[code] = names.setdefault(name, len(names))
+    return list(names), remap[raw] if n else raw
+
+
+def _evaluable_mask(evaluable: Sequence[Any] | None, n: int, query_ids: Sequence[Hashable]) -> np.ndarray:
+    if evaluable is None:
+        return np.ones(n, dtype=bool)
+    done = np.asarray(evaluable)
+    if n and done.dtype != bool:
+        bad = next(i for i, f in enumerate(evaluable) if not isinstance(f, (bool, np.bool_)))
+        raise InputValidationError(
+            f"Expected `evaluable` for query {query_ids[bad]!r} to be a bool, but got {evaluable[bad]!r}."
+        )
+    return done.reshape(n)
+
+
 def _cv_ta_update(
     predictions: Sequence[Any],
     references: Sequence[Any] | None,
@@ -72,8 +143,8 @@ def _cv_ta_update(
     evaluable: Sequence[Any] | None,
     query_ids: Sequence[Hashable],
     input_type: str = "similarities",
-) -> list[CVTAQueryStat]:
-    """Turn a batch of candidate queries into :class:`CVTAQueryStat` (ranks vectorised over the batch).
+) -> CVTAStats:
+    """Turn a batch of candidate queries into :class:`CVTAStats` (checks and ranks vectorised over the batch).
 
     Args:
         predictions: per query a similarity vector over its gallery (``input_type="similarities"``) or a
@@ -85,67 +156,97 @@ def _cv_ta_update(
         input_type: one of :data:`CV_TA_INPUT_TYPES`.
     """
     n = len(predictions)
-    names = [p if type(p) is str and p else _pair_name(p, q) for p, q in zip(pairs, query_ids, strict=True)]
-    if evaluable is None:
-        done = np.ones(n, dtype=bool)
-    else:
-        done = np.asarray(evaluable)
-        if n and done.dtype != bool:
-            bad = next(i for i, f in enumerate(evaluable) if not isinstance(f, (bool, np.bool_)))
-            raise InputValidationError(
-                f"Expected `evaluable` for query {query_ids[bad]!r} to be a bool, but got {evaluable[bad]!r}."
-            )
-        done = done.reshape(n)
+    names, codes = _pair_codes(pairs, query_ids)
+    done = _evaluable_mask(evaluable, n, query_ids)
+    every = bool(done.all())
     where = np.flatnonzero(done)
-    missing = [i for i in where.tolist() if predictions[i] is None]
-    if missing:
-        raise InputValidationError(
-            f"Expected a prediction for evaluable query {query_ids[missing[0]]!r}, but got None "
-            "(mark queries without a visible positive with `evaluable=False`)."
-        )
     ranks = np.zeros(n, dtype=np.int64)
+    if where.size == 0:
+        return CVTAStats(names, codes, done, ranks)
+    rows = list(predictions) if every else [predictions[i] for i in where.tolist()]
+    ids = query_ids if every else [query_ids[i] for i in where.tolist()]
     if input_type == "ranks":
-        ranks[where] = _as_int_array(
-            [predictions[i] for i in where], "predictions", [query_ids[i] for i in where], 1
-        )
-    elif where.size:
+        if any(r is None for r in rows):
+            _raise_missing(rows, ids)
+        ranks[where] = _as_int_array(rows, "predictions", ids, 1)
+    else:
         if references is None:
+            if any(r is None for r in rows):
+                _raise_missing(rows, ids)
             raise InputValidationError(
                 "Expected `references` (positive indices) with similarity predictions."
             )
-        ranks[where] = _similarity_ranks(
-            [predictions[i] for i in where], [references[i] for i in where], [query_ids[i] for i in where]
-        )
-    return list(map(CVTAQueryStat, names, done.tolist(), ranks.tolist()))
+        refs = list(references) if every else [references[i] for i in where.tolist()]
+        ranks[where] = _similarity_ranks(rows, refs, ids)
+    return CVTAStats(names, codes, done, ranks)
+
+
+def _raise_missing(rows: Sequence[Any], ids: Sequence[Hashable]) -> None:
+    j = next(i for i, r in enumerate(rows) if r is None)
+    raise InputValidationError(
+        f"Expected a prediction for evaluable query {ids[j]!r}, but got None "
+        "(mark queries without a visible positive with `evaluable=False`)."
+    )
 
 
 def _as_int_array(values: list[Any], name: str, ids: list[Hashable], minimum: int) -> np.ndarray:
     """Integers ``>= minimum`` as an int64 array; on any problem, the per-item check names the query."""
-    arr = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
+    try:
+        arr = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
+    except (TypeError, ValueError):
+        arr = np.zeros(0, dtype=object)
     if arr.ndim == 1 and arr.dtype.kind in "iu" and (arr.size == 0 or arr.min() >= minimum):
         return arr.astype(np.int64, copy=False)
     return np.asarray([as_int(v, name, q, minimum) for v, q in zip(values, ids, strict=True)], dtype=np.int64)
 
 
+def _gallery_lengths(rows: list[Any]) -> np.ndarray | None:
+    """Length of every row, or None when some row has no length (None, a number ...)."""
+    try:
+        return np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    except TypeError:
+        return None
+
+
+def _concat_scores(rows: list[Any], expected: int) -> np.ndarray | None:
+    """The rows laid end to end as float64, or None unless every row is a flat vector of real numbers."""
+    try:
+        flat = np.concatenate(rows)
+    except (TypeError, ValueError):
+        return None
+    if flat.ndim != 1 or flat.shape[0] != expected or flat.dtype.kind not in "fiu":
+        return None
+    return flat.astype(np.float64, copy=False)
+
+
+def _clean_rows(rows: list[Any], ids: list[Hashable]) -> list[np.ndarray]:
+    """The per-query checks, run only when a vectorised check failed: raises naming the first bad query."""
+    out = []
+    for r, q in zip(rows, ids, strict=True):
+        if r is None:
+            _raise_missing([r], [q])
+        arr = as_score_vector(r, "predictions", q)
+        if arr.size == 0:
+            raise InputValidationError(
+                f"Expected a non-empty gallery for evaluable query {q!r}, but got 0 items."
+            )
+        out.append(arr)
+    return out
+
+
 def _similarity_ranks(rows: list[Any], refs: list[Any], ids: list[Hashable]) -> np.ndarray:
     """Validated optimistic ranks of all queries at once, on the concatenation of their galleries.
 
-    ``rank = 1 + #{sims > sims[positive]}`` per query: one comparison against each query's positive
-    score repeated over its gallery, then a segment sum (``np.add.reduceat``). No padding, no per-query
-    numpy call; checks are vectorised too and only the error path goes back to the per-query message.
+    ``rank = 1 + #{sims > sims[positive]}`` per query. The rows are concatenated in chunks of about
+    ``_CELLS`` cells; a chunk of equal-length rows is compared as a 2-D block against each row's positive,
+    otherwise each cell is compared with its query's positive score (``np.repeat``) and counted per query
+    (``np.add.reduceat``). Every check (flat real vectors, non-empty, finite, positive index in range) is
+    vectorised over the chunk; only when one fails do the per-query checks run, to name the query.
     """
-    vectors = [
-        r
-        if type(r) is np.ndarray and r.ndim == 1 and r.dtype is _F64
-        else as_score_vector(r, "predictions", q, check_finite=False)
-        for r, q in zip(rows, ids, strict=True)
-    ]
-    lengths = np.fromiter(map(len, vectors), dtype=np.int64, count=len(vectors))
-    if np.any(lengths == 0):
-        j = int(np.flatnonzero(lengths == 0)[0])
-        raise InputValidationError(
-            f"Expected a non-empty gallery for evaluable query {ids[j]!r}, but got 0 items."
-        )
+    lengths = _gallery_lengths(rows)
+    if lengths is None or np.any(lengths == 0):
+        rows = _clean_rows(rows, ids)
+        lengths = _gallery_lengths(rows)
     positives = _as_int_array(refs, "references", ids, 0)
     if np.any(positives >= lengths):
         j = int(np.flatnonzero(positives >= lengths)[0])
@@ -153,18 +254,25 @@ def _similarity_ranks(rows: list[Any], refs: list[Any], ids: list[Hashable]) -> 
             f"Expected the positive index of query {ids[j]!r} to be < its gallery size {lengths[j]}, "
             f"but got {positives[j]}."
         )
-    out = np.empty(len(vectors), dtype=np.int64)
+    out = np.empty(len(rows), dtype=np.int64)
     ends = np.cumsum(lengths)
     lo = 0
-    while lo < len(vectors):  # chunks of about _CELLS cells stay in cache and reuse memory
+    while lo < len(rows):
         hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] - lengths[lo] + _CELLS, side="right")))
-        starts = np.concatenate(([0], np.cumsum(lengths[lo:hi])[:-1]))
-        flat = np.concatenate(vectors[lo:hi])
-        if not np.isfinite(flat.sum()) and not np.all(np.isfinite(flat)):
-            j = lo + int(np.searchsorted(starts, np.flatnonzero(~np.isfinite(flat))[0], side="right") - 1)
-            as_score_vector(vectors[j], "predictions", ids[j])  # raises, naming the query
-        greater = flat > np.repeat(flat[starts + positives[lo:hi]], lengths[lo:hi])
-        out[lo:hi] = np.add.reduceat(greater, starts, dtype=np.int64) + 1
+        size = lengths[lo:hi]
+        cells = int(ends[hi - 1] - ends[lo] + lengths[lo])
+        flat = _concat_scores(rows[lo:hi], cells)
+        if flat is None or (not np.isfinite(flat.sum()) and not np.all(np.isfinite(flat))):
+            flat = np.concatenate(_clean_rows(rows[lo:hi], ids[lo:hi]))  # raises, naming the query
+        pos = positives[lo:hi]
+        if size[0] == size[-1] and np.all(size == size[0]):
+            block = flat.reshape(hi - lo, int(size[0]))
+            greater = block > block[np.arange(hi - lo), pos][:, None]
+            out[lo:hi] = np.count_nonzero(greater, axis=1) + 1
+        else:
+            starts = np.concatenate(([0], np.cumsum(size)[:-1]))
+            greater = flat > np.repeat(flat[starts + pos], size)
+            out[lo:hi] = np.add.reduceat(greater, starts, dtype=np.int64) + 1
         lo = hi
     return out
 
@@ -184,23 +292,25 @@ def _cv_ta_compute(
     ks: Sequence[int] = (1, 5),
     median_rank_reduction: str = "median_of_pairs",
 ) -> dict[str, Any]:
-    """Per-pair and overall scores from query statistics.
+    """Per-pair and overall scores from query statistics (:class:`CVTAStats` or any sequence of stats).
 
     Degenerate-case policy ("nan"): a pair with no evaluated query has NaN R@k / MedR and is left out of
     the median of medians; with no evaluated query at all every overall score except coverage is NaN;
     with no candidate at all coverage is NaN.
     """
-    grouped: dict[str, list[int]] = {}
-    candidates: dict[str, int] = {}
-    for pair, ok, rank in stats:
-        candidates[pair] = candidates.get(pair, 0) + 1
-        if ok:
-            grouped.setdefault(pair, []).append(rank)
-    pairs = sorted(candidates)
-    per_pair = {p: _summary(np.asarray(grouped.get(p, []), dtype=np.int64), ks) for p in pairs}
-    n_eval = {p: len(grouped.get(p, [])) for p in pairs}
-    n_cand = {p: candidates[p] for p in pairs}
-    ranks = np.asarray([r for rs in grouped.values() for r in rs], dtype=np.int64)
+    cols = CVTAStats.from_stats(stats)
+    n_codes = len(cols.pair_names)
+    cand = np.bincount(cols.codes, minlength=n_codes)
+    ev = np.bincount(cols.codes[cols.evaluated], minlength=n_codes)
+    order = sorted((name, j) for j, name in enumerate(cols.pair_names) if cand[j] > 0)
+    pairs = [name for name, _ in order]
+    per_pair = {
+        name: _summary(cols.ranks[cols.evaluated & (cols.codes == j)], ks) if ev[j] else _summary(_NONE, ks)
+        for name, j in order
+    }
+    n_eval = {name: int(ev[j]) for name, j in order}
+    n_cand = {name: int(cand[j]) for name, j in order}
+    ranks = cols.ranks[cols.evaluated]
     out: dict[str, Any] = {}
     pooled = _summary(ranks, ks)
     for k in ks:
@@ -210,7 +320,7 @@ def _cv_ta_compute(
         out["overall_median_rank"] = pooled["median_rank"]
     else:
         out["overall_median_rank"] = float(np.median(pair_medians)) if pair_medians else float("nan")
-    n_candidates = len(stats)
+    n_candidates = len(cols)
     n_evaluated = int(ranks.size)
     out["overall_coverage"] = n_evaluated / n_candidates if n_candidates else float("nan")
     out["num_candidate_queries"] = n_candidates
@@ -248,7 +358,7 @@ def _cv_ta_signature(
 
 
 def _cv_ta_result(
-    stats: list[CVTAQueryStat],
+    stats: Sequence[CVTAQueryStat],
     *,
     ks: Sequence[int],
     median_rank_reduction: str,
@@ -256,7 +366,7 @@ def _cv_ta_result(
     bootstrap: int,
     confidence: float,
     seed: int,
-    paired_stats: list[CVTAQueryStat] | None,
+    paired_stats: Sequence[CVTAQueryStat] | None,
     signature_extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compute, attach uncertainty and the signature (shared by :func:`cv_ta` and the protocol helper)."""
