@@ -28,6 +28,7 @@ from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.signature import make_signature
 
 CV_SMR_STATUSES: tuple[str, ...] = ("evaluated", "empty_gallery", "no_positive")
+_F64 = np.dtype(np.float64)
 _ABBREV = {"ks": "k", "ties": "ties", "skip": "skip"}
 
 
@@ -79,9 +80,35 @@ def _cv_smr_update(
     views = [""] * n if query_views is None else [str(v) for v in query_views]
     out: list[CVSMRQueryStat] = []
     for qid, pred, ref, view in zip(query_ids, predictions, references, views, strict=True):
-        vec = as_score_vector(pred, "predictions", qid)
-        out.append(_cv_smr_query_stat(vec, _as_relevance(ref, qid, vec.size), view, ks))
+        vec = pred if _is_clean_scores(pred) else as_score_vector(pred, "predictions", qid)
+        rel = _clean_relevance(ref, vec.size)
+        if rel is None:
+            rel = _as_relevance(ref, qid, vec.size)
+        out.append(_cv_smr_query_stat(vec, rel, view, ks))
     return out
+
+
+def _is_clean_scores(value: Any) -> bool:
+    """Whether ``value`` is already a finite 1-D float64 array (one sum instead of an element-wise check)."""
+    return (
+        type(value) is np.ndarray
+        and value.ndim == 1
+        and value.dtype == _F64
+        and bool(np.isfinite(np.add.reduce(value)) or np.all(np.isfinite(value)))
+    )
+
+
+def _clean_relevance(value: Any, size: int) -> np.ndarray | None:
+    """A bool view of an already-valid 0/1 array of ``size`` (bool or 1-byte ints), else None."""
+    if type(value) is not np.ndarray or value.shape != (size,):
+        return None
+    if value.dtype == np.bool_:
+        return value
+    if value.dtype.itemsize == 1 and value.dtype.kind in "iu":
+        as_bytes = value.view(np.uint8)  # -1 as int8 reads as 255
+        if size == 0 or np.maximum.reduce(as_bytes) <= 1:
+            return as_bytes.view(np.bool_)
+    return None
 
 
 def _cv_smr_query_stat(
@@ -89,9 +116,10 @@ def _cv_smr_query_stat(
 ) -> CVSMRQueryStat:
     """Statistics of one query from its gallery scores and boolean relevance (same length, finite scores).
 
-    Without tied scores, the rank of a relevant item is ``1 + #{scores greater}`` and its rank among relevant
-    items ``1 + #{relevant scores greater}`` (two binary searches in sorted copies, no argsort); rows with
-    ties take the stable descending argsort, which breaks ties by gallery order as the official code.
+    Without tied scores, the rank of a relevant item is ``1 + #{scores greater}`` (binary searches of the
+    relevant scores, in ascending order, in a sorted copy of the gallery) and its rank among relevant items
+    follows from its position in that order; no argsort of the gallery. Rows with ties take the stable
+    descending argsort, which breaks ties by gallery order as the official code.
     """
     if scores.size == 0:
         return CVSMRQueryStat(view, "empty_gallery", (False,) * len(ks), float("nan"))
@@ -99,14 +127,18 @@ def _cv_smr_query_stat(
     if relevant.size == 0:
         return CVSMRQueryStat(view, "no_positive", (False,) * len(ks), float("nan"))
     ordered = np.sort(scores)
-    if np.any(ordered[1:] == ordered[:-1]):
+    if (ordered[1:] == ordered[:-1]).any():
         hits = ranked_hits(scores[None, :], relevance[None, :])
         ap = float(average_precision_from_hits(hits)[0])
         return CVSMRQueryStat(view, "evaluated", tuple(bool(hits[0, :k].any()) for k in ks), ap)
-    rank = scores.size - np.searchsorted(ordered, relevant, side="right") + 1
-    rank_among_relevant = relevant.size - np.searchsorted(np.sort(relevant), relevant, side="right") + 1
-    ap = float(np.mean(rank_among_relevant / rank))
-    best = int(rank.min())
+    # Search the relevant scores in ascending order (faster binary searches), then put the per-item
+    # precisions back in gallery order so that the mean sums them in the same order as before.
+    perm = np.argsort(relevant)
+    rank = scores.size - np.searchsorted(ordered, relevant[perm], side="right") + 1
+    precision = np.empty(relevant.size, dtype=np.float64)
+    precision[perm] = np.arange(relevant.size, 0, -1) / rank  # no ties: i-th smallest has rank m - i
+    ap = float(np.add.reduce(precision) / precision.size)  # = np.mean (same pairwise sum, one division)
+    best = int(rank[-1])
     return CVSMRQueryStat(view, "evaluated", tuple(best <= k for k in ks), ap)
 
 
