@@ -198,3 +198,63 @@ def test_real_release_gt_and_perturbed(impact_dataset_dir: Path, protocol: int, 
             f1_score(r, p, labels=labels, average="macro", zero_division=0)
         )
         assert got["top1_accuracy"] == pytest.approx(np.mean(np.asarray(p) == np.asarray(r)))
+
+
+# ------------------------------------------------------------------ fast label lookup (same numbers)
+
+
+def _perturbed(n: int, seed: int) -> tuple[list[str], list[str]]:
+    rng = np.random.default_rng(seed)
+    ref = [VOCAB[i] for i in rng.integers(0, len(VOCAB), n)]
+    pred = [
+        VOCAB[i] if rng.random() < 0.4 else r
+        for r, i in zip(ref, rng.integers(0, len(VOCAB), n), strict=True)
+    ]
+    return pred, ref
+
+
+@pytest.mark.parametrize("level", ["coarse", "verb", "noun", "verb_noun"])
+def test_fast_lookup_equals_per_instance_path(level: str) -> None:
+    pred, ref = _perturbed(500, 3)
+    want = cv_smc(pred, ref, vocabulary=VOCAB, label_level=level)
+    # other spellings (case, spaces) and label ids take the per-instance path; numpy ids the gather path
+    spelled = cv_smc([p.upper() + " " for p in pred], ref, vocabulary=VOCAB, label_level=level)
+    ids = [VOCAB.index(p) for p in pred]
+    as_ids = cv_smc(ids, ref, vocabulary=VOCAB, label_level=level)
+    as_array = cv_smc(
+        np.asarray(ids), np.asarray([VOCAB.index(r) for r in ref]), vocabulary=VOCAB, label_level=level
+    )
+    from_train = cv_smc(pred, ref, train_labels=VOCAB, label_level=level)
+    for other in (spelled, as_ids, as_array, from_train):
+        for key in ("top1_accuracy", "macro_f1", "per_class_f1", "per_class_support", "num_classes"):
+            assert other[key] == want[key], key
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        ("store_toolz", r"Unknown coarse label 'store_toolz' in `predictions` for 'seg7'"),
+        (True, r"label name or id in `predictions` for 'seg7', but got True"),
+        (1.0, r"label name or id in `predictions` for 'seg7', but got 1.0"),
+        (len(VOCAB), r"label ids in \[0, 5\) in `predictions` for 'seg7'"),
+        (["store_tool"], r"label name or id in `predictions` for 'seg7'"),
+    ],
+)
+def test_fast_lookup_errors_name_the_instance(bad, match: str) -> None:
+    pred, ref = _perturbed(300, 4)
+    ids = [f"seg{i}" for i in range(300)]
+    for head in (pred, [VOCAB.index(p) for p in pred]):  # names, and ids (where True == 1 must not pass)
+        values = list(head)
+        values[7] = bad
+        with pytest.raises(InputValidationError, match=match):
+            cv_smc(values, ref, vocabulary=VOCAB, segment_ids=ids)
+
+
+def test_columnar_stats_index_like_instance_stats() -> None:
+    from proceval.scores.cv_smc import CVSMCInstanceStat, CVSMCStats, _cv_smc_compute
+
+    stats = CVSMCStats(np.array([0, 2, 1]), np.array([0, 1, 1]))
+    as_list = [stats[i] for i in range(3)]
+    assert as_list == [CVSMCInstanceStat(0, 0), CVSMCInstanceStat(2, 1), CVSMCInstanceStat(1, 1)]
+    assert stats[:2] == as_list[:2]
+    assert _cv_smc_compute(stats, ["a", "b", "c"]) == _cv_smc_compute(as_list, ["a", "b", "c"])

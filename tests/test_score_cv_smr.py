@@ -221,3 +221,70 @@ def test_real_s1_front_queries_oracle_and_random(impact_dataset_dir: Path) -> No
     for key, value in want.items():
         assert sub[key] == pytest.approx(value), key
     assert 0.0 < sub["overall_map"] < 0.2
+
+
+# ------------------------------------------------------------------ fast per-query checks (same numbers)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.uint8, int, float])
+def test_relevance_dtypes_give_equal_numbers(dtype) -> None:
+    rng = np.random.default_rng(5)
+    scores = [rng.random(rng.integers(1, 80)) for _ in range(120)]
+    relevance = [(rng.random(s.size) < 0.3) for s in scores]
+    want = _reference_cv_smr(scores, [r.astype(int).tolist() for r in relevance])
+    got = cv_smr(scores, [r.astype(dtype) for r in relevance])
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value), key
+    as_lists = cv_smr([s.tolist() for s in scores], [r.astype(int).tolist() for r in relevance])
+    assert as_lists["overall_map"] == got["overall_map"]
+
+
+def test_map_is_exactly_the_gallery_order_mean() -> None:
+    """The no-tie path sums the per-relevant precisions in gallery order: equal to the last bit."""
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        s = rng.standard_normal(int(rng.integers(2, 500)))
+        rel = rng.random(s.size) < rng.random()
+        rel[0] = True
+        ranks = np.array([1 + np.sum(s > x) for x in s[rel]])
+        among = np.array([1 + np.sum(s[rel] > x) for x in s[rel]])
+        assert cv_smr([s], [rel])["overall_map"] == float(np.mean(among / ranks))
+
+
+@pytest.mark.parametrize(
+    ("bad_pred", "bad_ref", "match"),
+    [
+        (
+            np.array([0.1, np.nan, 0.2]),
+            np.array([0, 1, 0], np.int8),
+            r"finite values in `predictions` for query 'q33'",
+        ),
+        (
+            np.array([0.1, 0.2, 0.3]),
+            np.array([0, -1, 1], np.int8),
+            r"`references` for query 'q33' to hold only 0/1",
+        ),
+        (
+            np.array([0.1, 0.2, 0.3]),
+            np.array([0, 2, 1], np.uint8),
+            r"`references` for query 'q33' to hold only 0/1",
+        ),
+        (
+            np.array([0.1, 0.2, 0.3]),
+            np.array([0, 1], np.int8),
+            r"`references` for query 'q33' to be a 1-D 0/1 vector",
+        ),
+        (
+            np.array([[0.1, 0.2]]),
+            np.array([0, 1], np.int8),
+            r"`predictions` for query 'q33' to be a 1-D array",
+        ),
+    ],
+)
+def test_fast_checks_fall_back_to_errors_naming_the_query(bad_pred, bad_ref, match: str) -> None:
+    rng = np.random.default_rng(0)
+    scores = [rng.random(30) for _ in range(60)]
+    relevance = [(rng.random(30) < 0.3).astype(np.int8) for _ in range(60)]
+    scores[33], relevance[33] = bad_pred, bad_ref
+    with pytest.raises(InputValidationError, match=match):
+        cv_smr(scores, relevance, query_ids=[f"q{i}" for i in range(60)])

@@ -458,3 +458,123 @@ def test_loader_reads_folders_and_names_bad_files(tmp_path: Path) -> None:
         load_cv_annotations(tmp_path)
     with pytest.raises(ReleaseFormatError, match="no CV annotation JSON"):
         load_cv_annotations(tmp_path / "missing")
+
+
+# ------------------------------------------------------------------ vectorised fast paths (same numbers)
+
+
+def _many_rows(n: int, length: int | None, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:
+    rng = np.random.default_rng(seed)
+    sims = [np.round(rng.random(length or int(rng.integers(1, 50))), 2) for _ in range(n)]
+    return sims, [int(rng.integers(0, s.size)) for s in sims]
+
+
+@pytest.mark.parametrize("length", [None, 1291])  # mixed lengths (repeat + reduceat) and 2-D blocks
+def test_fast_path_equals_reference_across_chunks(length: int | None) -> None:
+    n = 600 if length else 3000  # several 2 MB chunks either way
+    sims, pos = _many_rows(n, length)
+    pairs = ["front->left", ("left", "front"), "top->left"] * (n // 3)  # tuple and string spellings
+    evaluable = [i % 17 != 0 for i in range(n)]
+    got = cv_ta(sims, pos, pairs, evaluable=evaluable)
+    names = [p if isinstance(p, str) else f"{p[0]}->{p[1]}" for p in pairs]
+    want = _reference_cv_ta(sims, pos, names, evaluable)
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, abs=0), key
+    # lists of floats, ints and bools go through the per-query conversion and give the same numbers
+    as_lists = cv_ta([s.tolist() for s in sims], pos, pairs, evaluable=evaluable)
+    assert as_lists["overall_recall_at_5"] == got["overall_recall_at_5"]
+    assert as_lists["per_pair_median_rank"] == got["per_pair_median_rank"]
+
+
+def test_integer_and_bool_similarities_are_converted() -> None:
+    assert cv_ta([[3, 1, 2]], [2], ["A"])["overall_median_rank"] == 2.0
+    assert cv_ta([np.array([True, False])], [1], ["A"])["overall_median_rank"] == 2.0
+
+
+@pytest.mark.parametrize("length", [None, 300])
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        (np.array([0.1, float("nan"), 0.3]), r"finite values in `predictions` for query 'q1234'"),
+        (np.array([0.1, float("inf")]), r"finite values in `predictions` for query 'q1234'"),
+        (np.zeros((2, 2)), r"query 'q1234' to be a 1-D array"),
+        (["x", "y"], r"query 'q1234' to be a 1-D array of numbers"),
+        ("abc", r"query 'q1234'"),
+        (0.5, r"query 'q1234' to be a 1-D array"),
+        (None, r"evaluable query 'q1234', but got None"),
+        (np.zeros(0), r"non-empty gallery for evaluable query 'q1234'"),
+    ],
+)
+def test_fast_path_errors_name_the_bad_query(length: int | None, bad, match: str) -> None:
+    sims, pos = _many_rows(3000, length, seed=1)
+    sims[1234] = bad
+    pos[1234] = 0
+    ids = [f"q{i}" for i in range(len(sims))]
+    with pytest.raises(InputValidationError, match=match):
+        cv_ta(sims, pos, ["A"] * len(sims), query_ids=ids)
+    with pytest.raises(InputValidationError, match=match):  # mapping input: the key names the query
+        cv_ta(dict(zip(ids, sims, strict=True)), dict(zip(ids, pos, strict=True)), dict.fromkeys(ids, "A"))
+
+
+@pytest.mark.parametrize(
+    ("ref", "match"),
+    [
+        (5000, r"positive index of query 'q77' to be < its gallery size"),
+        (-1, "q77.*>= 0"),
+        (1.5, "q77.*integer"),
+    ],
+)
+def test_bad_positive_index_names_the_query(ref, match: str) -> None:
+    sims, pos = _many_rows(500, 40, seed=2)
+    pos[77] = ref
+    with pytest.raises(InputValidationError, match=match):
+        cv_ta(sims, pos, ["A"] * 500, query_ids=[f"q{i}" for i in range(500)])
+
+
+def test_bad_pair_and_evaluable_name_the_query() -> None:
+    sims, pos = _many_rows(200, 5)
+    pairs = ["A"] * 200
+    pairs[150] = ""
+    with pytest.raises(InputValidationError, match="`pairs` entry for query 150"):
+        cv_ta(sims, pos, pairs)
+    pairs[150] = ["front", "left"]  # unhashable but valid
+    assert cv_ta(sims, pos, pairs)["per_pair_num_candidate_queries"] == {"A": 199, "front->left": 1}
+    flags = [True] * 200
+    flags[42] = 1
+    with pytest.raises(InputValidationError, match="`evaluable` for query 42 to be a bool"):
+        cv_ta(sims, pos, ["A"] * 200, evaluable=flags)
+
+
+def test_columnar_stats_compute_like_a_list_of_query_stats() -> None:
+    from proceval.scores.cv_ta import CVTAQueryStat, CVTAStats, _cv_ta_compute
+
+    stats = CVTAStats(
+        ["B", "A"],
+        np.array([0, 1, 1, 0, 1]),
+        np.array([True, True, False, False, True]),
+        np.array([3, 1, 0, 0, 7]),
+    )
+    as_list = [stats[i] for i in range(len(stats))]
+    assert as_list[0] == CVTAQueryStat("B", True, 3) and stats[1:3] == as_list[1:3]
+    assert _cv_ta_compute(stats) == _cv_ta_compute(as_list)
+    r = _cv_ta_compute(stats)
+    assert r["per_pair_median_rank"] == {"A": 4.0, "B": 3.0} and r["overall_coverage"] == 3 / 5
+
+
+def test_embedding_matrix_fast_path_equals_per_segment_path() -> None:
+    from proceval.protocols.cv import _embedding_matrix, _embedding_matrix_per_segment
+
+    rng = np.random.default_rng(0)
+    emb = {f"s{i}": rng.standard_normal(24) * 10.0 ** rng.integers(-3, 3) for i in range(400)}
+    uids = list(emb)
+    assert np.array_equal(_embedding_matrix(emb, uids), _embedding_matrix_per_segment(emb, uids))
+    for value, match in [
+        (np.full(24, np.nan), "finite values in the embedding of segment 's300'"),
+        (np.zeros(24), "non-zero embedding for segment 's300'"),
+        (np.ones(23), "one dimension"),
+    ]:
+        bad = dict(emb, s300=value)
+        with pytest.raises(InputValidationError, match=match):
+            _embedding_matrix(bad, uids)
+    with pytest.raises(InputValidationError, match="embedding for segment 's400'"):
+        _embedding_matrix(emb, [*uids, "s400"])

@@ -217,6 +217,9 @@ def _fast_codes(
         return np.frombuffer(array("q", got), dtype=np.int64)
     if id_codes is None:
         return None
+    types = set(map(type, values))  # bools are not ids, though numpy would read True as 1
+    if not all(issubclass(t, (int, np.integer)) and not issubclass(t, (bool, np.bool_)) for t in types):
+        return None
     try:
         arr = np.asarray(values)
     except (TypeError, ValueError):
