@@ -194,3 +194,24 @@ def test_signature_format_is_pinned() -> None:
         {"ignore_labels": "ign", "aggregate": "agg"},
     )
     assert sig == f"tas|ign:0|agg:pooled|exact:yes|thr:0.1,0.25|v:{__version__}"
+
+
+def test_cached_per_file_version_rereads_changed_files(tmp_path: Path) -> None:
+    from proceval.io import cached_per_file_version
+
+    calls: list[str] = []
+
+    @cached_per_file_version(maxsize=4)
+    def reader(path: str, suffix: str) -> str:
+        calls.append(path)
+        return Path(path).read_text() + suffix
+
+    p = tmp_path / "f.txt"
+    p.write_text("a")
+    assert reader(p, "!") == "a!" and reader(p, "!") == "a!"
+    assert len(calls) == 1
+    p.write_text("bb")  # new size, new version
+    assert reader(p, "!") == "bb!"
+    assert len(calls) == 2
+    with pytest.raises(ReleaseFormatError, match=r"missing\.txt: file not found"):
+        reader(tmp_path / "missing.txt", "!")

@@ -6,14 +6,17 @@ interrupted run leaves either the old file or the complete new one, never a trun
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from proceval.errors import ReleaseFormatError
+
+T = TypeVar("T")
 
 
 def _current_umask() -> int:
@@ -94,3 +97,29 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]
             raise ReleaseFormatError(path, f"expected a JSON object, got {type(obj).__name__}", line=lineno)
         out.append((lineno, obj))
     return out
+
+
+def cached_per_file_version(maxsize: int = 1024) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorator: memoise ``reader(path, *args)`` per file version (path, mtime, size).
+
+    Several configs read the same release files (four split protocols, PSR and ASR); a changed file
+    is read again. A missing file raises :class:`ReleaseFormatError` naming it.
+    """
+
+    def decorate(reader: Callable[..., T]) -> Callable[..., T]:
+        @functools.lru_cache(maxsize=maxsize)
+        def cached(path: str, mtime_ns: int, size: int, *args: Any) -> T:
+            return reader(path, *args)
+
+        @functools.wraps(reader)
+        def wrapper(path: str | os.PathLike[str], *args: Any) -> T:
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                raise ReleaseFormatError(path, "file not found") from None
+            return cached(str(path), st.st_mtime_ns, st.st_size, *args)
+
+        wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

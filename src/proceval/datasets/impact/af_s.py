@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +62,7 @@ from proceval.formats.impact.afs import (
 )
 from proceval.formats.impact.bundles import bundle_path, read_bundle_lines
 from proceval.formats.impact.naming import parse_video_id
+from proceval.io import cached_per_file_version
 
 ANTICIPATION_GAP_S = 1.0
 OBSERVATION_S = 5.0
@@ -71,18 +71,10 @@ SPLITS_DIR = "AF-S/Annotation/splits"
 PROTOCOL = 1
 
 
-@functools.lru_cache(maxsize=1024)
-def _read_cached(path: str, mtime_ns: int, size: int) -> AfsFile:
-    return read_afs_file(path)
-
-
+@cached_per_file_version(maxsize=1024)
 def load_afs_file(path: Path) -> AfsFile:
     """:func:`read_afs_file`, cached per file version (configs and splits share files)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ReleaseFormatError(path, "file not found") from None
-    return _read_cached(str(path), st.st_mtime_ns, st.st_size)
+    return read_afs_file(path)
 
 
 @functools.lru_cache(maxsize=8)

@@ -19,8 +19,6 @@ not alias-equivalent stops the build.
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,7 @@ from proceval.formats.impact.bundles import bundle_path, read_bundle_lines
 from proceval.formats.impact.naming import parse_video_id
 from proceval.formats.impact.procedure_graph import load_component_alias
 from proceval.formats.impact.psr import read_component_names
+from proceval.io import cached_per_file_version
 
 ANNOTATION_DIR = "ASR/annotations"
 SPLITS_DIR = "ASR/splits_front_only_v1"
@@ -56,18 +55,10 @@ COMPONENT_NAMES = "PSR/labels_front_only_v1/component_names.json"
 PROTOCOL = 1
 
 
-@functools.lru_cache(maxsize=256)
-def _read_cached(path: str, mtime_ns: int, size: int) -> AsrAnnotation:
-    return read_asr_file(path)
-
-
+@cached_per_file_version(maxsize=256)
 def load_asr_file(path: Path) -> AsrAnnotation:
     """:func:`read_asr_file`, cached per file version (the PSR config reads the same files)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ReleaseFormatError(path, "file not found") from None
-    return _read_cached(str(path), st.st_mtime_ns, st.st_size)
+    return read_asr_file(path)
 
 
 def reference_component_names(dataset_dir: Path) -> list[str]:

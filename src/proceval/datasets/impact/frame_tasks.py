@@ -17,7 +17,6 @@ file whose length differs from the CV annotation's view length raises an ``Impac
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from proceval.formats.impact.bundles import bundle_path, read_bundle_lines
 from proceval.formats.impact.frame_labels import read_frame_label_ids
 from proceval.formats.impact.labelmaps import read_label_map
 from proceval.formats.impact.naming import parse_video_id
+from proceval.io import cached_per_file_version
 from proceval.segments import label_runs
 
 PROTOCOLS: tuple[int, ...] = (1, 2, 3, 4)
@@ -124,39 +124,26 @@ def _features(label: datasets.features.features.FeatureType) -> datasets.Feature
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def _cached_label_ids(path: str, mtime_ns: int, size: int, names: tuple[str, ...]) -> np.ndarray:
-    ids = read_frame_label_ids(path, names)
-    ids.setflags(write=False)
-    return ids
-
-
+@cached_per_file_version(maxsize=4096)
 def load_frame_label_ids(path: Path, names: tuple[str, ...]) -> np.ndarray:
     """Per-frame label ids of ``path`` (read-only int16), cached across configs sharing the file.
 
     Raises:
         ReleaseFormatError: missing file, blank line or unknown label (file and line named).
     """
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise ReleaseFormatError(path, "file not found") from None
-    return _cached_label_ids(str(path), st.st_mtime_ns, st.st_size, names)
+    ids = read_frame_label_ids(path, names)
+    ids.setflags(write=False)
+    return ids
 
 
-@functools.lru_cache(maxsize=8)
-def _label_names(mapping: str, mtime_ns: int) -> tuple[str, ...]:
-    return tuple(read_label_map(mapping))
+@cached_per_file_version(maxsize=8)
+def _label_names(path: Path) -> tuple[str, ...]:
+    return tuple(read_label_map(path))
 
 
 def label_names(dataset_dir: Path, mapping_rel: str) -> tuple[str, ...]:
     """The official label names of ``dataset_dir / mapping_rel`` (index = id)."""
-    path = dataset_dir / mapping_rel
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except FileNotFoundError:
-        raise ReleaseFormatError(path, "file not found") from None
-    return _label_names(str(path), mtime)
+    return _label_names(dataset_dir / mapping_rel)
 
 
 def bundle_video_ids(
