@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._timing import compare
 from proceval.formats.impact.asr import read_asr_file
 from proceval.formats.impact.bundles import read_bundle
 from proceval.io import atomic_write_json
@@ -107,38 +106,6 @@ def baseline_asr(preds: list[list[list[int]]], refs: list[list[list[int]]]) -> d
 
 
 # ----------------------------------------------------------------------------- timing
-def _timed(fn) -> tuple[float, float, object]:
-    w0, c0 = time.perf_counter(), time.process_time()
-    result = fn()
-    return time.perf_counter() - w0, time.process_time() - c0, result
-
-
-def compare(baseline, vectorised, repeats: int, inner: int = 5) -> dict:
-    """Alternate the two implementations; medians of wall and CPU time, ratio of CPU medians."""
-    walls: dict[str, list[float]] = {"baseline": [], "vectorised": []}
-    cpus: dict[str, list[float]] = {"baseline": [], "vectorised": []}
-    results = {}
-    for _ in range(repeats):
-        wall, cpu, results["baseline"] = _timed(baseline)
-        walls["baseline"].append(wall)
-        cpus["baseline"].append(cpu)
-        for _ in range(inner):
-            wall, cpu, results["vectorised"] = _timed(vectorised)
-            walls["vectorised"].append(wall)
-            cpus["vectorised"].append(cpu)
-    med = {
-        f"{k}_{kind}_s": statistics.median(v)
-        for kind, d in (("wall", walls), ("cpu", cpus))
-        for k, v in d.items()
-    }
-    return {
-        **{k: round(v, 4) for k, v in med.items()},
-        "ratio": round(med["baseline_cpu_s"] / med["vectorised_cpu_s"], 1),
-        "ratio_wall": round(med["baseline_wall_s"] / med["vectorised_wall_s"], 1),
-        "results": results,
-    }
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each implementation (median)")

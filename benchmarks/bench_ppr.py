@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_tas import compare, perturb
+from benchmarks._timing import compare
+from benchmarks.bench_tas import perturb
 from proceval.formats.impact.bundles import read_bundle
 from proceval.formats.impact.frame_labels import read_frame_labels
 from proceval.formats.impact.labelmaps import read_label_map
