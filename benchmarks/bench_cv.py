@@ -1,9 +1,17 @@
-"""Benchmark: vectorised CV-TA / CV-SMR ranking against a pure-Python loop on the real IMPACT S1 protocol.
+"""Benchmark: vectorised CV-TA / CV-SMR / CV-SMC against pure-Python loops on the real IMPACT S1 protocol.
 
-Random segment embeddings (seeded) on the S1 test trials. For each case the same per-query similarity
-vectors are scored twice in one run: by :func:`proceval.scores.cv_ta.cv_ta` / ``cv_smr`` (padded numpy
-blocks) and by a straightforward pure-Python implementation of the same definition (lists and loops);
-the numbers must agree. Prints one JSON line and writes ``benchmarks/results/cv.json`` atomically.
+Random segment embeddings (seeded) on the S1 test trials (trial-level filtering). Every row times the same
+inputs twice in one run, proceval's vectorised code and a straightforward pure-Python implementation of the
+same definition (lists and loops), and checks that the numbers agree:
+
+* score functions on given per-query vectors: ``cv_ta`` (TA-Global front<->left, TA-Local 12 pairs),
+  ``cv_smr`` (front queries);
+* end to end from embeddings: ``evaluate_cv_ta`` (TA-Global front->left, TA-Local 12 pairs, Exo->Ego 4
+  pairs) and ``evaluate_cv_smr`` (front queries; the pure-Python side would take minutes on all five
+  views, so the all-view vectorised time is reported alone);
+* ``cv_smc``: Top-1 + Macro-F1 at the four label levels on the S1 test segments, perturbed predictions.
+
+Prints one JSON line and writes ``benchmarks/results/cv.json`` atomically (with the load average seen).
 
 Usage: ``.venv/bin/python benchmarks/bench_cv.py [--repeats 3]``
 """
@@ -12,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -20,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from proceval.io import atomic_write_json
+from proceval.io import atomic_write_json, atomic_write_text
 from proceval.protocols.cv import (
     build_cv_smc_segments,
     build_cv_smr_protocol,
@@ -38,6 +47,7 @@ from proceval.scores.cv_smr import cv_smr
 from proceval.scores.cv_ta import cv_ta
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cv.json"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance" / "cv.md"
 E2E_DIM = 16  # embedding size for the end-to-end rows (keeps the pure-Python cosine loops affordable)
 
 
@@ -159,6 +169,152 @@ def python_cv_smc(pred: list[str], ref: list[str], coarse_vocab: list[str], leve
     return {"top1_accuracy": correct / len(ref), "macro_f1": sum(f1s) / len(f1s)}
 
 
+# (case key, what is timed, size) in table order; the notes say what bounds each ratio.
+ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        "cv_ta_global_front_left_from_embeddings",
+        "CV-TA end to end, TA-Global front→left (`evaluate_cv_ta`)",
+        "1,352 queries × 1,291 gallery, D = 16",
+    ),
+    (
+        "cv_ta_local_12_pairs_from_embeddings",
+        "CV-TA end to end, TA-Local, 12 exo pairs (`evaluate_cv_ta`)",
+        "15,999 queries (15,711 evaluated) × ~31, D = 16",
+    ),
+    (
+        "cv_ta_exo2ego_from_embeddings",
+        "CV-TA end to end, Exo→Ego, 4 pairs (`evaluate_cv_ta`)",
+        "5,333 queries (5,099 evaluated) × ~31, D = 16",
+    ),
+    (
+        "cv_smr_front_queries_from_embeddings",
+        "CV-SMR end to end, front queries (`evaluate_cv_smr`)",
+        "1,352 queries × ~5.2k (of 6,652), D = 16",
+    ),
+    (
+        "cv_smr_front_queries",
+        "CV-SMR score on given score vectors (`cv_smr`), front queries",
+        "1,352 queries × ~5.2k",
+    ),
+    (
+        "cv_ta_global_front_left",
+        "CV-TA score on given similarity vectors (`cv_ta`), TA-Global front↔left",
+        "2,679 queries × 1,291 (3.46 M cells)",
+    ),
+    (
+        "cv_ta_local_12_pairs",
+        "CV-TA score on given similarity vectors (`cv_ta`), TA-Local 12 pairs",
+        "15,999 queries × ~31",
+    ),
+    (
+        "cv_smc_4_levels",
+        "CV-SMC Top-1 + Macro-F1 (`cv_smc`), coarse / verb / noun / verb_noun",
+        "6,652 test segments × 4 levels",
+    ),
+)
+
+
+def _seconds(x: float) -> str:
+    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def render_markdown(r: dict) -> str:
+    """The ``docs/performance/cv.md`` fragment: every row of ``r`` with its ratio and whether it meets 20x."""
+    cases = r["cases"]
+    lines = [
+        "# Performance: CV-TA, CV-SMR, CV-SMC (cross-view)",
+        "",
+        "`benchmarks/bench_cv.py` runs on the real IMPACT S1 protocol (the 47 test trials, trial-level",
+        "filtering) with seeded random segment embeddings, or, for CV-SMC, the S1 test segments' labels with",
+        "30 % of the predictions replaced by a random vocabulary label. Every row times the same inputs twice",
+        "in one run: proceval's vectorised code and a straightforward pure-Python implementation of the same",
+        "definition (lists and loops, in the script), and stops if the numbers differ. Each time is the best",
+        f"of {r['repeats']} (pure-Python end-to-end rows: 1 run). Target: ≥ 20× faster.",
+        "",
+        "```",
+        ".venv/bin/python benchmarks/bench_cv.py --repeats 3   # ~1.5 min; writes this file and the JSON",
+        "```",
+        "",
+        f"Machine: {r.get('cpu_count')} shared cores, load average (1/5/15 min) "
+        f"{r['loadavg_1_5_15_start']} at the start and {r['loadavg_1_5_15_end']} at the end of the run; "
+        f"Python {r['python']}, numpy {r['numpy']}. Raw numbers: `benchmarks/results/cv.json`.",
+        "",
+        "| row | size | vectorised | pure Python | ratio | ≥ 20× |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, what, size in ROWS:
+        if key not in cases:
+            continue
+        c = cases[key]
+        ok = "yes" if c["ratio"] >= 20 else "**no**"
+        lines.append(
+            f"| {what} | {size} | {_seconds(c['vectorised_s'])} | {_seconds(c['python_s'])} "
+            f"| {c['ratio']:.1f}× | {ok} |"
+        )
+    smr = cases.get("cv_smr_front_queries_from_embeddings", {})
+    if "evaluate_cv_smr_all_views_s" in smr:
+        lines += [
+            "",
+            f"`evaluate_cv_smr` on all five query views ({smr['all_views_queries']:,} queries) takes "
+            f"{_seconds(smr['evaluate_cv_smr_all_views_s'])} (vectorised only: the pure-Python loop would take",
+            "several minutes, so the end-to-end comparison uses the front view).",
+        ]
+    lines += ["", NOTES.strip(), ""]
+    return "\n".join(lines)
+
+
+NOTES = """
+## Which rows meet the target, and why the others do not
+
+* **End to end from embeddings** (`evaluate_cv_ta`, `evaluate_cv_smr`: the intended way to score a model)
+  meets the target for every protocol. The work per query is a cosine against its gallery; proceval does
+  it as one BLAS matrix product per shared gallery (all queries of a pair under TA-Global, of a pair and
+  trial under TA-Local / Exo→Ego, chunked to about 32 MB), against Python's per-cell dot products. D = 16
+  keeps the Python loops affordable; larger embeddings only widen the gap.
+* **`cv_smr` on given score vectors** is arithmetic per query: a sort of the ~5.2k gallery scores
+  (~30 µs) and binary searches of the relevant scores; the per-query checks are a single sum (finite)
+  and a byte maximum (0/1 relevance). Python's `sorted` with a key costs ~3 ms per query. The ratio sits
+  around the target; on a loaded machine it can land on either side.
+* **`cv_ta` on given similarity vectors, TA-Global** is memory-bound. The inputs are already 3.46 M
+  floats in 2,679 separate arrays; any vectorised path must copy them into blocks, check them for
+  NaN, compare each cell with its query's positive and count per row (measured floor ≈ 18 ms here),
+  while Python spends ~35–55 ns per cell on one interpreted comparison. The ceiling is about 10×.
+* **`cv_ta` on given similarity vectors, TA-Local** cannot get near the target: 16k separate arrays of
+  ~31 cells each. numpy's fixed cost per array (≈ 0.4 µs only to concatenate it, plus a few list passes
+  at ≈ 0.1 µs per query) is of the same order as Python's whole per-query work (≈ 2 µs for 31
+  comparisons). Both take a few tens of milliseconds for the whole S1 protocol; the end-to-end path
+  (`evaluate_cv_ta`) never builds those per-query arrays and meets the target.
+* **`cv_smc`** takes labels as Python strings, so each side must still be hashed once (C-level dict
+  lookups, ≈ 40–80 ns per label) against Python's ≈ 2 µs per instance, and each call has a fixed cost
+  (vocabulary tables, per-class outputs, signature) of a few tenths of a millisecond on 6.6k instances.
+  The ceiling is well below 20×; the whole four-level evaluation takes milliseconds either way.
+
+## What changed to get here (same numbers)
+
+* `cv_ta`: per-query validation is one vectorised check per chunk (lengths, concatenation into float64,
+  one finite sum, positive indices in range); only when a check fails do the per-query checks run,
+  so every error still names the query. Pair names are coded once per distinct value; statistics are
+  columns (`CVTAStats`), not one object per query. Equal-length chunks compare as a 2-D block.
+* `cv_smr`: the checks skip the element-wise conversion for finite float64 scores and 0/1 relevance
+  arrays; the relevant scores are searched in ascending order, and their precisions are summed in
+  gallery order, so AP is equal to the last bit.
+* `cv_smc`: one table of valid names (and ids) per call, then C-level lookups; anything else takes the
+  per-instance path, which normalises spellings or raises naming the instance.
+* Protocol helpers: embeddings are stacked and checked at once (norms still `sqrt(v @ v)` per row);
+  ranking groups are built in one pass with C-level maps.
+* The results of every public function on the real S1 protocols (all three CV-TA protocols, CV-SMR, all
+  four CV-SMC levels, with bootstrap) were checked to be identical to the previous code's.
+
+## Memory
+
+* `evaluate_cv_ta` and `evaluate_cv_smr` never hold more than one chunk of similarities: about 4 M
+  float64 cells. `cv_ta` copies its inputs in chunks of 2 MB.
+* `cv_ta_inputs` / `cv_smr_inputs` materialise every per-query score vector, for use with the
+  `evaluate` modules: for TA-Global S1 (12 pairs) about 20 M floats (160 MB), for CV-SMR S1 with all
+  five views about 35 M floats. Prefer the `evaluate_*` helpers for full-split runs.
+"""
+
+
 def _best_of(fn, repeats: int) -> tuple[float, object]:
     best, out = float("inf"), None
     for _ in range(repeats):
@@ -178,8 +334,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dim", type=int, default=64, help="embedding size of the random embeddings")
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite docs/performance/cv.md from the saved JSON"
+    )
     args = parser.parse_args()
+    if args.render_only:
+        atomic_write_text(DOC, render_markdown(json.loads(RESULTS.read_text(encoding="utf-8"))))
+        return
 
+    load_start = os.getloadavg()
     cv = unpack_impact_release() / "dataset" / "CV"
     videos = load_cv_annotations(cv / "annotations_CAS")
     trials = split_trials(cv / "splits_CAS", "test", 1)
@@ -339,13 +502,21 @@ def main() -> None:
         "data": "IMPACT S1 test trials (trial-level), random embeddings",
         "dim": args.dim,
         "repeats": args.repeats,
-        "ratio": cases["cv_ta_global_front_left_from_embeddings"]["ratio"],
+        "ratio": min(case["ratio"] for case in cases.values()),
+        "ratio_definition": "minimum over the rows of pure-Python time / vectorised time (same run)",
+        "min_ratio_case": min(cases, key=lambda name: cases[name]["ratio"]),
+        "max_ratio": max(case["ratio"] for case in cases.values()),
         "cases": cases,
+        "meets_20x": {name: case["ratio"] >= 20 for name, case in cases.items()},
+        "loadavg_1_5_15_start": [round(x, 2) for x in load_start],
+        "loadavg_1_5_15_end": [round(x, 2) for x in os.getloadavg()],
+        "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
     print(json.dumps(result))
     atomic_write_json(RESULTS, result)
+    atomic_write_text(DOC, render_markdown(result))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
@@ -493,47 +493,82 @@ def _needed_uids(protocol: CVTAProtocol) -> dict[str, int]:
     return needed
 
 
+def _evaluated_mask(queries: Sequence[CVTAQuery]) -> np.ndarray:
+    return np.fromiter(map("evaluated".__eq__, map(attrgetter("status"), queries)), bool, len(queries))
+
+
 def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarray:
     """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery.
 
     Queries are grouped by their gallery object (all queries of a pair under TA-Global, of a trial and pair
-    under TA-Local / Exo->Ego); row indices and positive positions are looked up with C-level maps.
+    under TA-Local / Exo->Ego). Every lookup (embedding row of each query, position of each positive in
+    its gallery, group of each query) is done once for all queries with C-level maps and one sorted
+    search; the loop over groups only slices, multiplies (in row chunks of about ``CHUNK_CELLS`` cells)
+    and counts.
     """
     queries = protocol.queries
-    members: dict[int, list[int]] = defaultdict(list)
-    for i, q in enumerate(queries):
-        if q.status == "evaluated":
-            members[id(q.gallery)].append(i)
     ranks = np.zeros(len(queries), dtype=np.int64)
-    if not members:
+    ev_index = np.flatnonzero(_evaluated_mask(queries))
+    if ev_index.size == 0:
         return ranks
-    galleries = [queries[m[0]].gallery for m in members.values()]
-    evaluated = [queries[i] for m in members.values() for i in m]
-    uids = dict.fromkeys(chain((q.query_uid for q in evaluated), chain.from_iterable(galleries)))
+    evaluated = list(compress(queries, _evaluated_mask(queries)))
+    gallery_of = list(map(attrgetter("gallery"), evaluated))
+    by_id = dict(zip(map(id, gallery_of), gallery_of, strict=True))
+    galleries = list(by_id.values())
+    group_code = dict(zip(by_id, range(len(by_id)), strict=True))
+    group = np.fromiter(map(group_code.__getitem__, map(id, gallery_of)), np.intp, len(evaluated))
+    query_uids = list(map(attrgetter("query_uid"), evaluated))
+    uids = dict.fromkeys(chain(query_uids, chain.from_iterable(galleries)))
     row = dict(zip(uids, range(len(uids)), strict=True))
     emb = _embedding_matrix(embeddings, list(uids))
-    for idx, gallery in zip(members.values(), galleries, strict=True):
-        group = [queries[i] for i in idx]
-        gallery_rows = emb[np.fromiter(map(row.__getitem__, gallery), np.intp, len(gallery))]
-        position = dict(zip(gallery, range(len(gallery)), strict=True))
-        q_rows = np.fromiter((row[q.query_uid] for q in group), np.intp, len(group))
-        pos = np.fromiter((position[q.positive_uid] for q in group), np.intp, len(group))
-        step = max(1, CHUNK_CELLS // max(len(gallery), 1))
-        for lo in range(0, len(group), step):
-            sims = emb[q_rows[lo : lo + step]] @ gallery_rows.T
-            chunk_pos = pos[lo : lo + step]
-            ranks[idx[lo : lo + step]] = optimistic_ranks(sims, sims[np.arange(chunk_pos.size), chunk_pos])
+    # Gallery rows of every distinct gallery laid end to end; position of each positive by one search.
+    sizes = np.fromiter(map(len, galleries), np.intp, len(galleries))
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    cells = np.fromiter(map(row.__getitem__, chain.from_iterable(galleries)), np.intp, int(sizes.sum()))
+    cell_keys = np.repeat(np.arange(len(galleries)), sizes) * len(uids) + cells
+    cell_order = np.argsort(cell_keys, kind="stable")
+    sorted_keys = cell_keys[cell_order]
+    positive_uids = map(attrgetter("positive_uid"), evaluated)
+    keys = group * len(uids) + np.fromiter(map(row.__getitem__, positive_uids), np.intp, len(evaluated))
+    found = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    if not np.array_equal(sorted_keys[found], keys):
+        j = int(np.flatnonzero(sorted_keys[found] != keys)[0])
+        raise InputValidationError(
+            f"Expected the positive of query {evaluated[j].query_uid!r} ({evaluated[j].pair}) in its "
+            "gallery, but it is not there (malformed protocol)."
+        )
+    positions = cell_order[found] - offsets[group]
+    # Queries sorted by group (protocol order inside each group): each group is then a slice.
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(galleries)))))
+    q_emb = emb[np.fromiter(map(row.__getitem__, query_uids), np.intp, len(evaluated))[by_group]]
+    gallery_emb = emb[cells]
+    # flat index of each query's positive in its chunk's similarity block (chunks restart the row count)
+    sorted_group = group[by_group]
+    row_in_group = np.arange(by_group.size) - bounds[sorted_group]
+    flat_pos = row_in_group * sizes[sorted_group] + positions[by_group]
+    out = np.empty(by_group.size, dtype=np.int64)
+    bounds_list, offsets_list, sizes_list = bounds.tolist(), offsets.tolist(), sizes.tolist()
+    for j, (start, size) in enumerate(zip(offsets_list, sizes_list, strict=True)):
+        g_rows_t = gallery_emb[start : start + size].T
+        first, last = bounds_list[j], bounds_list[j + 1]
+        step = max(1, CHUNK_CELLS // max(size, 1))
+        for lo in range(first, last, step):
+            hi = min(lo + step, last)
+            sims = q_emb[lo:hi] @ g_rows_t
+            flat = flat_pos[lo:hi] if lo == first else flat_pos[lo:hi] - (lo - first) * size
+            out[lo:hi] = optimistic_ranks(sims, sims.ravel()[flat])
+    ranks[ev_index[by_group]] = out
     return ranks
 
 
 def _ta_stats(protocol: CVTAProtocol, ranks: np.ndarray) -> CVTAStats:
     """Columnar query statistics of a protocol (pair code, evaluated flag) with the given ranks."""
-    names = list(dict.fromkeys(protocol.pairs))
-    names += [p for p in dict.fromkeys(q.pair for q in protocol.queries) if p not in names]
+    pairs = list(map(attrgetter("pair"), protocol.queries))
+    names = list(dict.fromkeys(chain(protocol.pairs, pairs)))
     code = {p: j for j, p in enumerate(names)}
-    codes = np.fromiter((code[q.pair] for q in protocol.queries), np.int64, len(protocol.queries))
-    evaluated = np.fromiter((q.status == "evaluated" for q in protocol.queries), bool, len(protocol.queries))
-    return CVTAStats(names, codes, evaluated, ranks)
+    codes = np.fromiter(map(code.__getitem__, pairs), np.int64, len(pairs))
+    return CVTAStats(names, codes, _evaluated_mask(protocol.queries), ranks)
 
 
 def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[str, list[Any]]:
