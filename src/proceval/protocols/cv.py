@@ -218,13 +218,8 @@ class CVTAProtocol:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """``{pair: {"candidates": n, status: n, ...}}`` for every pair."""
-        out: dict[str, dict[str, int]] = {
-            p: {"candidates": 0, **dict.fromkeys(CV_TA_STATUSES, 0)} for p in self.pairs
-        }
-        for (pair, status), n in Counter(map(attrgetter("pair", "status"), self.queries)).items():
-            out[pair]["candidates"] += n
-            out[pair][status] += n
-        return out
+        columns = _TAColumns.of(self)
+        return _status_counts(self.pairs, columns.pairs, columns.statuses)
 
 
 def _sync_positive(query: CVSegment, targets: Sequence[CVSegment]) -> tuple[CVSegment | None, str]:
@@ -432,8 +427,8 @@ def _embedding_matrix(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.
     """L2-normalised rows for ``uids``; 2-D values ``[T, D]`` are mean-pooled over T first.
 
     Fast path: when every embedding is a 1-D vector of one size, the rows are stacked and checked at once
-    (finite, non-zero); each norm is still ``sqrt(v @ v)`` per row, as :func:`numpy.linalg.norm` of one
-    vector, so the numbers equal the per-segment path. Any failed check falls back to that path, which
+    (finite, non-zero); each norm is ``sqrt(v @ v)`` per row (``np.vecdot``, the same dot product as
+    :func:`numpy.linalg.norm` of one vector), so the numbers equal the per-segment path. Any failed check falls back to that path, which
     raises naming the segment.
     """
     try:
@@ -443,10 +438,17 @@ def _embedding_matrix(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.
         mat = None
     if mat is not None and mat.ndim == 2 and mat.shape[0] and mat.shape[1]:
         if np.isfinite(mat.sum()) or np.all(np.isfinite(mat)):
-            norms = np.sqrt(np.fromiter((row.dot(row) for row in mat), np.float64, mat.shape[0]))
+            norms = np.sqrt(_row_dots(mat))
             if np.all(norms > 0):
                 return mat / norms[:, None]
     return _embedding_matrix_per_segment(embeddings, uids)
+
+
+def _row_dots(mat: np.ndarray) -> np.ndarray:
+    """``row @ row`` of every row with the BLAS dot of :func:`numpy.linalg.norm` (``np.vecdot``, numpy >= 2)."""
+    if hasattr(np, "vecdot"):
+        return np.vecdot(mat, mat)
+    return np.fromiter((row.dot(row) for row in mat), np.float64, mat.shape[0])  # numpy 1.x
 
 
 def _embedding_matrix_per_segment(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.ndarray:
@@ -493,11 +495,37 @@ def _needed_uids(protocol: CVTAProtocol) -> dict[str, int]:
     return needed
 
 
-def _evaluated_mask(queries: Sequence[CVTAQuery]) -> np.ndarray:
-    return np.fromiter(map("evaluated".__eq__, map(attrgetter("status"), queries)), bool, len(queries))
+def _status_counts(
+    pair_order: Sequence[str], pairs: Sequence[str], statuses: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {
+        p: {"candidates": 0, **dict.fromkeys(CV_TA_STATUSES, 0)} for p in pair_order
+    }
+    for (pair, status), n in Counter(zip(pairs, statuses, strict=True)).items():
+        out[pair]["candidates"] += n
+        out[pair][status] += n
+    return out
 
 
-def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarray:
+@dataclass(frozen=True)
+class _TAColumns:
+    """Per-query columns of a CV-TA protocol, read once per evaluation (C-level attribute maps)."""
+
+    pairs: list[str]
+    statuses: list[str]
+    evaluated: np.ndarray
+
+    @classmethod
+    def of(cls, protocol: CVTAProtocol) -> _TAColumns:
+        pairs = list(map(attrgetter("pair"), protocol.queries))
+        statuses = list(map(attrgetter("status"), protocol.queries))
+        evaluated = np.fromiter(map("evaluated".__eq__, statuses), bool, len(statuses))
+        return cls(pairs, statuses, evaluated)
+
+
+def _ta_ranks(
+    embeddings: Mapping[str, Any], protocol: CVTAProtocol, evaluated_mask: np.ndarray | None = None
+) -> np.ndarray:
     """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery.
 
     Queries are grouped by their gallery object (all queries of a pair under TA-Global, of a trial and pair
@@ -508,10 +536,11 @@ def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarr
     """
     queries = protocol.queries
     ranks = np.zeros(len(queries), dtype=np.int64)
-    ev_index = np.flatnonzero(_evaluated_mask(queries))
+    mask = _TAColumns.of(protocol).evaluated if evaluated_mask is None else evaluated_mask
+    ev_index = np.flatnonzero(mask)
     if ev_index.size == 0:
         return ranks
-    evaluated = list(compress(queries, _evaluated_mask(queries)))
+    evaluated = list(compress(queries, mask))
     gallery_of = list(map(attrgetter("gallery"), evaluated))
     by_id = dict(zip(map(id, gallery_of), gallery_of, strict=True))
     galleries = list(by_id.values())
@@ -562,13 +591,12 @@ def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarr
     return ranks
 
 
-def _ta_stats(protocol: CVTAProtocol, ranks: np.ndarray) -> CVTAStats:
+def _ta_stats(protocol: CVTAProtocol, columns: _TAColumns, ranks: np.ndarray) -> CVTAStats:
     """Columnar query statistics of a protocol (pair code, evaluated flag) with the given ranks."""
-    pairs = list(map(attrgetter("pair"), protocol.queries))
-    names = list(dict.fromkeys(chain(protocol.pairs, pairs)))
-    code = {p: j for j, p in enumerate(names)}
-    codes = np.fromiter(map(code.__getitem__, pairs), np.int64, len(pairs))
-    return CVTAStats(names, codes, _evaluated_mask(protocol.queries), ranks)
+    names = list(dict.fromkeys(chain(protocol.pairs, columns.pairs)))
+    code = dict(zip(names, range(len(names)), strict=True))
+    codes = np.fromiter(map(code.__getitem__, columns.pairs), np.int64, len(columns.pairs))
+    return CVTAStats(names, codes, columns.evaluated, ranks)
 
 
 def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[str, list[Any]]:
@@ -629,8 +657,10 @@ def evaluate_cv_ta(
     """
     _cv_ta_arg_validation("similarities", ks, median_rank_reduction)
 
+    columns = _TAColumns.of(protocol_queries)
+
     def stats_of(emb: Mapping[str, Any]) -> CVTAStats:
-        return _ta_stats(protocol_queries, _ta_ranks(emb, protocol_queries))
+        return _ta_stats(protocol_queries, columns, _ta_ranks(emb, protocol_queries, columns.evaluated))
 
     result = _cv_ta_result(
         stats_of(embeddings_by_segment),
@@ -644,7 +674,7 @@ def evaluate_cv_ta(
         signature_extra={"protocol": protocol_queries.protocol},
     )
     result["protocol"] = protocol_queries.protocol
-    result["per_pair_status_counts"] = protocol_queries.counts()
+    result["per_pair_status_counts"] = _status_counts(protocol_queries.pairs, columns.pairs, columns.statuses)
     return result
 
 
