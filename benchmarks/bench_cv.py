@@ -266,44 +266,54 @@ def render_markdown(r: dict) -> str:
 NOTES = """
 ## Which rows meet the target, and why the others do not
 
-* **End to end from embeddings** (`evaluate_cv_ta`, `evaluate_cv_smr`: the intended way to score a model)
-  meets the target for every protocol. The work per query is a cosine against its gallery; proceval does
-  it as one BLAS matrix product per shared gallery (all queries of a pair under TA-Global, of a pair and
-  trial under TA-Local / Exo→Ego, chunked to about 32 MB), against Python's per-cell dot products. D = 16
-  keeps the Python loops affordable; larger embeddings only widen the gap.
-* **`cv_smr` on given score vectors** is arithmetic per query: a sort of the ~5.2k gallery scores
-  (~30 µs) and binary searches of the relevant scores; the per-query checks are a single sum (finite)
-  and a byte maximum (0/1 relevance). Python's `sorted` with a key costs ~3 ms per query. The ratio sits
-  around the target; on a loaded machine it can land on either side.
+The last column of the table is computed from the ratios measured in that run. What bounds each ratio:
+
+* **End to end from embeddings** (`evaluate_cv_ta`, `evaluate_cv_smr`: the intended way to score a
+  model). The work per query is a cosine against its gallery: proceval does one BLAS matrix product per
+  shared gallery (all queries of a pair under TA-Global, of a pair and trial under TA-Local / Exo→Ego,
+  in row chunks of about 32 MB), against Python's per-cell dot products. D = 16 keeps the Python loops
+  affordable; larger embeddings only widen the gap. TA-Local and Exo→Ego have hundreds of small
+  galleries (~31 items), so their ratio is the lowest of these rows: what is left there is reading the
+  protocol's 16k query objects and one small matrix product per (pair, trial).
+* **`cv_smr` on given score vectors** is arithmetic per query and misses the target narrowly (14–18×
+  across runs on this machine). Per query proceval needs a sort of the ~5.2k gallery scores (≈ 45 µs on
+  these inputs), binary searches of the ~260 relevant scores (≈ 25 µs), the relevance mask (≈ 20 µs,
+  the first read of the row from memory) and a few small steps: a floor of ≈ 120 µs, against ≈ 2.8 ms
+  for Python's `sorted` with a key. The per-query checks are already down to one sum (finite) and one
+  byte maximum (0/1 relevance); the ceiling at this gallery size is about 25×. End to end
+  (`evaluate_cv_smr`) the cosines dominate the Python side and the target is met.
 * **`cv_ta` on given similarity vectors, TA-Global** is memory-bound. The inputs are already 3.46 M
-  floats in 2,679 separate arrays; any vectorised path must copy them into blocks, check them for
-  NaN, compare each cell with its query's positive and count per row (measured floor ≈ 18 ms here),
-  while Python spends ~35–55 ns per cell on one interpreted comparison. The ceiling is about 10×.
+  floats in 2,679 separate arrays; any vectorised path must copy them into blocks, check them for NaN,
+  compare each cell with its query's positive and count per row (measured floor ≈ 18 ms here), while
+  Python spends ~35–55 ns per cell on one interpreted comparison. The ceiling is about 10×.
 * **`cv_ta` on given similarity vectors, TA-Local** cannot get near the target: 16k separate arrays of
   ~31 cells each. numpy's fixed cost per array (≈ 0.4 µs only to concatenate it, plus a few list passes
-  at ≈ 0.1 µs per query) is of the same order as Python's whole per-query work (≈ 2 µs for 31
+  at ≈ 0.1 µs per query) is of the same order as Python's whole per-query work (≈ 1–2 µs for ~31
   comparisons). Both take a few tens of milliseconds for the whole S1 protocol; the end-to-end path
   (`evaluate_cv_ta`) never builds those per-query arrays and meets the target.
-* **`cv_smc`** takes labels as Python strings, so each side must still be hashed once (C-level dict
-  lookups, ≈ 40–80 ns per label) against Python's ≈ 2 µs per instance, and each call has a fixed cost
-  (vocabulary tables, per-class outputs, signature) of a few tenths of a millisecond on 6.6k instances.
-  The ceiling is well below 20×; the whole four-level evaluation takes milliseconds either way.
+* **`cv_smc`** takes labels as Python strings, so each label must still be hashed once (C-level dict
+  lookups, ≈ 40–80 ns per label) against Python's ≈ 1 µs per instance, and each call has a fixed cost
+  of ≈ 0.25 ms (vocabulary tables, per-class outputs, signature) on 6.6k instances. The ceiling is well
+  below 20×; the whole four-level evaluation takes a few milliseconds either way.
 
 ## What changed to get here (same numbers)
 
 * `cv_ta`: per-query validation is one vectorised check per chunk (lengths, concatenation into float64,
-  one finite sum, positive indices in range); only when a check fails do the per-query checks run,
-  so every error still names the query. Pair names are coded once per distinct value; statistics are
-  columns (`CVTAStats`), not one object per query. Equal-length chunks compare as a 2-D block.
+  one finite sum, positive indices in range); only when a check fails do the per-query checks run, so
+  every error still names the query. Pair names are coded once per distinct value; the statistics are
+  columns (`CVTAStats`), not one object per query. Chunks of equal-length rows compare as a 2-D block.
 * `cv_smr`: the checks skip the element-wise conversion for finite float64 scores and 0/1 relevance
   arrays; the relevant scores are searched in ascending order, and their precisions are summed in
   gallery order, so AP is equal to the last bit.
 * `cv_smc`: one table of valid names (and ids) per call, then C-level lookups; anything else takes the
   per-instance path, which normalises spellings or raises naming the instance.
-* Protocol helpers: embeddings are stacked and checked at once (norms still `sqrt(v @ v)` per row);
-  ranking groups are built in one pass with C-level maps.
-* The results of every public function on the real S1 protocols (all three CV-TA protocols, CV-SMR, all
-  four CV-SMC levels, with bootstrap) were checked to be identical to the previous code's.
+* Protocol helpers: embeddings are stacked and checked at once (row norms with `np.vecdot`, the same
+  BLAS dot as `np.linalg.norm` of one vector); the query columns (pair, status, gallery, positive) are
+  read once per evaluation, positives are located by one sorted search, and each shared gallery is a
+  slice.
+* Every public result on the real S1 protocols (the three CV-TA protocols end to end and on given
+  vectors, CV-SMR end to end and on given vectors, the four CV-SMC levels; with bootstrap CIs) was
+  checked to be identical, to the last bit, to the previous code's.
 
 ## Memory
 
