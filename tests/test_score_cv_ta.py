@@ -578,3 +578,22 @@ def test_embedding_matrix_fast_path_equals_per_segment_path() -> None:
             _embedding_matrix(bad, uids)
     with pytest.raises(InputValidationError, match="embedding for segment 's400'"):
         _embedding_matrix(emb, [*uids, "s400"])
+
+
+@pytest.mark.parametrize(
+    ("refs", "match"),
+    [
+        ({"q0": 0, "q1": 0}, r"1 are missing \(e.g. \['q2'\]\) and 0 are extra"),
+        (
+            {"q0": 0, "q1": 0, "q2": 0, "zz": 0},
+            r"0 are missing \(e.g. \[\]\) and 1 are extra \(e.g. \['zz'\]\)",
+        ),
+        ({"q0": 0, "q1": 0, "zz": 0}, r"1 are missing \(e.g. \['q2'\]\) and 1 are extra \(e.g. \['zz'\]\)"),
+    ],
+)
+def test_mapping_ids_mismatch_names_the_ids(refs: dict, match: str) -> None:
+    sims = {f"q{i}": [0.5, 0.1] for i in range(3)}
+    with pytest.raises(InputValidationError, match=match):
+        cv_ta(sims, refs, dict.fromkeys(sims, "A"))
+    reordered = dict(reversed(list(sims.items())))  # matched by id, not by position
+    assert cv_ta(reordered, dict.fromkeys(sims, 0), dict.fromkeys(sims, "A"))["overall_recall_at_1"] == 1.0

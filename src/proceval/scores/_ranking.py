@@ -70,15 +70,15 @@ def align_query_inputs(
                     f"Expected `{name}` to be a mapping keyed by query id like `predictions`, "
                     f"but got {type(value).__name__}."
                 )
-            missing = [k for k in ids if k not in value]
-            extra = [k for k in value if k not in predictions]
-            if missing or extra:
+            if value.keys() != predictions.keys():  # one set comparison; the lists only for the message
+                missing = [k for k in ids if k not in value]
+                extra = [k for k in value if k not in predictions]
                 raise InputValidationError(
                     f"Expected `{name}` to have exactly the query ids of `predictions`, but "
                     f"{len(missing)} are missing (e.g. {missing[:3]!r}) and {len(extra)} are extra "
                     f"(e.g. {extra[:3]!r})."
                 )
-            out[name] = [value[k] for k in ids]
+            out[name] = list(map(value.__getitem__, ids))
         return ids, list(predictions.values()), out
     preds = list(predictions)
     n = len(preds)
