@@ -572,11 +572,28 @@ def _ta_ranks(
     bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(galleries)))))
     q_emb = emb[np.fromiter(map(row.__getitem__, query_uids), np.intp, len(evaluated))[by_group]]
     gallery_emb = emb[cells]
-    # flat index of each query's positive in its chunk's similarity block (chunks restart the row count)
-    sorted_group = group[by_group]
-    row_in_group = np.arange(by_group.size) - bounds[sorted_group]
-    flat_pos = row_in_group * sizes[sorted_group] + positions[by_group]
+    # Similarity blocks of consecutive (group, row chunk) pairs are written into one buffer of about
+    # CHUNK_CELLS cells (np.matmul with out=: the same products as before); each full buffer is ranked at
+    # once, so small galleries (TA-Local, Exo->Ego) cost one matmul call each and no per-group ranking.
+    row_sizes = sizes[group[by_group]]
+    sorted_pos = positions[by_group]
     out = np.empty(by_group.size, dtype=np.int64)
+    buffer = np.empty(max(CHUNK_CELLS, int(sizes.max())), dtype=np.float64)
+    done = used = 0  # ranked sorted queries so far / buffer cells in use
+
+    def flush(upto: int) -> None:
+        if upto == done:
+            return
+        lengths = row_sizes[done:upto]
+        flat = buffer[:used]
+        if lengths[0] == lengths[-1] and np.all(lengths == lengths[0]):
+            block = flat.reshape(lengths.size, int(lengths[0]))
+            out[done:upto] = optimistic_ranks(block, block[np.arange(lengths.size), sorted_pos[done:upto]])
+            return
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        greater = flat > np.repeat(flat[starts + sorted_pos[done:upto]], lengths)
+        out[done:upto] = 1 + np.add.reduceat(greater, starts, dtype=np.int64)
+
     bounds_list, offsets_list, sizes_list = bounds.tolist(), offsets.tolist(), sizes.tolist()
     for j, (start, size) in enumerate(zip(offsets_list, sizes_list, strict=True)):
         g_rows_t = gallery_emb[start : start + size].T
@@ -584,9 +601,13 @@ def _ta_ranks(
         step = max(1, CHUNK_CELLS // max(size, 1))
         for lo in range(first, last, step):
             hi = min(lo + step, last)
-            sims = q_emb[lo:hi] @ g_rows_t
-            flat = flat_pos[lo:hi] if lo == first else flat_pos[lo:hi] - (lo - first) * size
-            out[lo:hi] = optimistic_ranks(sims, sims.ravel()[flat])
+            cells = (hi - lo) * size
+            if used + cells > buffer.size:
+                flush(lo)
+                done, used = lo, 0
+            np.matmul(q_emb[lo:hi], g_rows_t, out=buffer[used : used + cells].reshape(hi - lo, size))
+            used += cells
+    flush(by_group.size)
     ranks[ev_index[by_group]] = out
     return ranks
 
