@@ -542,10 +542,9 @@ def _ta_ranks(
         return ranks
     evaluated = list(compress(queries, mask))
     gallery_of = list(map(attrgetter("gallery"), evaluated))
-    by_id = dict(zip(map(id, gallery_of), gallery_of, strict=True))
-    galleries = list(by_id.values())
-    group_code = dict(zip(by_id, range(len(by_id)), strict=True))
-    group = np.fromiter(map(group_code.__getitem__, map(id, gallery_of)), np.intp, len(evaluated))
+    gallery_ids = np.fromiter(map(id, gallery_of), np.int64, len(evaluated))  # shared tuples: one id each
+    _, first, group = np.unique(gallery_ids, return_index=True, return_inverse=True)
+    galleries = [gallery_of[i] for i in first.tolist()]
     query_uids = list(map(attrgetter("query_uid"), evaluated))
     uids = dict.fromkeys(chain(query_uids, chain.from_iterable(galleries)))
     row = dict(zip(uids, range(len(uids)), strict=True))
@@ -572,9 +571,9 @@ def _ta_ranks(
     bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(galleries)))))
     q_emb = emb[np.fromiter(map(row.__getitem__, query_uids), np.intp, len(evaluated))[by_group]]
     gallery_emb = emb[cells]
-    # Similarity blocks of consecutive (group, row chunk) pairs are written into one buffer of about
-    # CHUNK_CELLS cells (np.matmul with out=: the same products as before); each full buffer is ranked at
-    # once, so small galleries (TA-Local, Exo->Ego) cost one matmul call each and no per-group ranking.
+    # Similarity blocks of consecutive (group, row chunk) pairs are copied into one buffer of about
+    # CHUNK_CELLS cells (the same matrix products as before); each full buffer is ranked at once, so small
+    # galleries (TA-Local, Exo->Ego) cost one matmul call each and no per-group ranking.
     row_sizes = sizes[group[by_group]]
     sorted_pos = positions[by_group]
     out = np.empty(by_group.size, dtype=np.int64)
@@ -605,7 +604,7 @@ def _ta_ranks(
             if used + cells > buffer.size:
                 flush(lo)
                 done, used = lo, 0
-            np.matmul(q_emb[lo:hi], g_rows_t, out=buffer[used : used + cells].reshape(hi - lo, size))
+            buffer[used : used + cells] = (q_emb[lo:hi] @ g_rows_t).ravel()
             used += cells
     flush(by_group.size)
     ranks[ev_index[by_group]] = out
