@@ -229,17 +229,20 @@ def render_markdown(r: dict) -> str:
         "filtering) with seeded random segment embeddings, or, for CV-SMC, the S1 test segments' labels with",
         "30 % of the predictions replaced by a random vocabulary label. Every row times the same inputs twice",
         "in one run: proceval's vectorised code and a straightforward pure-Python implementation of the same",
-        "definition (lists and loops, in the script), and stops if the numbers differ. Each time is the best",
-        f"of {r.get('vectorised_repeats', r['repeats'])} runs (vectorised) and {r['repeats']} runs (pure Python;",
-        "1 run for the two slowest pure-Python rows, TA-Global and CV-SMR end to end). Target: ≥ 20× faster.",
+        "definition (lists and loops, in the script), and stops if the numbers differ. Each time is the",
+        f"best of {r.get('vectorised_repeats', r['repeats'])} runs (vectorised) and {r['repeats']} runs "
+        "(pure Python; 1 run for the two slowest",
+        "pure-Python rows, TA-Global and CV-SMR end to end), with the garbage collector off while timing,",
+        "as `timeit` does. Target: ≥ 20× faster.",
         "",
         "```",
         ".venv/bin/python benchmarks/bench_cv.py --repeats 3   # ~1.5 min; writes this file and the JSON",
         "```",
         "",
         f"Machine: {r.get('cpu_count')} shared cores, load average (1/5/15 min) "
-        f"{r['loadavg_1_5_15_start']} at the start and {r['loadavg_1_5_15_end']} at the end of the run; "
-        f"Python {r['python']}, numpy {r['numpy']}. Raw numbers: `benchmarks/results/cv.json`.",
+        f"{r['loadavg_1_5_15_start']} at the start",
+        f"and {r['loadavg_1_5_15_end']} at the end of the run; Python {r['python']}, numpy {r['numpy']}.",
+        "Raw numbers: `benchmarks/results/cv.json`.",
         "",
         "| row | size | vectorised | pure Python | ratio | ≥ 20× |",
         "|---|---|---|---|---|---|",
@@ -258,8 +261,9 @@ def render_markdown(r: dict) -> str:
         lines += [
             "",
             f"`evaluate_cv_smr` on all five query views ({smr['all_views_queries']:,} queries) takes "
-            f"{_seconds(smr['evaluate_cv_smr_all_views_s'])} (vectorised only: the pure-Python loop would take",
-            "several minutes, so the end-to-end comparison uses the front view).",
+            f"{_seconds(smr['evaluate_cv_smr_all_views_s'])}",
+            "(vectorised only: the pure-Python loop would take several minutes, so the end-to-end comparison",
+            "uses the front view).",
         ]
     lines += ["", NOTES.strip(), ""]
     return "\n".join(lines)
@@ -276,18 +280,20 @@ The last column of the table is computed from the ratios measured in that run. W
   in row chunks of about 32 MB), against Python's per-cell dot products. D = 16 keeps the Python loops
   affordable; larger embeddings only widen the gap. TA-Local and Exo→Ego have hundreds of small
   galleries (~31 items), so their ratio is the lowest of these rows: what is left there is reading the
-  protocol's 16k query objects and one small matrix product per (pair, trial).
-* **`cv_smr` on given score vectors** is arithmetic per query and misses the target narrowly (14–18×
-  in the runs on this machine). Per query proceval needs a sort of the ~5.2k gallery scores (≈ 45 µs on
+  protocol's query objects (16k / 5.3k) and one small matrix product per (pair, trial). Exo→Ego is
+  the closest to the line (21–36× across our runs).
+* **`cv_smr` on given score vectors** is arithmetic per query and misses the target (about 14–18× in
+  our runs on this machine). Per query proceval needs a sort of the ~5.2k gallery scores (≈ 45 µs on
   these inputs), binary searches of the ~260 relevant scores (≈ 25 µs), the relevance mask (≈ 20 µs,
-  the first read of the row from memory) and a few small steps: a floor of ≈ 120 µs, against ≈ 2.8 ms
+  the first read of the row from memory) and a few small steps: a floor of ≈ 110 µs, against ≈ 1.5–3 ms
   for Python's `sorted` with a key. The per-query checks are already down to one sum (finite) and one
-  byte maximum (0/1 relevance); the ceiling at this gallery size is about 25×. End to end
+  byte maximum (0/1 relevance); the ceiling at this gallery size is about 15–25×. End to end
   (`evaluate_cv_smr`) the cosines dominate the Python side and the target is met.
 * **`cv_ta` on given similarity vectors, TA-Global** is memory-bound. The inputs are already 3.46 M
   floats in 2,679 separate arrays; any vectorised path must copy them into blocks, check them for NaN,
   compare each cell with its query's positive and count per row (measured floor ≈ 18 ms here), while
-  Python spends ~35–55 ns per cell on one interpreted comparison. The ceiling is about 10×.
+  Python spends ~30–55 ns per cell on one interpreted comparison. The ceiling is about 10×; our runs
+  measured 5–10×.
 * **`cv_ta` on given similarity vectors, TA-Local** cannot get near the target: 16k separate arrays of
   ~31 cells each. numpy's fixed cost per array (≈ 0.4 µs only to concatenate it, plus a few list passes
   at ≈ 0.1 µs per query) is of the same order as Python's whole per-query work (≈ 1–2 µs for ~31
@@ -328,13 +334,18 @@ The last column of the table is computed from the ratios measured in that run. W
 
 
 def _best_of(fn, repeats: int) -> tuple[float, object]:
-    """Best wall time of ``repeats`` calls, each started after a full garbage collection (not timed)."""
+    """Best wall time of ``repeats`` calls; as ``timeit``, the garbage collector is off while timing
+    (after a full collection), so neither side pays for walking objects the other rows left alive."""
     best, out = float("inf"), None
     for _ in range(repeats):
         gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            out = fn()
+            best = min(best, time.perf_counter() - t0)
+        finally:
+            gc.enable()
     return best, out
 
 
