@@ -21,7 +21,8 @@ HEADER = """# Performance
 Speed and memory targets of proceval, measured by the scripts in `benchmarks/` (run them all with
 `make bench`, or one with `python -m benchmarks.bench_<name>`). Every figure is a ratio or a limit
 measured in the same run as its baseline, on the project's 2-core machine; the sections below are the
-fragments in `docs/performance/`, each written by its benchmark, with the machine state it ran on.
+fragments in `docs/performance/` (written by or from their benchmark's run, with the machine state it
+ran on).
 Raw numbers: `benchmarks/results/*.json`.
 """
 
