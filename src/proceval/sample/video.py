@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import colorsys
 import os
-import tempfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import av
 import numpy as np
+
+from proceval.io import atomic_output
 
 PHASE_BORDER: tuple[tuple[int, int, int], ...] = (
     (0, 0, 0),
@@ -169,11 +170,9 @@ def write_video(
     width, height = size
     codec = codec or pick_codec()
     rng = np.random.default_rng([seed, zlib.crc32(target.name.encode())])
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".mp4", dir=target.parent)
-    os.close(fd)
     n = len(spec.main)
-    try:
-        with av.open(tmp, mode="w", format="mp4") as container:
+    with atomic_output(target, suffix=".mp4") as tmp:
+        with av.open(str(tmp), mode="w", format="mp4") as container:
             stream = container.add_stream(codec, rate=Fraction(fps))
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.codec_context.time_base = Fraction(1, fps)
@@ -189,12 +188,6 @@ def write_video(
                 frame.time_base = Fraction(1, fps)
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return n
 
 
