@@ -41,7 +41,8 @@ def find_impact_archive() -> Path | None:
     return None
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -67,7 +68,7 @@ def unpack_impact_release(
     target = cache / "impact-release"
     if (target / "dataset").is_dir():
         return target
-    if verify and _sha256(src) != IMPACT_ARCHIVE_SHA256:
+    if verify and sha256_of(src) != IMPACT_ARCHIVE_SHA256:
         raise ReleaseFormatError(src, f"unexpected sha256 (expected {IMPACT_ARCHIVE_SHA256})")
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".impact-unpack-", dir=cache))

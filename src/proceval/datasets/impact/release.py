@@ -9,12 +9,16 @@ checksum so that the two never mix).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from proceval.errors import ReleaseFormatError
-from proceval.release_cache import IMPACT_ARCHIVE_SHA256, default_cache_dir, unpack_impact_release
+from proceval.release_cache import (
+    IMPACT_ARCHIVE_SHA256,
+    default_cache_dir,
+    sha256_of,
+    unpack_impact_release,
+)
 
 # Folders whose presence marks an IMPACT ``dataset/`` folder.
 MARKERS: tuple[str, ...] = ("TAS", "CV", "PPR", "AF-S", "ASR", "PSR", "ATR")
@@ -22,14 +26,6 @@ MARKERS: tuple[str, ...] = ("TAS", "CV", "PPR", "AF-S", "ASR", "PSR", "ATR")
 
 def _is_dataset_dir(path: Path) -> bool:
     return path.is_dir() and any((path / m).is_dir() for m in MARKERS)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def resolve_dataset_dir(
@@ -46,7 +42,7 @@ def resolve_dataset_dir(
     if src.is_file():
         if not src.name.endswith((".tar.gz", ".tgz")):
             raise ReleaseFormatError(src, "expected a .tar.gz archive of the release")
-        digest = _sha256(src)
+        digest = sha256_of(src)
         cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         if digest == IMPACT_ARCHIVE_SHA256:
             top = unpack_impact_release(src, cache)

@@ -29,16 +29,7 @@ def read_bundle(path: str | os.PathLike[str]) -> list[str]:
     Raises:
         ReleaseFormatError: the file is missing, or an id repeats (naming both lines).
     """
-    ids: list[str] = []
-    first_line: dict[str, int] = {}
-    for lineno, text in iter_lines(path):
-        if text in first_line:
-            raise ReleaseFormatError(
-                path, f"video id {text!r} repeats (first on line {first_line[text]})", lineno
-            )
-        first_line[text] = lineno
-        ids.append(text)
-    return ids
+    return [text for _, text in read_bundle_lines(path)]
 
 
 def read_bundle_lines(path: str | os.PathLike[str]) -> list[tuple[int, str]]:
