@@ -75,15 +75,10 @@ def segment_embeddings(ds: datasets.Dataset) -> dict[str, np.ndarray]:
 
 def cv_smc(train: datasets.Dataset, test: datasets.Dataset) -> dict[str, str]:
     """Coarse label predictions for the non-null test segments of a CV-SMC config."""
-    names = [n.lower() for n in train.features["label"].names]
+    from proceval.evaluation.adapters import cv_segment_labels
+
     emb_train = segment_embeddings(train)
-    labels = {
-        f"{v}:{i}": names[lab]
-        for v, i, lab, null in zip(
-            train["video_id"], train["segment_index"], train["label"], train["is_null"]
-        )
-        if not null
-    }
+    labels = cv_segment_labels(train)
     keys = list(emb_train)
     clf = NearestCentroid().fit(np.stack([emb_train[k] for k in keys]), [labels[k] for k in keys])
     emb_test = segment_embeddings(test)

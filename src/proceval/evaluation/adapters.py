@@ -109,22 +109,19 @@ def _score_ppr(ds, predictions, options, ctx, paired=None):
 # ----------------------------------------------------------------------------------------- cross-view
 
 
-def _segment_uid(row: Mapping[str, Any]) -> str:
-    return f"{row['video_id']}:{row['segment_index']}"
-
-
-def _non_null_rows(ds: datasets.Dataset) -> list[dict[str, Any]]:
-    cols = ["video_id", "segment_index", "is_null"]
-    table = ds.select_columns(cols).to_dict()
-    return [
-        {"video_id": v, "segment_index": i}
-        for v, i, null in zip(table["video_id"], table["segment_index"], table["is_null"])
+def cv_segment_labels(ds: datasets.Dataset) -> dict[str, str]:
+    """``{"video_id:segment_index": lower-case coarse label}`` for the non-null rows of a CV config."""
+    names = [n.lower() for n in _names(ds, "label")]
+    t = ds.select_columns(["video_id", "segment_index", "label", "is_null"]).to_dict()
+    return {
+        f"{vid}:{idx}": names[lab]
+        for vid, idx, lab, null in zip(t["video_id"], t["segment_index"], t["label"], t["is_null"])
         if not null
-    ]
+    }
 
 
 def _cv_ids(ds: datasets.Dataset) -> list[str]:
-    return [_segment_uid(r) for r in _non_null_rows(ds)]
+    return list(cv_segment_labels(ds))
 
 
 def cv_videos(ds: datasets.Dataset) -> list[dict[str, Any]]:
@@ -185,15 +182,8 @@ def _score_cv_smc(ds, predictions, options, ctx, paired=None):
     options = dict(options)
     levels = options.pop("label_levels", None) or ("coarse", "verb", "noun", "verb_noun")
     names = [n.lower() for n in _names(ds, "label")]
-    train = ctx.load_split("train")
-    train_labels = [names[lab] for lab, null in zip(train["label"], train["is_null"]) if not null]
-    refs: dict[str, str] = {}
-    table = ds.select_columns(["video_id", "segment_index", "label", "is_null"]).to_dict()
-    for vid, idx, lab, null in zip(
-        table["video_id"], table["segment_index"], table["label"], table["is_null"]
-    ):
-        if not null:
-            refs[f"{vid}:{idx}"] = names[lab]
+    train_labels = list(cv_segment_labels(ctx.load_split("train")).values())
+    refs = cv_segment_labels(ds)
 
     def convert(p: Mapping[str, Any] | None) -> dict[str, str] | None:
         if p is None:
