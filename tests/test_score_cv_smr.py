@@ -239,8 +239,8 @@ def test_relevance_dtypes_give_equal_numbers(dtype) -> None:
     assert as_lists["overall_map"] == got["overall_map"]
 
 
-def test_map_is_exactly_the_gallery_order_mean() -> None:
-    """The no-tie path sums the per-relevant precisions in gallery order: equal to the last bit."""
+def test_map_equals_the_precision_at_each_relevant_rank() -> None:
+    """The no-tie path (binary searches, no argsort) against ranks counted one by one."""
     rng = np.random.default_rng(11)
     for _ in range(50):
         s = rng.standard_normal(int(rng.integers(2, 500)))
@@ -248,7 +248,29 @@ def test_map_is_exactly_the_gallery_order_mean() -> None:
         rel[0] = True
         ranks = np.array([1 + np.sum(s > x) for x in s[rel]])
         among = np.array([1 + np.sum(s[rel] > x) for x in s[rel]])
-        assert cv_smr([s], [rel])["overall_map"] == float(np.mean(among / ranks))
+        assert cv_smr([s], [rel])["overall_map"] == pytest.approx(float(np.mean(among / ranks)), rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("scores", "relevance", "ap", "best"),
+    [
+        # a relevant item tied with an irrelevant one: gallery order decides (stable sort)
+        ([0.5, 0.5, 0.1], [0, 1, 0], 1 / 2, 2),
+        ([0.5, 0.5, 0.1], [1, 0, 0], 1.0, 1),
+        # two relevant items tied with each other
+        ([0.2, 0.9, 0.9], [0, 1, 1], 1.0, 1),
+        # every score equal; the last item is relevant
+        ([0.3, 0.3, 0.3], [0, 0, 1], 1 / 3, 3),
+        # ties among irrelevant items only: the fast path
+        ([0.4, 0.4, 0.9, 0.1], [0, 0, 0, 1], 1 / 4, 4),
+        # a one-item gallery
+        ([0.7], [1], 1.0, 1),
+    ],
+)
+def test_ties_follow_the_stable_gallery_order(scores, relevance, ap, best) -> None:
+    r = cv_smr([np.asarray(scores)], [np.asarray(relevance, np.int8)], ks=[1, 2, 3, 4])
+    assert r["overall_map"] == pytest.approx(ap)
+    assert [r[f"overall_recall_at_{k}"] for k in (1, 2, 3, 4)] == [float(best <= k) for k in (1, 2, 3, 4)]
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,13 @@ from proceval.io import read_json
 from proceval.scores._checks import check_choice
 from proceval.scores._ranking import CHUNK_CELLS, optimistic_ranks
 from proceval.scores.cv_smc import build_vocabulary
-from proceval.scores.cv_smr import CVSMRQueryStat, _cv_smr_arg_validation, _cv_smr_query_stat, _cv_smr_result
+from proceval.scores.cv_smr import (
+    CVSMRStats,
+    _cv_smr_arg_validation,
+    _cv_smr_result,
+    _query_stat,
+    _StatsBuilder,
+)
 from proceval.scores.cv_ta import CVTAStats, _cv_ta_arg_validation, _cv_ta_result
 
 CV_FILE_VIEW_ORDER: tuple[str, ...] = ("ego", "front", "left", "right", "top")
@@ -747,15 +753,13 @@ def cv_smr_inputs(embeddings: Mapping[str, Any], protocol: CVSMRProtocol) -> dic
     for i, q in enumerate(protocol.queries):
         mask = protocol.gallery_mask(q)
         out["predictions"].append(g_emb[mask] @ q_emb[i] if mask.any() else np.zeros(0))
-        out["references"].append((labels[mask] == q.label).astype(np.int8))
+        out["references"].append(labels[mask] == q.label)
         out["query_views"].append(q.view)
         out["query_ids"].append(q.uid)
     return out
 
 
-def _smr_stats(
-    embeddings: Mapping[str, Any], protocol: CVSMRProtocol, ks: Sequence[int]
-) -> list[CVSMRQueryStat]:
+def _smr_stats(embeddings: Mapping[str, Any], protocol: CVSMRProtocol, ks: Sequence[int]) -> CVSMRStats:
     q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
     g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])
     codes: dict[str, int] = {}  # one integer code per trial / view / label string: fast comparisons
@@ -770,15 +774,19 @@ def _smr_stats(
         code(getattr(q, f) for q in protocol.queries) for f in ("trial", "view", "label")
     )
     q_view_names = [q.view for q in protocol.queries]
-    stats: list[CVSMRQueryStat] = []
+    stats = _StatsBuilder(ks)
     step = max(1, CHUNK_CELLS // max(len(protocol.gallery), 1))
     for lo in range(0, len(protocol.queries), step):
         sl = slice(lo, lo + step)
         sims = q_emb[sl] @ g_emb.T if len(protocol.gallery) else np.zeros((len(q_trial[sl]), 0))
         valid = (q_trial[sl, None] != g_trial[None, :]) & (q_view[sl, None] != g_view[None, :])
-        for row, keep, label, view in zip(sims, valid, q_label[sl], q_view_names[sl], strict=True):
-            stats.append(_cv_smr_query_stat(row[keep], g_label[keep] == label, view, ks))
-    return stats
+        rows = zip(sims, valid, q_label[sl], q_view_names[sl], protocol.queries[sl], strict=True)
+        for row, keep, label, view, query in rows:
+            stat = _query_stat(row[keep], g_label[keep] == label)
+            if stat is None:  # unreachable with checked embeddings; kept so that nothing passes silently
+                raise InputValidationError(f"Got a non-finite cosine for CV-SMR query {query.uid!r}.")
+            stats.add(view, stat)
+    return stats.build()
 
 
 def evaluate_cv_smr(

@@ -12,6 +12,7 @@ The gallery rule lives in :mod:`proceval.protocols.cv`; this module scores given
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -64,38 +65,124 @@ def _as_relevance(value: Any, query_id: Hashable, size: int) -> np.ndarray:
     return arr.astype(bool)
 
 
+_EVALUATED, _EMPTY, _NO_POSITIVE = 0, 1, 2  # status codes: indices into CV_SMR_STATUSES
+
+
+class CVSMRStats(Sequence[CVSMRQueryStat]):
+    """Per-query statistics held as columns; indexing gives :class:`CVSMRQueryStat` (the bootstrap unit).
+
+    Attributes:
+        ks: the recall cut-offs.
+        view_names: the distinct query views (``""`` = none given); ``view_codes`` index into it.
+        view_codes: int64 ``[n]``.
+        status: int8 ``[n]``, index into :data:`CV_SMR_STATUSES`.
+        hits: bool ``[n, len(ks)]``, whether a relevant item is in the top k (False if not evaluated).
+        average_precision: float64 ``[n]`` (NaN if not evaluated).
+    """
+
+    def __init__(
+        self,
+        ks: Sequence[int],
+        view_names: Sequence[str],
+        view_codes: np.ndarray,
+        status: np.ndarray,
+        hits: np.ndarray,
+        average_precision: np.ndarray,
+    ) -> None:
+        self.ks = list(ks)
+        self.view_names = list(view_names)
+        self.view_codes = view_codes
+        self.status = status
+        self.hits = hits
+        self.average_precision = average_precision
+
+    @classmethod
+    def from_stats(cls, stats: Sequence[CVSMRQueryStat], ks: Sequence[int]) -> CVSMRStats:
+        """Columns from a sequence of :class:`CVSMRQueryStat` (e.g. a bootstrap resample)."""
+        if isinstance(stats, CVSMRStats):
+            return stats
+        views: dict[str, int] = {}
+        n = len(stats)
+        codes = np.fromiter((views.setdefault(s.view, len(views)) for s in stats), np.int64, n)
+        status = np.fromiter((CV_SMR_STATUSES.index(s.status) for s in stats), np.int8, n)
+        hits = np.asarray([s.hits_at_k for s in stats], dtype=bool).reshape(n, len(ks))
+        ap = np.fromiter((s.average_precision for s in stats), np.float64, n)
+        return cls(ks, list(views), codes, status, hits, ap)
+
+    def __len__(self) -> int:
+        return int(self.status.shape[0])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return CVSMRQueryStat(
+            self.view_names[int(self.view_codes[i])],
+            CV_SMR_STATUSES[int(self.status[i])],
+            tuple(bool(h) for h in self.hits[i]),
+            float(self.average_precision[i]),
+        )
+
+
+class _StatsBuilder:
+    """Collects per-query (status, best rank, AP) and turns them into :class:`CVSMRStats`."""
+
+    def __init__(self, ks: Sequence[int]) -> None:
+        self.ks = list(ks)
+        self.views: dict[str, int] = {}
+        self.view_codes: list[int] = []
+        self.status: list[int] = []
+        self.best: list[int] = []
+        self.ap: list[float] = []
+
+    def add(self, view: str, stat: tuple[int, int, float]) -> None:
+        self.view_codes.append(self.views.setdefault(view, len(self.views)))
+        self.status.append(stat[0])
+        self.best.append(stat[1])
+        self.ap.append(stat[2])
+
+    def build(self) -> CVSMRStats:
+        status = np.asarray(self.status, dtype=np.int8)
+        best = np.asarray(self.best, dtype=np.int64)
+        ks = np.asarray(self.ks, dtype=np.int64)
+        hits = (best[:, None] <= ks[None, :]) & (status == _EVALUATED)[:, None]
+        return CVSMRStats(
+            self.ks,
+            list(self.views),
+            np.asarray(self.view_codes, dtype=np.int64),
+            status,
+            hits,
+            np.asarray(self.ap, dtype=np.float64),
+        )
+
+
 def _cv_smr_update(
     predictions: Sequence[Any],
     references: Sequence[Any],
     query_views: Sequence[Any] | None,
     query_ids: Sequence[Hashable],
     ks: Sequence[int] = (1, 5),
-) -> list[CVSMRQueryStat]:
-    """Turn a batch of queries (score vector + relevance vector each) into :class:`CVSMRQueryStat`.
+) -> CVSMRStats:
+    """Turn a batch of queries (score vector + relevance vector each) into :class:`CVSMRStats`.
 
     Skipping policy ("skip", official): an empty gallery gives status ``empty_gallery``; a gallery without
     a relevant item gives ``no_positive``; both are counted, neither enters the means.
     """
     n = len(predictions)
     views = [""] * n if query_views is None else [str(v) for v in query_views]
-    out: list[CVSMRQueryStat] = []
+    out = _StatsBuilder(ks)
     for qid, pred, ref, view in zip(query_ids, predictions, references, views, strict=True):
-        vec = pred if _is_clean_scores(pred) else as_score_vector(pred, "predictions", qid)
+        if type(pred) is np.ndarray and pred.ndim == 1 and pred.dtype == _F64:
+            vec = pred  # finiteness is checked on the sorted copy (NaN sorts last, -inf first)
+        else:
+            vec = as_score_vector(pred, "predictions", qid)
         rel = _clean_relevance(ref, vec.size)
         if rel is None:
             rel = _as_relevance(ref, qid, vec.size)
-        out.append(_cv_smr_query_stat(vec, rel, view, ks))
-    return out
-
-
-def _is_clean_scores(value: Any) -> bool:
-    """Whether ``value`` is already a finite 1-D float64 array (one sum instead of an element-wise check)."""
-    return (
-        type(value) is np.ndarray
-        and value.ndim == 1
-        and value.dtype == _F64
-        and bool(np.isfinite(np.add.reduce(value)) or np.all(np.isfinite(value)))
-    )
+        stat = _query_stat(vec, rel)
+        if stat is None:
+            as_score_vector(vec, "predictions", qid)  # raises, naming the query and the value
+        out.add(view, stat)
+    return out.build()
 
 
 def _clean_relevance(value: Any, size: int) -> np.ndarray | None:
@@ -111,76 +198,89 @@ def _clean_relevance(value: Any, size: int) -> np.ndarray | None:
     return None
 
 
-def _cv_smr_query_stat(
-    scores: np.ndarray, relevance: np.ndarray, view: str, ks: Sequence[int]
-) -> CVSMRQueryStat:
-    """Statistics of one query from its gallery scores and boolean relevance (same length, finite scores).
+def _query_stat(scores: np.ndarray, relevance: np.ndarray) -> tuple[int, int, float] | None:
+    """``(status code, rank of the best relevant item, AP)`` of one query; None if a score is not finite.
 
-    Without tied scores, the rank of a relevant item is ``1 + #{scores greater}`` (binary searches of the
-    relevant scores, in ascending order, in a sorted copy of the gallery) and its rank among relevant items
-    follows from its position in that order; no argsort of the gallery. Rows with ties take the stable
-    descending argsort, which breaks ties by gallery order as the official code.
+    ``scores`` is 1-D float64 and ``relevance`` a bool vector of the same length. Without tied scores,
+    the rank of a relevant item is ``1 + #{scores greater}`` (binary searches of the sorted relevant scores
+    in a sorted copy of the gallery) and its rank among relevant items is its position in that order; no
+    argsort of the gallery. Rows where a relevant score ties with any other score take the stable
+    descending argsort, which breaks ties by gallery order as the official code (ties among irrelevant
+    items change nothing).
     """
-    if scores.size == 0:
-        return CVSMRQueryStat(view, "empty_gallery", (False,) * len(ks), float("nan"))
-    relevant = scores[relevance]
-    if relevant.size == 0:
-        return CVSMRQueryStat(view, "no_positive", (False,) * len(ks), float("nan"))
+    size = scores.size
+    if size == 0:
+        return _EMPTY, 0, _NAN
     ordered = np.sort(scores)
-    if (ordered[1:] == ordered[:-1]).any():
+    if not (_isfinite(ordered[0]) and _isfinite(ordered[-1])):
+        return None
+    relevant = scores[relevance]
+    m = relevant.size
+    if m == 0:
+        return _NO_POSITIVE, 0, _NAN
+    relevant.sort()
+    above = ordered.searchsorted(relevant, side="right")  # 1 + position of each relevant score
+    # A relevant score equal to its sorted neighbour ties with another item (index -1 wraps around to the
+    # maximum, equal only when every score is equal): take the stable argsort.
+    if (ordered[above - 2] == relevant).any():
         hits = ranked_hits(scores[None, :], relevance[None, :])
-        ap = float(average_precision_from_hits(hits)[0])
-        return CVSMRQueryStat(view, "evaluated", tuple(bool(hits[0, :k].any()) for k in ks), ap)
-    # Search the relevant scores in ascending order (faster binary searches), then put the per-item
-    # precisions back in gallery order so that the mean sums them in the same order as before.
-    perm = np.argsort(relevant)
-    rank = scores.size - np.searchsorted(ordered, relevant[perm], side="right") + 1
-    precision = np.empty(relevant.size, dtype=np.float64)
-    precision[perm] = np.arange(relevant.size, 0, -1) / rank  # no ties: i-th smallest has rank m - i
-    ap = float(np.add.reduce(precision) / precision.size)  # = np.mean (same pairwise sum, one division)
-    best = int(rank[-1])
-    return CVSMRQueryStat(view, "evaluated", tuple(best <= k for k in ks), ap)
+        return _EVALUATED, int(np.argmax(hits[0])) + 1, float(average_precision_from_hits(hits)[0])
+    # The j-th smallest relevant score has rank size + 1 - above[j] and m - j relevant items at or above it:
+    # AP = mean over relevant items of (m - j) / rank.
+    rank = size + 1 - above
+    return _EVALUATED, int(rank[-1]), float(np.dot(np.arange(m, 0, -1), 1.0 / rank) / m)
 
 
-def _means(stats: Sequence[CVSMRQueryStat], ks: Sequence[int]) -> dict[str, float]:
-    ev = [s for s in stats if s.status == "evaluated"]
-    if not ev:
-        out = {f"recall_at_{k}": float("nan") for k in ks}
+_NAN = float("nan")
+_isfinite = math.isfinite
+
+
+def _means(stats: CVSMRStats, rows: np.ndarray | None) -> dict[str, float]:
+    """Recall@k and mAP over the evaluated queries (among ``rows`` when given); NaN when there are none."""
+    evaluated = stats.status == _EVALUATED
+    if rows is not None:
+        evaluated &= rows
+    if not evaluated.any():
+        out = {f"recall_at_{k}": float("nan") for k in stats.ks}
         out["map"] = float("nan")
         return out
-    hits = np.asarray([s.hits_at_k for s in ev], dtype=float)
-    out = {f"recall_at_{k}": float(hits[:, j].mean()) for j, k in enumerate(ks)}
-    out["map"] = float(np.mean([s.average_precision for s in ev]))
+    hits = stats.hits[evaluated]
+    out = {f"recall_at_{k}": float(np.mean(hits[:, j])) for j, k in enumerate(stats.ks)}
+    out["map"] = float(np.mean(stats.average_precision[evaluated]))
     return out
 
 
 def _cv_smr_compute(stats: Sequence[CVSMRQueryStat], ks: Sequence[int] = (1, 5)) -> dict[str, Any]:
     """Overall (pooled over query views) and per-query-view means; NaN where no query was evaluated."""
-    overall = _means(stats, ks)
+    cols = CVSMRStats.from_stats(stats, ks)
+    overall = _means(cols, None)
     out: dict[str, Any] = {f"overall_{key}": value for key, value in overall.items()}
-    out["num_candidate_queries"] = len(stats)
-    out["num_evaluated_queries"] = sum(s.status == "evaluated" for s in stats)
-    out["num_skipped_empty_gallery"] = sum(s.status == "empty_gallery" for s in stats)
-    out["num_skipped_no_positive"] = sum(s.status == "no_positive" for s in stats)
-    views = sorted({s.view for s in stats if s.view})
+    counts = np.bincount(cols.status, minlength=len(CV_SMR_STATUSES))
+    out["num_candidate_queries"] = len(cols)
+    out["num_evaluated_queries"] = int(counts[_EVALUATED])
+    out["num_skipped_empty_gallery"] = int(counts[_EMPTY])
+    out["num_skipped_no_positive"] = int(counts[_NO_POSITIVE])
+    views = sorted(v for v in cols.view_names if v)
     if views:
-        per_view = {v: _means([s for s in stats if s.view == v], ks) for v in views}
+        code = {v: c for c, v in enumerate(cols.view_names)}
+        per_view = {v: _means(cols, cols.view_codes == code[v]) for v in views}
         for key in overall:
             out[f"per_query_view_{key}"] = {v: per_view[v][key] for v in views}
+        evaluated = cols.status == _EVALUATED
         out["per_query_view_num_evaluated_queries"] = {
-            v: sum(s.view == v and s.status == "evaluated" for s in stats) for v in views
+            v: int(np.count_nonzero(evaluated & (cols.view_codes == code[v]))) for v in views
         }
     return out
 
 
 def _cv_smr_result(
-    stats: list[CVSMRQueryStat],
+    stats: Sequence[CVSMRQueryStat],
     *,
     ks: Sequence[int],
     bootstrap: int,
     confidence: float,
     seed: int,
-    paired_stats: list[CVSMRQueryStat] | None,
+    paired_stats: Sequence[CVSMRQueryStat] | None,
     signature_extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compute, attach uncertainty (resampling queries) and the signature."""
