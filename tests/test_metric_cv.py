@@ -113,3 +113,92 @@ def test_segment_ids_name_the_bad_instance(cv_smc_module) -> None:
             vocabulary=["store_tool"],
             segment_ids=["seg-a", "seg-b"],
         )
+
+
+# ---------------------------------------------------------------- embeddings + protocol (official input)
+
+
+@pytest.fixture(scope="module")
+def s1_videos_and_trials(impact_dataset_dir):
+    from proceval.protocols.cv import load_cv_annotations, split_trials
+
+    cv = impact_dataset_dir / "CV"
+    videos = load_cv_annotations(cv / "annotations_CAS")
+    return videos, sorted(split_trials(cv / "splits_CAS", "test", 1))[:6]
+
+
+def _segment_embeddings(protocol_uids, seed: int, dim: int = 8) -> tuple[list[str], list[list[float]]]:
+    rng = np.random.default_rng(seed)
+    uids = sorted(protocol_uids)
+    return uids, rng.standard_normal((len(uids), dim)).round(3).tolist()
+
+
+@pytest.mark.impact_release
+@pytest.mark.parametrize("name", ["local", "global", "exo2ego"])
+def test_cv_ta_module_from_embeddings_equals_the_protocol_helper(
+    cv_ta_module, s1_videos_and_trials, name
+) -> None:
+    from proceval.protocols.cv import build_cv_ta_protocol, evaluate_cv_ta
+
+    videos, trials = s1_videos_and_trials
+    protocol = build_cv_ta_protocol(videos, name, trials=trials)
+    uids, emb = _segment_embeddings(protocol.segments, seed=3)
+    _, other = _segment_embeddings(protocol.segments, seed=4)
+    want = evaluate_cv_ta(dict(zip(uids, emb, strict=True)), protocol)
+    one = cv_ta_module.compute(predictions=emb, references=uids, protocol=protocol)
+    for lo in range(0, len(uids), 500):
+        cv_ta_module.add_batch(predictions=emb[lo : lo + 500], references=uids[lo : lo + 500])
+    batched = cv_ta_module.compute(protocol=protocol)
+    assert one == batched == want
+    assert 0 < one["num_evaluated_queries"] <= one["num_candidate_queries"]
+    paired = cv_ta_module.compute(
+        predictions=emb, references=uids, protocol=protocol, paired_predictions=other, bootstrap=20
+    )
+    assert (
+        paired["paired"]
+        == evaluate_cv_ta(
+            dict(zip(uids, emb, strict=True)),
+            protocol,
+            paired_embeddings=dict(zip(uids, other, strict=True)),
+            bootstrap=20,
+        )["paired"]
+    )
+
+
+@pytest.mark.impact_release
+def test_cv_smr_module_from_embeddings_equals_the_protocol_helper(
+    cv_smr_module, s1_videos_and_trials
+) -> None:
+    from proceval.protocols.cv import build_cv_smr_protocol, evaluate_cv_smr
+
+    videos, trials = s1_videos_and_trials
+    protocol = build_cv_smr_protocol(videos, trials=trials)
+    uids, emb = _segment_embeddings(protocol.segment_uids, seed=5)
+    want = evaluate_cv_smr(dict(zip(uids, emb, strict=True)), protocol)
+    got = cv_smr_module.compute(predictions=emb, references=uids, protocol=protocol)
+    assert got == want
+    assert set(got["per_query_view_map"]) == {"ego", "front", "left", "right", "top"}
+
+
+@pytest.mark.impact_release
+def test_embeddings_input_names_the_bad_segment(cv_ta_module, cv_smr_module, s1_videos_and_trials) -> None:
+    from proceval.protocols.cv import build_cv_smr_protocol, build_cv_ta_protocol
+
+    videos, trials = s1_videos_and_trials
+    ta = build_cv_ta_protocol(videos, "local", trials=trials)
+    uids, emb = _segment_embeddings(ta.segments, seed=6)
+    with pytest.raises(InputValidationError, match=rf"{uids[1]!r} repeats \(position 2\)"):
+        cv_ta_module.compute(predictions=emb[:3], references=[uids[0], uids[1], uids[1]], protocol=ta)
+    with pytest.raises(InputValidationError, match=r"'nope:0' \(position 0\), which is not a segment"):
+        cv_ta_module.compute(predictions=emb[:1], references=["nope:0"], protocol=ta)
+    with pytest.raises(InputValidationError, match="Expected an embedding for segment"):
+        cv_ta_module.compute(predictions=emb[:5], references=uids[:5], protocol=ta)
+    with pytest.raises(InputValidationError, match="Got `pairs` together with `protocol`"):
+        cv_ta_module.compute(predictions=emb, references=uids, protocol=ta, pairs=["front->left"] * len(uids))
+    smr = build_cv_smr_protocol(videos, trials=trials)
+    s_uids, s_emb = _segment_embeddings(smr.segment_uids, seed=7)
+    s_emb[4] = [float("nan")] * len(s_emb[4])
+    with pytest.raises(
+        InputValidationError, match=rf"finite values in the embedding of segment {s_uids[4]!r}"
+    ):
+        cv_smr_module.compute(predictions=s_emb, references=s_uids, protocol=smr)

@@ -3,6 +3,7 @@
 import datasets
 import evaluate
 
+from proceval.protocols.cv import embeddings_by_uid, evaluate_cv_smr, reject_per_query_arguments
 from proceval.scores.cv_smr import _cv_smr_arg_validation, cv_smr
 
 _CITATION = """\
@@ -19,21 +20,26 @@ from other trials and other views by cosine similarity; gallery items with the q
 relevant. The gallery is sorted by descending score with a stable sort (ties keep gallery order, as the
 official evaluator). AP is non-interpolated over the full gallery, R@k = any relevant item in the top k.
 Queries with an empty gallery or no relevant item are skipped and counted. Overall values are means over
-evaluated queries pooled over query views. Build queries from the release with
-`proceval.protocols.cv.build_cv_smr_protocol` / `cv_smr_inputs`. Scores are fractions in [0, 1]
-(the IMPACT paper prints x100).
+evaluated queries pooled over query views. Two ways in: the official one, segment embeddings plus a
+protocol built from the release with `proceval.protocols.cv.build_cv_smr_protocol` (the metric computes
+the cosines and the gallery rule); or per-query score and relevance vectors (`cv_smr_inputs` builds
+them). Scores are fractions in [0, 1] (the IMPACT paper prints x100).
 """
 
 _KWARGS_DESCRIPTION = """
 Args:
-    predictions: per query, its similarities to every item of its gallery (list of floats; [] = empty
-        gallery). Gallery order breaks ties.
-    references: per query a 0/1 relevance list of the same length (1 = same coarse label).
+    predictions: with `protocol`: one embedding (list of floats) per segment. Otherwise per query its
+        similarities to every item of its gallery (list of floats; [] = empty gallery). Gallery order
+        breaks ties.
+    references: with `protocol`: the segment id "{video_id}:{segment_index}" of each embedding.
+        Otherwise per query a 0/1 relevance list of the same length (1 = same coarse label).
+    protocol (CVSMRProtocol, optional): `proceval.protocols.cv.build_cv_smr_protocol(videos, trials=...)`;
+        embeddings are L2-normalised and mean-pooled if [T, D]. Per-query-view outputs are included.
     query_views (list of str, optional): per query its view, for per_query_view_* outputs.
     query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
     ks (list of int): recall cut-offs, default [1, 5].
     bootstrap (int): query resamples for percentile CIs (0 = none). confidence (float), seed (int).
-    paired_predictions (list, optional): a second system's score vectors for a paired bootstrap.
+    paired_predictions (list, optional): a second system's predictions (same form) for a paired bootstrap.
 Returns:
     overall_recall_at_1, overall_recall_at_5, overall_map (fractions, higher is better),
     num_candidate_queries, num_evaluated_queries, num_skipped_empty_gallery, num_skipped_no_positive,
@@ -56,12 +62,20 @@ class CvSmr(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Sequence(datasets.Value("float64")),
-                    "references": datasets.Sequence(datasets.Value("int8")),
-                }
-            ),
+            features=[
+                datasets.Features(
+                    {
+                        "predictions": datasets.Sequence(datasets.Value("float64")),
+                        "references": datasets.Sequence(datasets.Value("int8")),
+                    }
+                ),
+                datasets.Features(
+                    {
+                        "predictions": datasets.Sequence(datasets.Value("float64")),
+                        "references": datasets.Value("string"),
+                    }
+                ),
+            ],
             reference_urls=[
                 "https://github.com/Kratos-Wen/IMPACT/blob/1293f6bb/tasks/CV-SM/retrieval/cv_smr_retrieval.py"
             ],
@@ -71,6 +85,7 @@ class CvSmr(evaluate.Metric):
         self,
         predictions,
         references,
+        protocol=None,
         query_views=None,
         query_ids=None,
         ks=(1, 5),
@@ -80,6 +95,20 @@ class CvSmr(evaluate.Metric):
         paired_predictions=None,
     ):
         _cv_smr_arg_validation(ks)
+        if protocol is not None:
+            reject_per_query_arguments(query_views=query_views, query_ids=query_ids)
+            known = protocol.segment_uids
+            return evaluate_cv_smr(
+                embeddings_by_uid(references, predictions, known),
+                protocol,
+                ks=ks,
+                bootstrap=bootstrap,
+                confidence=confidence,
+                seed=seed,
+                paired_embeddings=None
+                if paired_predictions is None
+                else embeddings_by_uid(references, paired_predictions, known),
+            )
         return cv_smr(
             predictions,
             references,

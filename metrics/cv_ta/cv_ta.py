@@ -3,6 +3,8 @@
 import datasets
 import evaluate
 
+from proceval.errors import InputValidationError
+from proceval.protocols.cv import embeddings_by_uid, evaluate_cv_ta, reject_per_query_arguments
 from proceval.scores.cv_ta import _cv_ta_arg_validation, cv_ta
 
 _CITATION = """\
@@ -20,17 +22,24 @@ gallery and the index of its positive; rank = 1 + #{gallery similarities strictl
 positive's} (optimistic ties). Per directed view pair R@k = mean(rank <= k) and MedR = median(rank);
 overall R@k is pooled over queries, overall MedR is the median of the per-pair medians, and Coverage is
 evaluated / candidate queries (queries without a visible positive are flagged `evaluable=False`).
-Build the queries from the release with `proceval.protocols.cv.build_cv_ta_protocol` and
-`cv_ta_inputs`. Scores are fractions in [0, 1] (the IMPACT paper prints x100); ranks are ranks.
+Two ways in: the official one, segment embeddings plus a protocol built from the release with
+`proceval.protocols.cv.build_cv_ta_protocol` (the metric computes the cosines, positives and galleries
+as the official evaluator); or per-query similarity vectors and positive indices (`cv_ta_inputs` builds
+them). Scores are fractions in [0, 1] (the IMPACT paper prints x100); ranks are ranks.
 """
 
 _KWARGS_DESCRIPTION = """
 Args:
-    predictions: per candidate query, its similarities to every gallery segment (list of floats), or
-        its 1-based rank (int) with `input_type="ranks"`. Use [] (or any rank) where not evaluable.
-    references: per query the 0-based index of the positive in its similarity vector (-1 or anything
+    predictions: with `protocol`: one embedding (list of floats) per segment. Otherwise, per candidate
+        query its similarities to every gallery segment (list of floats), or its 1-based rank (int) with
+        `input_type="ranks"`; use [] (or any rank) where not evaluable.
+    references: with `protocol`: the segment id "{video_id}:{segment_index}" of each embedding.
+        Otherwise per query the 0-based index of the positive in its similarity vector (-1 or anything
         where not evaluable or with ranks).
-    pairs (list of str): per query its directed view pair, e.g. "front->left". Mandatory.
+    protocol (CVTAProtocol, optional): `proceval.protocols.cv.build_cv_ta_protocol(videos, "local" |
+        "global" | "exo2ego", trials=...)`; embeddings are L2-normalised and mean-pooled if [T, D].
+    pairs (list of str): per query its directed view pair, e.g. "front->left". Mandatory without
+        `protocol`.
     evaluable (list of bool, optional): whether each candidate query has a visible positive (Coverage).
         Default: all evaluable.
     query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
@@ -38,11 +47,11 @@ Args:
     ks (list of int): recall cut-offs, default [1, 5].
     median_rank_reduction (str): "median_of_pairs" (official, default) or "pooled".
     bootstrap (int): query resamples for percentile CIs (0 = none). confidence (float), seed (int).
-    paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
+    paired_predictions (list, optional): a second system's predictions (same form) for a paired bootstrap.
 Returns:
     overall_recall_at_1, overall_recall_at_5 (fractions, higher is better), overall_median_rank (>= 1,
     lower is better), overall_coverage (fraction), num_candidate_queries, num_evaluated_queries,
-    num_pairs, per_pair_* dicts keyed by pair, signature.
+    num_pairs, per_pair_* dicts keyed by pair, signature; with `protocol` also per_pair_status_counts.
 Examples:
     >>> cv_ta_metric = evaluate.load("metrics/cv_ta")
     >>> r = cv_ta_metric.compute(predictions=[[0.9, 0.1, 0.5], [0.2, 0.8], []], references=[0, 0, -1],
@@ -56,6 +65,9 @@ _FEATURES = [
         {"predictions": datasets.Sequence(datasets.Value("float64")), "references": datasets.Value("int64")}
     ),
     datasets.Features({"predictions": datasets.Value("int64"), "references": datasets.Value("int64")}),
+    datasets.Features(
+        {"predictions": datasets.Sequence(datasets.Value("float64")), "references": datasets.Value("string")}
+    ),
 ]
 
 
@@ -78,6 +90,7 @@ class CvTa(evaluate.Metric):
         self,
         predictions,
         references,
+        protocol=None,
         pairs=None,
         evaluable=None,
         query_ids=None,
@@ -90,6 +103,25 @@ class CvTa(evaluate.Metric):
         paired_predictions=None,
     ):
         _cv_ta_arg_validation(input_type, ks, median_rank_reduction)
+        if protocol is not None:
+            reject_per_query_arguments(pairs=pairs, evaluable=evaluable, query_ids=query_ids)
+            if input_type != "similarities":
+                raise InputValidationError(
+                    f"Expected no `input_type` with `protocol`, but got {input_type!r}."
+                )
+            known = protocol.segments
+            return evaluate_cv_ta(
+                embeddings_by_uid(references, predictions, known),
+                protocol,
+                ks=ks,
+                median_rank_reduction=median_rank_reduction,
+                bootstrap=bootstrap,
+                confidence=confidence,
+                seed=seed,
+                paired_embeddings=None
+                if paired_predictions is None
+                else embeddings_by_uid(references, paired_predictions, known),
+            )
         return cv_ta(
             predictions,
             references,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import attrgetter
@@ -487,6 +487,56 @@ def _embedding_matrix_per_segment(embeddings: Mapping[str, Any], uids: Sequence[
     return np.stack(rows) if rows else np.zeros((0, 0))
 
 
+def reject_per_query_arguments(**given: Any) -> None:
+    """With a protocol the queries come from it: per-query arguments given as well are an error, not ignored.
+
+    Raises:
+        InputValidationError: naming the first argument that is not None.
+    """
+    for name, value in given.items():
+        if value is not None:
+            raise InputValidationError(
+                f"Got `{name}` together with `protocol`: with a protocol the predictions are segment "
+                f"embeddings and the queries come from the protocol, so `{name}` must be left out."
+            )
+
+
+def embeddings_by_uid(
+    segment_ids: Sequence[Any], embeddings: Sequence[Any], known: Container[str]
+) -> dict[str, Any]:
+    """Pair aligned lists of segment uids and embeddings into a uid -> embedding mapping.
+
+    Args:
+        segment_ids: ``"{video_id}:{segment_index}"`` per embedding.
+        embeddings: one embedding per id (``[D]`` or ``[T, D]``).
+        known: the uids the protocol knows (its segments).
+
+    Raises:
+        InputValidationError: lists of different lengths, an id that is not a string, a repeated id, an
+            id that is no segment of the protocol (naming the id and its position).
+    """
+    if len(segment_ids) != len(embeddings):
+        raise InputValidationError(
+            f"Expected one segment id per embedding, but got {len(segment_ids)} ids and "
+            f"{len(embeddings)} embeddings."
+        )
+    out: dict[str, Any] = {}
+    for i, (uid, emb) in enumerate(zip(segment_ids, embeddings, strict=True)):
+        if not isinstance(uid, str):
+            raise InputValidationError(
+                f"Expected segment ids '{{video_id}}:{{segment_index}}' as strings, but got {uid!r} at {i}."
+            )
+        if uid in out:
+            raise InputValidationError(f"Expected each segment once, but {uid!r} repeats (position {i}).")
+        if uid not in known:
+            raise InputValidationError(
+                f"Got an embedding for {uid!r} (position {i}), which is not a segment of this protocol "
+                "(expected '{video_id}:{segment_index}' of a split trial)."
+            )
+        out[uid] = emb
+    return out
+
+
 def _needed_uids(protocol: CVTAProtocol) -> dict[str, int]:
     """Row index of every segment an evaluated query needs (query, and each shared gallery once)."""
     needed: dict[str, int] = {}
@@ -713,6 +763,11 @@ class CVSMRProtocol:
 
     queries: tuple[CVSegment, ...]
     gallery: tuple[CVSegment, ...]
+
+    @property
+    def segment_uids(self) -> frozenset[str]:
+        """Uids of every query and gallery segment."""
+        return frozenset(s.uid for s in chain(self.queries, self.gallery))
 
     def gallery_mask(self, query: CVSegment) -> np.ndarray:
         """Boolean mask over :attr:`gallery` of the items in ``query``'s gallery."""
