@@ -19,10 +19,12 @@ score ties by that gallery order.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import chain, compress
 from operator import attrgetter
 from pathlib import Path
@@ -224,8 +226,13 @@ class CVTAProtocol:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """``{pair: {"candidates": n, status: n, ...}}`` for every pair."""
-        columns = _TAColumns.of(self)
-        return _status_counts(self.pairs, columns.pairs, columns.statuses)
+        return copy.deepcopy(self.index.status_counts)
+
+    @cached_property
+    def index(self) -> _TAIndex:
+        """The protocol's queries as integer columns (which embedding rows each needs, where each positive
+        is in its gallery), computed on first use and kept: every evaluation of the protocol reuses it."""
+        return _TAIndex.of(self)
 
 
 def _sync_positive(query: CVSegment, targets: Sequence[CVSegment]) -> tuple[CVSegment | None, str]:
@@ -398,7 +405,9 @@ def build_cv_ta_protocol(
                     queries.append(CVTAQuery(q.uid, pair, status, None, ()))
                 else:
                     queries.append(CVTAQuery(q.uid, pair, status, pos.uid, gallery))
-    return CVTAProtocol(protocol, tuple(pairs), tuple(queries), {s.uid: s for s in segments})
+    built = CVTAProtocol(protocol, tuple(pairs), tuple(queries), {s.uid: s for s in segments})
+    _ = built.index  # compile the query index with the protocol, once, not on its first evaluation
+    return built
 
 
 # --------------------------------------------------------------------------------------------- embeddings
@@ -537,20 +546,6 @@ def embeddings_by_uid(
     return out
 
 
-def _needed_uids(protocol: CVTAProtocol) -> dict[str, int]:
-    """Row index of every segment an evaluated query needs (query, and each shared gallery once)."""
-    needed: dict[str, int] = {}
-    galleries: dict[int, tuple[str, ...]] = {}
-    for q in protocol.queries:
-        if q.status == "evaluated":
-            needed.setdefault(q.query_uid, len(needed))
-            galleries.setdefault(id(q.gallery), q.gallery)
-    for gallery in galleries.values():
-        for uid in gallery:
-            needed.setdefault(uid, len(needed))
-    return needed
-
-
 def _status_counts(
     pair_order: Sequence[str], pairs: Sequence[str], statuses: Sequence[str]
 ) -> dict[str, dict[str, int]]:
@@ -564,77 +559,112 @@ def _status_counts(
 
 
 @dataclass(frozen=True)
-class _TAColumns:
-    """Per-query columns of a CV-TA protocol, read once per evaluation (C-level attribute maps)."""
+class _TAIndex:
+    """What evaluating a CV-TA protocol needs from it, independent of the embeddings (built once).
 
-    pairs: list[str]
-    statuses: list[str]
-    evaluated: np.ndarray
+    Evaluated queries are sorted by gallery (protocol order inside each gallery), so that each shared
+    gallery (all queries of a pair under TA-Global, of a trial and pair under TA-Local / Exo->Ego) is one
+    slice of queries. Rows index :attr:`uids`, the segments whose embeddings are needed.
+    """
+
+    stats_names: list[str]  # distinct pairs (protocol order), for CVTAStats
+    stats_codes: np.ndarray  # pair code of every candidate query
+    evaluated: np.ndarray  # bool per candidate query
+    status_counts: dict[str, dict[str, int]]
+    uids: list[str]
+    order: np.ndarray  # protocol position of each evaluated query, in gallery order
+    query_rows: np.ndarray  # embedding row of each evaluated query, in gallery order
+    positions: np.ndarray  # index of each query's positive in its gallery, in gallery order
+    row_sizes: np.ndarray  # gallery size of each query, in gallery order
+    cells: np.ndarray  # embedding rows of the distinct galleries laid end to end
+    gallery_offsets: list[int]
+    gallery_sizes: list[int]
+    query_bounds: list[int]  # queries of gallery j are order[query_bounds[j]:query_bounds[j + 1]]
 
     @classmethod
-    def of(cls, protocol: CVTAProtocol) -> _TAColumns:
-        pairs = list(map(attrgetter("pair"), protocol.queries))
-        statuses = list(map(attrgetter("status"), protocol.queries))
-        evaluated = np.fromiter(map("evaluated".__eq__, statuses), bool, len(statuses))
-        return cls(pairs, statuses, evaluated)
+    def of(cls, protocol: CVTAProtocol) -> _TAIndex:
+        """Every lookup done once with C-level maps and one sorted search for all positives.
 
-
-def _ta_ranks(
-    embeddings: Mapping[str, Any], protocol: CVTAProtocol, evaluated_mask: np.ndarray | None = None
-) -> np.ndarray:
-    """Rank of every evaluated query (0 for the others), via one matrix product per shared gallery.
-
-    Queries are grouped by their gallery object (all queries of a pair under TA-Global, of a trial and pair
-    under TA-Local / Exo->Ego). Every lookup (embedding row of each query, position of each positive in
-    its gallery, group of each query) is done once for all queries with C-level maps and one sorted
-    search; the loop over groups only slices, multiplies (in row chunks of about ``CHUNK_CELLS`` cells)
-    and counts.
-    """
-    queries = protocol.queries
-    ranks = np.zeros(len(queries), dtype=np.int64)
-    mask = _TAColumns.of(protocol).evaluated if evaluated_mask is None else evaluated_mask
-    ev_index = np.flatnonzero(mask)
-    if ev_index.size == 0:
-        return ranks
-    evaluated = list(compress(queries, mask))
-    gallery_of = list(map(attrgetter("gallery"), evaluated))
-    gallery_ids = np.fromiter(map(id, gallery_of), np.int64, len(evaluated))  # shared tuples: one id each
-    _, first, group = np.unique(gallery_ids, return_index=True, return_inverse=True)
-    galleries = [gallery_of[i] for i in first.tolist()]
-    query_uids = list(map(attrgetter("query_uid"), evaluated))
-    uids = dict.fromkeys(chain(query_uids, chain.from_iterable(galleries)))
-    row = dict(zip(uids, range(len(uids)), strict=True))
-    emb = _embedding_matrix(embeddings, list(uids))
-    # Gallery rows of every distinct gallery laid end to end; position of each positive by one search.
-    sizes = np.fromiter(map(len, galleries), np.intp, len(galleries))
-    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    cells = np.fromiter(map(row.__getitem__, chain.from_iterable(galleries)), np.intp, int(sizes.sum()))
-    cell_keys = np.repeat(np.arange(len(galleries)), sizes) * len(uids) + cells
-    cell_order = np.argsort(cell_keys, kind="stable")
-    sorted_keys = cell_keys[cell_order]
-    positive_uids = map(attrgetter("positive_uid"), evaluated)
-    keys = group * len(uids) + np.fromiter(map(row.__getitem__, positive_uids), np.intp, len(evaluated))
-    found = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
-    if not np.array_equal(sorted_keys[found], keys):
-        j = int(np.flatnonzero(sorted_keys[found] != keys)[0])
-        raise InputValidationError(
-            f"Expected the positive of query {evaluated[j].query_uid!r} ({evaluated[j].pair}) in its "
-            "gallery, but it is not there (malformed protocol)."
+        Raises:
+            InputValidationError: a positive that is not in its query's gallery (malformed protocol).
+        """
+        queries = protocol.queries
+        pairs = list(map(attrgetter("pair"), queries))
+        statuses = list(map(attrgetter("status"), queries))
+        evaluated_mask = np.fromiter(map("evaluated".__eq__, statuses), bool, len(statuses))
+        names = list(dict.fromkeys(chain(protocol.pairs, pairs)))
+        code = dict(zip(names, range(len(names)), strict=True))
+        stats_codes = np.fromiter(map(code.__getitem__, pairs), np.int64, len(pairs))
+        counts = _status_counts(protocol.pairs, pairs, statuses)
+        evaluated = list(compress(queries, evaluated_mask))
+        if not evaluated:
+            empty = np.zeros(0, dtype=np.intp)
+            return cls(
+                names, stats_codes, evaluated_mask, counts, [], empty, empty, empty, empty, empty, [], [], [0]
+            )
+        gallery_of = list(map(attrgetter("gallery"), evaluated))
+        gallery_ids = np.fromiter(map(id, gallery_of), np.int64, len(evaluated))  # shared tuples: one id each
+        _, first, group = np.unique(gallery_ids, return_index=True, return_inverse=True)
+        galleries = [gallery_of[i] for i in first.tolist()]
+        query_uids = list(map(attrgetter("query_uid"), evaluated))
+        uids = list(dict.fromkeys(chain(query_uids, chain.from_iterable(galleries))))
+        row = dict(zip(uids, range(len(uids)), strict=True))
+        sizes = np.fromiter(map(len, galleries), np.intp, len(galleries))
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        cells = np.fromiter(map(row.__getitem__, chain.from_iterable(galleries)), np.intp, int(sizes.sum()))
+        # Position of each positive in its gallery: one sorted search of (gallery, row) keys.
+        cell_keys = np.repeat(np.arange(len(galleries)), sizes) * len(uids) + cells
+        cell_order = np.argsort(cell_keys, kind="stable")
+        sorted_keys = cell_keys[cell_order]
+        positive_rows = np.fromiter(map(row.__getitem__, map(attrgetter("positive_uid"), evaluated)), np.intp)
+        keys = group * len(uids) + positive_rows
+        found = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+        if not np.array_equal(sorted_keys[found], keys):
+            j = int(np.flatnonzero(sorted_keys[found] != keys)[0])
+            raise InputValidationError(
+                f"Expected the positive of query {evaluated[j].query_uid!r} ({evaluated[j].pair}) in its "
+                "gallery, but it is not there (malformed protocol)."
+            )
+        positions = cell_order[found] - offsets[group]
+        by_group = np.argsort(group, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(galleries)))))
+        query_rows = np.fromiter(map(row.__getitem__, query_uids), np.intp, len(evaluated))
+        return cls(
+            stats_names=names,
+            stats_codes=stats_codes,
+            evaluated=evaluated_mask,
+            status_counts=counts,
+            uids=uids,
+            order=np.flatnonzero(evaluated_mask)[by_group],
+            query_rows=query_rows[by_group],
+            positions=positions[by_group],
+            row_sizes=sizes[group[by_group]],
+            cells=cells,
+            gallery_offsets=offsets.tolist(),
+            gallery_sizes=sizes.tolist(),
+            query_bounds=bounds.tolist(),
         )
-    positions = cell_order[found] - offsets[group]
-    # Queries sorted by group (protocol order inside each group): each group is then a slice.
-    by_group = np.argsort(group, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=len(galleries)))))
-    q_emb = emb[np.fromiter(map(row.__getitem__, query_uids), np.intp, len(evaluated))[by_group]]
-    gallery_emb = emb[cells]
-    # Similarity blocks of consecutive (group, row chunk) pairs are copied into one buffer of about
-    # CHUNK_CELLS cells (the same matrix products as before); each full buffer is ranked at once, so small
-    # galleries (TA-Local, Exo->Ego) cost one matmul call each and no per-group ranking.
-    row_sizes = sizes[group[by_group]]
-    sorted_pos = positions[by_group]
-    out = np.empty(by_group.size, dtype=np.int64)
-    buffer = np.empty(max(CHUNK_CELLS, int(sizes.max())), dtype=np.float64)
-    done = used = 0  # ranked sorted queries so far / buffer cells in use
+
+
+def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarray:
+    """Rank of every candidate query (0 where not evaluated), via one matrix product per shared gallery.
+
+    Uses the protocol's :attr:`CVTAProtocol.index`; the loop over galleries only slices and multiplies (in
+    row chunks of about ``CHUNK_CELLS`` cells). Similarity blocks of consecutive (gallery, row chunk) pairs
+    are copied into one buffer of about ``CHUNK_CELLS`` cells, and each full buffer is ranked at once, so
+    small galleries (TA-Local, Exo->Ego) cost one matmul call each and no per-gallery ranking.
+    """
+    index = protocol.index
+    ranks = np.zeros(len(protocol.queries), dtype=np.int64)
+    if index.order.size == 0:
+        return ranks
+    emb = _embedding_matrix(embeddings, index.uids)
+    q_emb = emb[index.query_rows]
+    gallery_emb = emb[index.cells]
+    row_sizes, positions = index.row_sizes, index.positions
+    out = np.empty(index.order.size, dtype=np.int64)
+    buffer = np.empty(max(CHUNK_CELLS, max(index.gallery_sizes)), dtype=np.float64)
+    done = used = 0  # ranked queries so far / buffer cells in use
 
     def flush(upto: int) -> None:
         if upto == done:
@@ -643,16 +673,16 @@ def _ta_ranks(
         flat = buffer[:used]
         if lengths[0] == lengths[-1] and np.all(lengths == lengths[0]):
             block = flat.reshape(lengths.size, int(lengths[0]))
-            out[done:upto] = optimistic_ranks(block, block[np.arange(lengths.size), sorted_pos[done:upto]])
+            out[done:upto] = optimistic_ranks(block, block[np.arange(lengths.size), positions[done:upto]])
             return
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        greater = flat > np.repeat(flat[starts + sorted_pos[done:upto]], lengths)
+        greater = flat > np.repeat(flat[starts + positions[done:upto]], lengths)
         out[done:upto] = 1 + np.add.reduceat(greater, starts, dtype=np.int64)
 
-    bounds_list, offsets_list, sizes_list = bounds.tolist(), offsets.tolist(), sizes.tolist()
-    for j, (start, size) in enumerate(zip(offsets_list, sizes_list, strict=True)):
+    bounds = index.query_bounds
+    for j, (start, size) in enumerate(zip(index.gallery_offsets, index.gallery_sizes, strict=True)):
         g_rows_t = gallery_emb[start : start + size].T
-        first, last = bounds_list[j], bounds_list[j + 1]
+        first, last = bounds[j], bounds[j + 1]
         step = max(1, CHUNK_CELLS // max(size, 1))
         for lo in range(first, last, step):
             hi = min(lo + step, last)
@@ -662,17 +692,15 @@ def _ta_ranks(
                 done, used = lo, 0
             buffer[used : used + cells] = (q_emb[lo:hi] @ g_rows_t).ravel()
             used += cells
-    flush(by_group.size)
-    ranks[ev_index[by_group]] = out
+    flush(index.order.size)
+    ranks[index.order] = out
     return ranks
 
 
-def _ta_stats(protocol: CVTAProtocol, columns: _TAColumns, ranks: np.ndarray) -> CVTAStats:
+def _ta_stats(protocol: CVTAProtocol, ranks: np.ndarray) -> CVTAStats:
     """Columnar query statistics of a protocol (pair code, evaluated flag) with the given ranks."""
-    names = list(dict.fromkeys(chain(protocol.pairs, columns.pairs)))
-    code = dict(zip(names, range(len(names)), strict=True))
-    codes = np.fromiter(map(code.__getitem__, columns.pairs), np.int64, len(columns.pairs))
-    return CVTAStats(names, codes, columns.evaluated, ranks)
+    index = protocol.index
+    return CVTAStats(index.stats_names, index.stats_codes, index.evaluated, ranks)
 
 
 def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[str, list[Any]]:
@@ -682,8 +710,9 @@ def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[
         ``predictions`` (cosine similarities over each query's gallery, None when not evaluable),
         ``references`` (positive index), ``pairs``, ``evaluable`` and ``query_ids`` (``"pair|query uid"``).
     """
-    needed = _needed_uids(protocol)
-    emb = _embedding_matrix(embeddings, list(needed))
+    uids = protocol.index.uids
+    needed = dict(zip(uids, range(len(uids)), strict=True))
+    emb = _embedding_matrix(embeddings, uids)
     out: dict[str, list[Any]] = {
         "predictions": [],
         "references": [],
@@ -733,10 +762,8 @@ def evaluate_cv_ta(
     """
     _cv_ta_arg_validation("similarities", ks, median_rank_reduction)
 
-    columns = _TAColumns.of(protocol_queries)
-
     def stats_of(emb: Mapping[str, Any]) -> CVTAStats:
-        return _ta_stats(protocol_queries, columns, _ta_ranks(emb, protocol_queries, columns.evaluated))
+        return _ta_stats(protocol_queries, _ta_ranks(emb, protocol_queries))
 
     result = _cv_ta_result(
         stats_of(embeddings_by_segment),
@@ -750,7 +777,7 @@ def evaluate_cv_ta(
         signature_extra={"protocol": protocol_queries.protocol},
     )
     result["protocol"] = protocol_queries.protocol
-    result["per_pair_status_counts"] = _status_counts(protocol_queries.pairs, columns.pairs, columns.statuses)
+    result["per_pair_status_counts"] = protocol_queries.counts()
     return result
 
 
