@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 
 from proceval.errors import InputValidationError
 from proceval.protocols.cv import build_cv_smc_segments, load_cv_annotations, split_trials
-from proceval.scores.cv_smc import build_vocabulary, cv_smc, derive_label
+from proceval.scores.cv_smc import build_vocabulary, cv_smc, cv_smc_levels, derive_label
 
 VOCAB = [
     "retrieve_adapter_plate",
@@ -258,3 +258,198 @@ def test_columnar_stats_index_like_instance_stats() -> None:
     assert as_list == [CVSMCInstanceStat(0, 0), CVSMCInstanceStat(2, 1), CVSMCInstanceStat(1, 1)]
     assert stats[:2] == as_list[:2]
     assert _cv_smc_compute(stats, ["a", "b", "c"]) == _cv_smc_compute(as_list, ["a", "b", "c"])
+
+
+# ------------------------------------------------------------------ cv_smc_levels (all levels in one call)
+
+LEVELS = ("coarse", "verb", "noun", "verb_noun")
+
+
+def _per_level(pred, ref, levels=LEVELS, **kwargs) -> dict:
+    return {level: cv_smc(pred, ref, label_level=level, **kwargs) for level in levels}
+
+
+def test_levels_hand_computed() -> None:
+    r = cv_smc_levels(PRED, REF, vocabulary=VOCAB)
+    assert list(r) == list(LEVELS)
+    # as in the single-level tests above: coarse, verb, noun, verb_noun
+    assert r["coarse"]["top1_accuracy"] == 0.5
+    assert r["coarse"]["macro_f1"] == pytest.approx((1 / 2 + 2 / 3) / 5)
+    assert r["verb"]["top1_accuracy"] == 0.75
+    assert r["verb"]["macro_f1"] == pytest.approx((2 * 0.75 / 1.75) / 4)
+    assert r["verb"]["per_class_support"] == {"retrieve": 0, "screw": 0, "store": 4, "unscrew": 0}
+    assert r["noun"]["top1_accuracy"] == 0.5 and r["noun"]["macro_f1"] == pytest.approx(0.25)
+    assert r["verb_noun"]["per_class_f1"]["store::adapter_plate"] == pytest.approx(2 / 3)
+    assert [r[lv]["label_level"] for lv in LEVELS] == list(LEVELS)
+    assert r["noun"]["signature"].startswith("cv_smc|lvl:noun|avg:vocabulary|nc:4|")
+    only = cv_smc_levels(PRED, REF, vocabulary=VOCAB, levels=["noun", "verb", "noun"])
+    assert list(only) == ["noun", "verb"] and only["verb"] == r["verb"]
+
+
+def _spelled(values: list) -> list:
+    return [v.upper() + " " if i % 3 == 0 else v for i, v in enumerate(values)]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["names", "ids", "numpy_ids", "train_labels", "spelled", "mapping", "present", "bootstrap_paired"],
+)
+def test_levels_equal_one_call_per_level(case: str) -> None:
+    pred, ref = _perturbed(400, 5)
+    other, _ = _perturbed(400, 6)
+    kwargs: dict = {"vocabulary": VOCAB}
+    if case == "ids":
+        pred, ref = [VOCAB.index(p) for p in pred], [VOCAB.index(r) for r in ref]
+    elif case == "numpy_ids":
+        pred = np.asarray([VOCAB.index(p) for p in pred], dtype=np.int32)
+    elif case == "train_labels":
+        kwargs = {"train_labels": ["unscrew_anti_vibration_handle", "store_tool"]}
+    elif case == "spelled":  # other spellings take the per-instance path
+        pred = _spelled(pred)
+    elif case == "mapping":
+        ids = [f"seg{i}" for i in range(len(pred))]
+        pred = dict(zip(reversed(ids), reversed(pred), strict=True))
+        ref = dict(zip(ids, ref, strict=True))
+    elif case == "present":
+        kwargs["macro_average"] = "present"
+    elif case == "bootstrap_paired":
+        kwargs.update(bootstrap=40, seed=3, paired_predictions=other)
+    got = cv_smc_levels(pred, ref, **kwargs)
+    assert got == _per_level(pred, ref, **kwargs)
+    if case == "bootstrap_paired":
+        assert "ci" in got["verb"] and "paired" in got["verb"] and "bs:40|rs:3" in got["verb"]["signature"]
+
+
+def test_levels_equal_one_call_per_level_with_many_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the pair-count size limit each level is counted from its own class indices: same numbers."""
+    from proceval.scores import cv_smc as module
+
+    pred, ref = _perturbed(300, 7)
+    want = cv_smc_levels(pred, ref, vocabulary=VOCAB, bootstrap=20)
+    monkeypatch.setattr(module, "_PAIR_COUNT_MAX_NAMES", 0)
+    module._cached_coarse_tables.cache_clear()
+    try:
+        assert module._coarse_tables(VOCAB, LEVELS).onehot is None
+        assert cv_smc_levels(pred, ref, vocabulary=VOCAB, bootstrap=20) == want
+    finally:
+        module._cached_coarse_tables.cache_clear()
+
+
+def test_levels_empty_input() -> None:
+    r = cv_smc_levels([], [], vocabulary=VOCAB)
+    assert all(math.isnan(s["top1_accuracy"]) and math.isnan(s["macro_f1"]) for s in r.values())
+    assert r["verb"]["num_classes"] == 4 and r["verb"]["num_instances"] == 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "levels", "match"),
+    [
+        ("store_toolz", LEVELS, r"Unknown coarse label 'store_toolz' in `predictions` for 'seg7'"),
+        ("store_toolz", ("verb",), None),  # its verb `store` is in the vocabulary: accepted, as by cv_smc
+        ("zap_toolz", ("noun", "verb"), r"Unknown noun label 'toolz' in `predictions` for 'seg7'"),
+        (len(VOCAB), LEVELS, r"label ids in \[0, 5\) in `predictions` for 'seg7'"),
+        (True, LEVELS, r"label name or id in `predictions` for 'seg7', but got True"),
+        ("null", LEVELS, r"Unknown coarse label 'null' in `predictions` for 'seg7'"),
+        (
+            "null",
+            ("verb",),
+            r"'verb_noun' in `predictions` for 'seg7' to derive the verb class, but got 'null'",
+        ),
+    ],
+)
+def test_levels_errors_name_the_instance_as_cv_smc(bad, levels: tuple, match: str | None) -> None:
+    pred, ref = _perturbed(300, 4)
+    ids = [f"seg{i}" for i in range(300)]
+    pred[7] = bad
+    kwargs = {"vocabulary": VOCAB, "segment_ids": ids}
+    if match is None:
+        assert cv_smc_levels(pred, ref, levels=levels, **kwargs) == _per_level(pred, ref, levels, **kwargs)
+        return
+    with pytest.raises(InputValidationError, match=match) as got:
+        cv_smc_levels(pred, ref, levels=levels, **kwargs)
+    with pytest.raises(InputValidationError) as want:  # the first level that fails, as one call per level
+        _per_level(pred, ref, levels, **kwargs)
+    assert str(got.value) == str(want.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"vocabulary": [*VOCAB, "null"], "levels": ("coarse", "verb")}, "'verb_noun'.*but got 'null'"),
+        ({"train_labels": ["store_tool", 3]}, r"label id 3 in `train_labels` for 1"),
+        ({}, "neither"),
+        ({"vocabulary": VOCAB, "levels": "verb"}, "non-empty sequence"),
+        ({"vocabulary": VOCAB, "levels": ()}, "non-empty sequence"),
+        ({"vocabulary": VOCAB, "levels": ("verb", "object")}, "levels"),
+        ({"vocabulary": VOCAB, "macro_average": "micro"}, "macro_average"),
+    ],
+)
+def test_levels_option_and_vocabulary_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(InputValidationError, match=match):
+        cv_smc_levels(PRED, REF, **kwargs)
+
+
+def test_adapter_scores_all_levels_in_one_call(sample_release: Path, tmp_path: Path) -> None:
+    from proceval.datasets.load import load_impact
+    from proceval.evaluation.adapters import cv_segment_labels
+    from proceval.evaluation.runner import evaluate_config
+
+    release = sample_release / "impact" / "impact-release"
+    refs = cv_segment_labels(load_impact(release, "cv_smc_s1", split="test", cache_dir=tmp_path))
+    train = list(
+        cv_segment_labels(load_impact(release, "cv_smc_s1", split="train", cache_dir=tmp_path)).values()
+    )
+    names = sorted(set(refs.values()))
+    preds = {k: names[(names.index(v) + i % 2) % len(names)] for i, (k, v) in enumerate(refs.items())}
+    other = {k: names[0] for k in refs}
+    out = evaluate_config(
+        "cv_smc",
+        release,
+        "cv_smc_s1",
+        preds,
+        paired_predictions=other,
+        options={"bootstrap": 20, "label_levels": ["verb", "coarse"]},
+        cache_dir=tmp_path,
+    )
+    want = _per_level(
+        preds, refs, ("verb", "coarse"), train_labels=train, paired_predictions=other, bootstrap=20
+    )
+    assert out["scores"] == want
+    with pytest.raises(InputValidationError, match="input_level"):
+        evaluate_config(
+            "cv_smc", release, "cv_smc_s1", preds, options={"input_level": "level"}, cache_dir=tmp_path
+        )
+
+
+def test_levels_code_exact_names_and_ids_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exact names and ids never take the per-level (per-instance) path; other spellings do."""
+    from proceval.scores import cv_smc as module
+
+    pred, ref = _perturbed(200, 8)
+    want = cv_smc_levels(pred, ref, vocabulary=VOCAB, paired_predictions=ref)
+
+    def per_level(*args, **kwargs):
+        raise AssertionError("per-level path")
+
+    monkeypatch.setattr(module, "_score_level", per_level)
+    assert cv_smc_levels(pred, ref, vocabulary=VOCAB, paired_predictions=ref) == want
+    assert cv_smc_levels([VOCAB.index(p) for p in pred], ref, vocabulary=VOCAB) == cv_smc_levels(
+        pred, ref, vocabulary=VOCAB
+    )
+    cv_smc_levels(pred, ref, train_labels=VOCAB)
+    with pytest.raises(AssertionError, match="per-level path"):
+        cv_smc_levels(_spelled(pred), ref, vocabulary=VOCAB)
+
+
+def test_levels_raise_at_the_first_failing_level() -> None:
+    """An unknown label at the first level is reported before a vocabulary name without a verb (`null`)."""
+    pred = ["zzz_top", *PRED[1:]]
+    kwargs = {"vocabulary": [*VOCAB, "null"], "segment_ids": ["a", "b", "c", "d"]}
+    with pytest.raises(
+        InputValidationError, match=r"Unknown coarse label 'zzz_top' in `predictions` for 'a'"
+    ):
+        cv_smc_levels(pred, REF, levels=("coarse", "verb"), **kwargs)
+    with pytest.raises(
+        InputValidationError, match=r"form 'verb_noun' to derive the verb class, but got 'null'"
+    ):
+        cv_smc_levels(pred, REF, levels=("verb", "coarse"), **kwargs)

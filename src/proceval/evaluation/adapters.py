@@ -177,10 +177,15 @@ def _score_cv_smr(ds, predictions, options, ctx, paired=None):
 
 
 def _score_cv_smc(ds, predictions, options, ctx, paired=None):
-    from proceval.scores.cv_smc import cv_smc
+    from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, cv_smc_levels
 
     options = dict(options)
-    levels = options.pop("label_levels", None) or ("coarse", "verb", "noun", "verb_noun")
+    levels = options.pop("label_levels", None) or CV_SMC_LABEL_LEVELS
+    input_level = options.pop("input_level", "coarse")
+    if input_level != "coarse":  # the references are coarse step names: every level derives from them
+        raise InputValidationError(
+            f"Expected `input_level` 'coarse' for cv_smc configs (coarse step labels), but got {input_level!r}."
+        )
     names = [n.lower() for n in _names(ds, "label")]
     train_labels = list(cv_segment_labels(ctx.load_split("train")).values())
     refs = cv_segment_labels(ds)
@@ -191,17 +196,9 @@ def _score_cv_smc(ds, predictions, options, ctx, paired=None):
         return {k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in p.items()}
 
     preds, paired_preds = convert(predictions), convert(paired)
-    return {
-        level: cv_smc(
-            preds,
-            refs,
-            train_labels=train_labels,
-            label_level=level,
-            paired_predictions=paired_preds,
-            **options,
-        )
-        for level in levels
-    }
+    return cv_smc_levels(
+        preds, refs, levels=levels, train_labels=train_labels, paired_predictions=paired_preds, **options
+    )
 
 
 # ----------------------------------------------------------------------------------------- anticipation

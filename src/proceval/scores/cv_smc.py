@@ -8,12 +8,16 @@ vocabulary is the sorted union of the labels of the train and test segments. **M
 per-class F1 over every vocabulary class** (precision 0 without predictions, recall 0 without support), so
 a class absent from the test references and never predicted counts as F1 = 0, unlike scikit-learn's
 default (``labels=None``), which averages over the classes present in references or predictions.
+
+:func:`cv_smc` scores one level; :func:`cv_smc_levels` scores several levels of one set of coarse
+predictions in one call (each label is read once; the same numbers as one :func:`cv_smc` call per level).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Hashable, Mapping, Sequence
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
@@ -32,6 +36,7 @@ LabelLevel = Literal["coarse", "verb", "noun", "verb_noun"]
 InputLevel = Literal["coarse", "level"]
 MacroAverage = Literal["vocabulary", "present"]
 _ABBREV = {"label_level": "lvl", "macro_average": "avg", "vocabulary_size": "nc"}
+_PAIR_COUNT_MAX_NAMES = 256  # up to this many source names, levels are counted from (name, name) pair counts
 
 
 class CVSMCInstanceStat(NamedTuple):
@@ -106,6 +111,17 @@ def _cv_smc_arg_validation(label_level: str, input_level: str, macro_average: st
     check_choice("macro_average", macro_average, CV_SMC_MACRO_AVERAGES)
 
 
+def _levels_arg_validation(levels: Sequence[str], macro_average: str) -> None:
+    """Check the options of :func:`cv_smc_levels`."""
+    if isinstance(levels, str) or not levels:
+        raise InputValidationError(
+            f"Expected argument `levels` to be a non-empty sequence of {CV_SMC_LABEL_LEVELS}, but got {levels!r}."
+        )
+    for level in levels:
+        check_choice("levels", level, CV_SMC_LABEL_LEVELS)
+    check_choice("macro_average", macro_average, CV_SMC_MACRO_AVERAGES)
+
+
 def _to_name(value: Any, source_vocab: Sequence[str] | None, what: str, unit_id: Hashable) -> str:
     if isinstance(value, (bool, np.bool_)):
         raise InputValidationError(
@@ -131,6 +147,123 @@ def _level_name(name: str, label_level: str, input_level: str) -> str:
     return derive_label(name, label_level) if input_level == "coarse" else str(name).strip().lower()
 
 
+class _Inputs(NamedTuple):
+    """Predictions, references and paired predictions in one order; ``ids`` name the instances in errors."""
+
+    ids: Sequence[Hashable]
+    preds: list[Any]
+    refs: list[Any]
+    paired: list[Any] | None
+
+
+class _Source(NamedTuple):
+    """The names labels are read against: a vocabulary in id order (``decodes_ids``), or the distinct
+    train ∪ reference labels (first occurrence first; ids are then an error)."""
+
+    names: list[str]
+    decodes_ids: bool
+
+
+class _Options(NamedTuple):
+    macro_average: str
+    bootstrap: int
+    confidence: float
+    seed: int
+
+
+def _align(
+    predictions: Sequence[Any] | Mapping[Hashable, Any],
+    references: Sequence[Any] | Mapping[Hashable, Any],
+    paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None,
+    segment_ids: Sequence[Hashable] | None,
+) -> _Inputs:
+    ids, preds, other = align_query_inputs(
+        predictions, {"references": references, "paired_predictions": paired_predictions}, segment_ids
+    )
+    if other["references"] is None:
+        raise InputValidationError("Expected `references`, but got None.")
+    return _Inputs(ids, preds, other["references"], other["paired_predictions"])
+
+
+def _source(
+    vocabulary: Sequence[str] | None, train_labels: Sequence[Any] | None, references: Sequence[Any]
+) -> _Source:
+    """The vocabulary's names (unique), else the distinct names of ``train_labels`` then ``references``.
+
+    Raises:
+        InputValidationError: repeated vocabulary names, neither source, an id or non-name in the labels.
+    """
+    if vocabulary is not None:
+        names = [str(v) for v in vocabulary]
+        if len(set(names)) != len(names):
+            raise InputValidationError("Expected unique names in `vocabulary`, but some repeat.")
+        return _Source(names, True)
+    if train_labels is None:
+        raise InputValidationError(
+            "Expected `vocabulary` (the sorted train ∪ test label names) or `train_labels` (to build it), "
+            "but got neither."
+        )
+    train = list(train_labels)
+    if not all(issubclass(t, str) for t in {*map(type, train), *map(type, references)}):
+        for what, values in (("train_labels", train), ("references", references)):
+            for i, v in enumerate(values):
+                _to_name(v, None, what, i)  # raises on the first id or non-name
+    return _Source(list(dict.fromkeys([*train, *references])), False)
+
+
+def _level_names(names: Sequence[Any], label_level: str, input_level: str) -> list[str]:
+    """:func:`_level_name` of every name (raising as it does, for the first name that fails)."""
+    return [_level_name(name, label_level, input_level) for name in names]
+
+
+def _level_table(names: Sequence[str], label_level: str, input_level: str) -> tuple[list[str], list[int]]:
+    """(level vocabulary = sorted level classes of ``names``, class index of each name).
+
+    Raises:
+        InputValidationError: a name whose level class cannot be derived (e.g. ``null`` at ``verb``).
+    """
+    derived = _level_names(names, label_level, input_level)
+    level_vocab = sorted(set(derived))
+    index = {c: i for i, c in enumerate(level_vocab)}
+    return level_vocab, [index[c] for c in derived]
+
+
+class _CoarseTables(NamedTuple):
+    """Lookup tables of one list of coarse source names at several levels (read-only; cached)."""
+
+    codes: dict[str, Any]  # source name -> its index, as :func:`_fast_codes` reads it
+    vocabs: tuple[tuple[str, ...], ...]  # level vocabulary of each level
+    lut: np.ndarray  # [levels, names] int64: level class of each source name
+    onehot: np.ndarray | None  # [names, classes of all levels] float64: 1 where the name is in the class
+    offsets: tuple[int, ...]  # level i owns the classes offsets[i]:offsets[i + 1] (columns of `onehot`)
+
+
+def _build_coarse_tables(names: tuple[str, ...], levels: tuple[str, ...]) -> _CoarseTables:
+    """Raises as :func:`_level_table` for the first level (in order) that cannot be derived."""
+    tables = [_level_table(names, level, "coarse") for level in levels]
+    offsets = np.cumsum([0, *(len(vocab) for vocab, _ in tables)])
+    lut = np.array([codes for _, codes in tables], dtype=np.int64).reshape(len(levels), len(names))
+    lut.flags.writeable = False
+    onehot = None
+    if len(names) <= _PAIR_COUNT_MAX_NAMES:
+        onehot = np.zeros((len(names), int(offsets[-1])))
+        onehot[np.arange(len(names)), lut + offsets[:-1, None]] = 1.0
+        onehot.flags.writeable = False
+    codes = _code_values({name: i for i, name in enumerate(names)})
+    return _CoarseTables(codes, tuple(tuple(v) for v, _ in tables), lut, onehot, tuple(offsets.tolist()))
+
+
+_cached_coarse_tables = lru_cache(maxsize=32)(_build_coarse_tables)
+
+
+def _coarse_tables(names: Sequence[str], levels: Sequence[str]) -> _CoarseTables:
+    """:func:`_build_coarse_tables`, cached when the names are plain strings (the usual case)."""
+    key = tuple(names)
+    if all(type(name) is str for name in key):
+        return _cached_coarse_tables(key, tuple(levels))
+    return _build_coarse_tables(key, tuple(levels))
+
+
 def _cv_smc_update(
     predictions: Sequence[Any],
     references: Sequence[Any],
@@ -149,23 +282,46 @@ def _cv_smc_update(
     """
     index = {name: i for i, name in enumerate(level_vocab)}
     str_codes, id_codes = _code_tables(index, source_vocab, predictions, references, label_level, input_level)
-    pred = _fast_codes(predictions, str_codes, id_codes)
-    ref = _fast_codes(references, str_codes, id_codes) if pred is not None else None
+    table = _code_values(str_codes)
+    pred = _fast_codes(predictions, table, id_codes)
+    ref = _fast_codes(references, table, id_codes) if pred is not None else None
     if pred is not None and ref is not None:
         return CVSMCStats(pred, ref)
     out: list[CVSMCInstanceStat] = []  # per-instance path: only reached when some value needs its own check
     for uid, p, r in zip(ids, predictions, references, strict=False):
-        pair = []
-        for value, what in ((p, "predictions"), (r, "references")):
-            name = _level_name(_to_name(value, source_vocab, what, uid), label_level, input_level)
-            if name not in index:
-                raise InputValidationError(
-                    f"Unknown {label_level} label {name!r} in `{what}` for {uid!r}: expected one of the "
-                    f"{len(level_vocab)} vocabulary classes (train ∪ test)."
-                )
-            pair.append(index[name])
-        out.append(CVSMCInstanceStat(pair[0], pair[1]))
+        args = (uid, index, source_vocab, label_level, input_level)
+        out.append(
+            CVSMCInstanceStat(
+                _instance_class(p, "predictions", *args), _instance_class(r, "references", *args)
+            )
+        )
     return CVSMCStats.from_stats(out)
+
+
+def _instance_class(
+    value: Any,
+    what: str,
+    uid: Hashable,
+    index: Mapping[str, int],
+    source_vocab: Sequence[str] | None,
+    label_level: str,
+    input_level: str,
+) -> int:
+    """Class index of one label (normalising its spelling), or an InputValidationError naming the instance."""
+    label = _to_name(value, source_vocab, what, uid)
+    try:
+        name = _level_name(label, label_level, input_level)
+    except InputValidationError:
+        raise InputValidationError(
+            f"Expected a coarse label of the form 'verb_noun' in `{what}` for {uid!r} to derive the "
+            f"{label_level} class, but got {label!r}."
+        ) from None
+    if name not in index:
+        raise InputValidationError(
+            f"Unknown {label_level} label {name!r} in `{what}` for {uid!r}: expected one of the "
+            f"{len(index)} vocabulary classes (train ∪ test)."
+        )
+    return index[name]
 
 
 def _code_tables(
@@ -203,17 +359,28 @@ def _code_tables(
     return str_codes, id_codes
 
 
+def _code_values(str_codes: dict[str, int]) -> dict[str, Any]:
+    """The lookup table of :func:`_fast_codes`: each code as one character (code point = code), so that the
+    looked-up codes become an array by one join and encode, not one int conversion per value; tables
+    with codes from ``0xD800`` (the surrogates) on keep int codes."""
+    if str_codes and max(str_codes.values()) >= 0xD800:
+        return str_codes
+    return {name: chr(code) for name, code in str_codes.items()}
+
+
 def _fast_codes(
-    values: Sequence[Any], str_codes: dict[str, int], id_codes: np.ndarray | None
+    values: Sequence[Any], table: dict[str, Any], id_codes: np.ndarray | None
 ) -> np.ndarray | None:
-    """Class indices of all values at once (dict lookups in C, or one gather for integer ids), else None."""
+    """int64 codes of all values at once (dict lookups in C, or one gather for integer ids), else None."""
     if not values:
         return np.zeros(0, dtype=np.int64)
     if isinstance(values[0], str):
         try:
-            got = itemgetter(*values)(str_codes) if len(values) > 1 else (str_codes[values[0]],)
+            got = itemgetter(*values)(table) if len(values) > 1 else (table[values[0]],)
         except (KeyError, TypeError):  # a label not spelled as in the table, or not a string
             return None
+        if isinstance(got[0], str):
+            return np.frombuffer("".join(got).encode("utf-32-le"), dtype="<u4").astype(np.int64)
         return np.frombuffer(array("q", got), dtype=np.int64)
     if id_codes is None:
         return None
@@ -229,58 +396,175 @@ def _fast_codes(
     return id_codes[arr]
 
 
+def _class_counts(pred: np.ndarray, ref: np.ndarray, n_classes: int) -> tuple[np.ndarray, ...]:
+    """Per class (float64): true positives, predictions, references."""
+    tp = np.bincount(ref[pred == ref], minlength=n_classes).astype(float)
+    n_pred = np.bincount(pred, minlength=n_classes).astype(float)
+    n_ref = np.bincount(ref, minlength=n_classes).astype(float)
+    return tp, n_pred, n_ref
+
+
+def _merged_counts(pred: np.ndarray, ref: np.ndarray, onehot: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_class_counts` of every class of ``onehot`` (see :class:`_CoarseTables`) from source indices:
+    one count per (prediction, reference) pair of names, then sums of exact integers in float64 (as there)."""
+    n = onehot.shape[0]
+    joint = np.bincount(pred * n + ref, minlength=n * n).reshape(n, n)
+    by_ref_class = joint @ onehot  # [pred name, ref class]
+    return (by_ref_class * onehot).sum(axis=0), joint.sum(axis=1) @ onehot, by_ref_class.sum(axis=0)
+
+
+def _level_counts(pred: np.ndarray, ref: np.ndarray, tables: _CoarseTables) -> tuple[np.ndarray, ...]:
+    """:func:`_class_counts` of every level, concatenated in level order (classes as ``tables.offsets``)."""
+    if tables.onehot is not None:
+        return _merged_counts(pred, ref, tables.onehot)
+    per_level = [
+        _class_counts(lut[pred], lut[ref], len(vocab))
+        for lut, vocab in zip(tables.lut, tables.vocabs, strict=True)
+    ]
+    return tuple(np.concatenate(counts) for counts in zip(*per_level, strict=True))
+
+
+def _f1(counts: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Per-class F1: precision 0 without predictions, recall 0 without support, F1 0 when both are 0."""
+    tp, n_pred, n_ref = counts
+    precision = np.divide(tp, n_pred, out=np.zeros_like(tp), where=n_pred > 0)
+    recall = np.divide(tp, n_ref, out=np.zeros_like(tp), where=n_ref > 0)
+    both = precision + recall
+    return np.divide(2 * precision * recall, both, out=np.zeros_like(tp), where=both > 0)
+
+
+def _scores(
+    counts: tuple[np.ndarray, ...], num_instances: int, vocabs: Sequence[Sequence[str]], macro_average: str
+) -> list[dict[str, Any]]:
+    """Top-1 accuracy, Macro-F1 and per-class F1 / support of each level, from :func:`_class_counts` of
+    all their classes (level after level, as ``vocabs``). Empty input: NaN scores (policy "nan").
+
+    The counts are exact integers, so sums over them are exact; Macro-F1 is ``sum / count`` of float64
+    F1s, as ``np.mean`` computes it.
+    """
+    tp, n_pred, n_ref = counts
+    f1 = _f1(counts)
+    averaged = None if macro_average == "vocabulary" else (n_pred > 0) | (n_ref > 0)
+    tps, f1s, supports = tp.tolist(), f1.tolist(), n_ref.astype(np.int64).tolist()
+    empty = num_instances == 0
+    out, start = [], 0
+    for vocab in vocabs:
+        part = slice(start, start + len(vocab))
+        start = part.stop
+        macro = f1[part] if averaged is None else f1[part][averaged[part]]
+        support = supports[part]
+        names = [str(c) for c in vocab]
+        out.append(
+            {
+                "top1_accuracy": float("nan") if empty else sum(tps[part]) / num_instances,
+                "macro_f1": float("nan") if empty or not macro.size else float(macro.sum() / macro.size),
+                "num_instances": num_instances,
+                "num_classes": len(vocab),
+                "num_classes_in_references": len(support) - support.count(0),
+                "per_class_f1": dict(zip(names, f1s[part], strict=True)),
+                "per_class_support": dict(zip(names, support, strict=True)),
+            }
+        )
+    return out
+
+
 def _cv_smc_compute(
     stats: Sequence[CVSMCInstanceStat], level_vocab: Sequence[str], macro_average: str = "vocabulary"
 ) -> dict[str, Any]:
     """Top-1 accuracy, Macro-F1 and per-class F1 / support. Empty input: NaN scores (policy "nan")."""
-    n_classes = len(level_vocab)
     cols = CVSMCStats.from_stats(stats)
-    pred, ref = cols.pred, cols.ref
-    tp = np.bincount(ref[pred == ref], minlength=n_classes).astype(float)
-    n_pred = np.bincount(pred, minlength=n_classes).astype(float)
-    n_ref = np.bincount(ref, minlength=n_classes).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(n_pred > 0, tp / n_pred, 0.0)
-        recall = np.where(n_ref > 0, tp / n_ref, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
-    if macro_average == "present":
-        mask = (n_pred > 0) | (n_ref > 0)
-    else:
-        mask = np.ones(n_classes, dtype=bool)
-    empty = len(stats) == 0
-    return {
-        "top1_accuracy": float("nan") if empty else float(np.mean(pred == ref)),
-        "macro_f1": float("nan") if empty or not mask.any() else float(f1[mask].mean()),
-        "num_instances": len(stats),
-        "num_classes": n_classes,
-        "num_classes_in_references": int(np.count_nonzero(n_ref)),
-        "per_class_f1": {str(c): float(v) for c, v in zip(level_vocab, f1, strict=False)},
-        "per_class_support": {str(c): int(v) for c, v in zip(level_vocab, n_ref, strict=False)},
-    }
+    counts = _class_counts(cols.pred, cols.ref, len(level_vocab))
+    return _scores(counts, len(cols), [level_vocab], macro_average)[0]
 
 
-def _resolve_vocabularies(
-    vocabulary: Sequence[str] | None,
-    train_labels: Sequence[Any] | None,
-    references: Sequence[Any],
+def _finish(
+    result: dict[str, Any],
+    stats: CVSMCStats | None,
+    paired_stats: CVSMCStats | None,
+    level_vocab: Sequence[str],
     label_level: str,
-    input_level: str,
-) -> tuple[list[str], list[str] | None]:
-    """(level vocabulary, source vocabulary used to decode ids or None)."""
-    if vocabulary is not None:
-        source = [str(v) for v in vocabulary]
-        if len(set(source)) != len(source):
-            raise InputValidationError("Expected unique names in `vocabulary`, but some repeat.")
-        level = sorted({_level_name(v, label_level, input_level) for v in source})
-        return level, source
-    if train_labels is None:
-        raise InputValidationError(
-            "Expected `vocabulary` (the sorted train ∪ test label names) or `train_labels` (to build it), "
-            "but got neither."
+    opts: _Options,
+) -> dict[str, Any]:
+    """Add ``ci`` / ``paired`` (from the per-instance ``stats``, needed only then), level and signature."""
+    if opts.bootstrap or paired_stats is not None:
+
+        def compute(units: Sequence[CVSMCInstanceStat]) -> dict[str, Any]:
+            return _cv_smc_compute(units, level_vocab, opts.macro_average)
+
+        assert stats is not None
+        with_uncertainty(
+            result,
+            stats,
+            compute,
+            bootstrap=opts.bootstrap,
+            confidence=opts.confidence,
+            seed=opts.seed,
+            paired_units=paired_stats,
         )
-    names = [_to_name(v, None, "train_labels", i) for i, v in enumerate(train_labels)]
-    names += [_to_name(v, None, "references", i) for i, v in enumerate(references)]
-    return sorted({_level_name(v, label_level, input_level) for v in names}), None
+    result["label_level"] = label_level
+    options: dict[str, Any] = {
+        "label_level": label_level,
+        "macro_average": opts.macro_average,
+        "vocabulary_size": len(level_vocab),
+    }
+    if opts.bootstrap:
+        options.update({"bs": opts.bootstrap, "rs": opts.seed})
+    result["signature"] = make_signature("cv_smc", options, _ABBREV)
+    return result
+
+
+def _score_level(
+    inp: _Inputs, source: _Source, label_level: str, input_level: str, opts: _Options
+) -> dict[str, Any]:
+    """One level, each label mapped to the level vocabulary (fast lookups, else per-instance checks)."""
+    level_vocab, _ = _level_table(source.names, label_level, input_level)
+    ids_vocab = source.names if source.decodes_ids else None
+
+    def update(values: list[Any]) -> CVSMCStats:
+        return _cv_smc_update(values, inp.refs, inp.ids, level_vocab, ids_vocab, label_level, input_level)
+
+    stats = update(inp.preds)
+    paired = None if inp.paired is None else update(inp.paired)
+    result = _cv_smc_compute(stats, level_vocab, opts.macro_average)
+    return _finish(result, stats, paired, level_vocab, label_level, opts)
+
+
+def _source_codes(inp: _Inputs, source: _Source, table: dict[str, Any]) -> list[np.ndarray | None] | None:
+    """[predictions, references, paired or None] as indices into ``source.names`` (exact names or ids,
+    C-level lookups); None when some label needs the per-instance path (other spelling, unknown, bad)."""
+    id_codes = np.arange(len(source.names), dtype=np.int64) if source.decodes_ids else None
+    codes: list[np.ndarray | None] = []
+    for values in (inp.preds, inp.refs, inp.paired):
+        got = None if values is None else _fast_codes(values, table, id_codes)
+        if got is None and values is not None:
+            return None
+        codes.append(got)
+    return codes
+
+
+def _score_coarse_levels(
+    inp: _Inputs, source: _Source, levels: Sequence[str], opts: _Options
+) -> dict[str, dict[str, Any]]:
+    """Every level from coarse inputs: labels coded once against the source names, each level derived by
+    a lookup table (source name -> level class); labels that need their own check go level by level."""
+    try:
+        tables = _coarse_tables(source.names, levels)
+    except InputValidationError:  # a name without a level class: raise where one call per level would
+        tables = None
+    codes = None if tables is None else _source_codes(inp, source, tables.codes)
+    if tables is None or codes is None:
+        return {level: _score_level(inp, source, level, "coarse", opts) for level in levels}
+    pred, ref, paired = codes
+    results = _scores(_level_counts(pred, ref, tables), len(ref), tables.vocabs, opts.macro_average)
+    out: dict[str, dict[str, Any]] = {}
+    for i, (level, vocab, result) in enumerate(zip(levels, tables.vocabs, results, strict=True)):
+        stats = paired_stats = None
+        if opts.bootstrap or paired is not None:  # per-instance units, for resampling only
+            lut = tables.lut[i]
+            stats = CVSMCStats(lut[pred], lut[ref])
+            paired_stats = None if paired is None else CVSMCStats(lut[paired], stats.ref)
+        out[level] = _finish(result, stats, paired_stats, vocab, level, opts)
+    return out
 
 
 def cv_smc(
@@ -311,8 +595,8 @@ def cv_smc(
             sorted union of train and reference labels at the level (official construction).
         label_level: ``coarse`` (default), ``verb``, ``noun`` or ``verb_noun``.
         input_level: ``"coarse"`` (default): inputs are coarse names / ids, derived to ``label_level``
-            (e.g. one coarse classifier scored at every level); ``"level"``: inputs are already classes of
-            ``label_level`` (e.g. the output of a verb probe).
+            (e.g. one coarse classifier scored at every level; :func:`cv_smc_levels` scores all levels in
+            one call); ``"level"``: inputs are already classes of ``label_level`` (e.g. a verb probe).
         macro_average: ``"vocabulary"`` (official: all vocabulary classes, absent ones count 0) or
             ``"present"`` (scikit-learn's default: classes in references ∪ predictions).
         segment_ids: ids for error messages when the inputs are sequences.
@@ -339,41 +623,51 @@ def cv_smc(
     """
     if validate_args:
         _cv_smc_arg_validation(label_level, input_level, macro_average)
-    ids, preds, other = align_query_inputs(
-        predictions, {"references": references, "paired_predictions": paired_predictions}, segment_ids
-    )
-    refs = other["references"]
-    if refs is None:
-        raise InputValidationError("Expected `references`, but got None.")
-    level_vocab, source_vocab = _resolve_vocabularies(
-        vocabulary, train_labels, refs, label_level, input_level
-    )
-    stats = _cv_smc_update(preds, refs, ids, level_vocab, source_vocab, label_level, input_level)
-    paired_stats = None
-    if other["paired_predictions"] is not None:
-        paired_stats = _cv_smc_update(
-            other["paired_predictions"], refs, ids, level_vocab, source_vocab, label_level, input_level
-        )
+    inp = _align(predictions, references, paired_predictions, segment_ids)
+    source = _source(vocabulary, train_labels, inp.refs)
+    opts = _Options(macro_average, bootstrap, confidence, seed)
+    if input_level == "coarse":
+        return _score_coarse_levels(inp, source, (label_level,), opts)[label_level]
+    return _score_level(inp, source, label_level, input_level, opts)
 
-    def compute(units: Sequence[CVSMCInstanceStat]) -> dict[str, Any]:
-        return _cv_smc_compute(units, level_vocab, macro_average)
 
-    result = with_uncertainty(
-        compute(stats),
-        stats,
-        compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_stats,
-    )
-    result["label_level"] = label_level
-    options: dict[str, Any] = {
-        "label_level": label_level,
-        "macro_average": macro_average,
-        "vocabulary_size": len(level_vocab),
-    }
-    if bootstrap:
-        options.update({"bs": bootstrap, "rs": seed})
-    result["signature"] = make_signature("cv_smc", options, _ABBREV)
-    return result
+def cv_smc_levels(
+    predictions: Sequence[Any] | Mapping[Hashable, Any],
+    references: Sequence[Any] | Mapping[Hashable, Any],
+    *,
+    levels: Sequence[str] = CV_SMC_LABEL_LEVELS,
+    vocabulary: Sequence[str] | None = None,
+    train_labels: Sequence[str] | None = None,
+    macro_average: MacroAverage = "vocabulary",
+    segment_ids: Sequence[Hashable] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
+    validate_args: bool = True,
+) -> dict[str, dict[str, Any]]:
+    """CV-SMC at several label levels of one set of coarse predictions, in one call.
+
+    Same arguments as :func:`cv_smc` with ``input_level="coarse"`` (coarse names or ids), and ``levels``
+    (default: all four) instead of ``label_level``. Each label is mapped to the coarse vocabulary once;
+    every level is then derived by a lookup table, so the labels are not read again per level.
+
+    Returns:
+        ``{level: the dict cv_smc(..., label_level=level) returns}`` for each level of ``levels``, with
+        identical values (scores are fractions in [0, 1], higher is better).
+
+    Raises:
+        InputValidationError: as :func:`cv_smc` at the first level that fails; bad ``levels``.
+
+    Example:
+        >>> r = cv_smc_levels(["store_tool", "store_tool"], ["store_tool", "retrieve_adapter_plate"],
+        ...                   vocabulary=["retrieve_adapter_plate", "store_adapter_plate", "store_tool"])
+        >>> {level: (s["top1_accuracy"], round(s["macro_f1"], 4)) for level, s in r.items()}
+        {'coarse': (0.5, 0.2222), 'verb': (0.5, 0.3333), 'noun': (0.5, 0.3333), 'verb_noun': (0.5, 0.2222)}
+    """
+    if validate_args:
+        _levels_arg_validation(levels, macro_average)
+    inp = _align(predictions, references, paired_predictions, segment_ids)
+    source = _source(vocabulary, train_labels, inp.refs)
+    opts = _Options(macro_average, bootstrap, confidence, seed)
+    return _score_coarse_levels(inp, source, list(dict.fromkeys(levels)), opts)
