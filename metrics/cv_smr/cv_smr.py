@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.protocols.cv import embeddings_by_uid, evaluate_cv_smr, reject_per_query_arguments
+from proceval.protocols.cv import evaluate_cv_smr, module_embeddings, reject_per_query_arguments
 from proceval.scores.cv_smr import _cv_smr_arg_validation, cv_smr
 
 _CITATION = """\
@@ -97,17 +97,17 @@ class CvSmr(evaluate.Metric):
         _cv_smr_arg_validation(ks)
         if protocol is not None:
             reject_per_query_arguments(query_views=query_views, query_ids=query_ids)
-            known = protocol.segment_uids
+            embeddings, paired = module_embeddings(
+                references, predictions, paired_predictions, protocol.segment_uids
+            )
             return evaluate_cv_smr(
-                embeddings_by_uid(references, predictions, known),
+                embeddings,
                 protocol,
                 ks=ks,
                 bootstrap=bootstrap,
                 confidence=confidence,
                 seed=seed,
-                paired_embeddings=None
-                if paired_predictions is None
-                else embeddings_by_uid(references, paired_predictions, known),
+                paired_embeddings=paired,
             )
         return cv_smr(
             predictions,

@@ -4,7 +4,7 @@ import datasets
 import evaluate
 
 from proceval.errors import InputValidationError
-from proceval.protocols.cv import embeddings_by_uid, evaluate_cv_ta, reject_per_query_arguments
+from proceval.protocols.cv import evaluate_cv_ta, module_embeddings, reject_per_query_arguments
 from proceval.scores.cv_ta import _cv_ta_arg_validation, cv_ta
 
 _CITATION = """\
@@ -109,18 +109,18 @@ class CvTa(evaluate.Metric):
                 raise InputValidationError(
                     f"Expected no `input_type` with `protocol`, but got {input_type!r}."
                 )
-            known = protocol.segments
+            embeddings, paired = module_embeddings(
+                references, predictions, paired_predictions, protocol.segments
+            )
             return evaluate_cv_ta(
-                embeddings_by_uid(references, predictions, known),
+                embeddings,
                 protocol,
                 ks=ks,
                 median_rank_reduction=median_rank_reduction,
                 bootstrap=bootstrap,
                 confidence=confidence,
                 seed=seed,
-                paired_embeddings=None
-                if paired_predictions is None
-                else embeddings_by_uid(references, paired_predictions, known),
+                paired_embeddings=paired,
             )
         return cv_ta(
             predictions,

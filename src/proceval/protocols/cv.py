@@ -546,6 +546,21 @@ def embeddings_by_uid(
     return out
 
 
+def module_embeddings(
+    references: Sequence[Any],
+    predictions: Sequence[Any],
+    paired_predictions: Sequence[Any] | None,
+    known: Container[str],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The evaluate modules' embeddings input: (uid -> embedding, uid -> paired embedding or None).
+
+    ``references`` are the segment uids, ``predictions`` (and ``paired_predictions``) the aligned
+    embeddings; checked as :func:`embeddings_by_uid`.
+    """
+    paired = None if paired_predictions is None else embeddings_by_uid(references, paired_predictions, known)
+    return embeddings_by_uid(references, predictions, known), paired
+
+
 def _status_counts(
     pair_order: Sequence[str], pairs: Sequence[str], statuses: Sequence[str]
 ) -> dict[str, dict[str, int]]:
