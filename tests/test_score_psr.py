@@ -427,6 +427,32 @@ def test_psr_from_states_small():
     assert r["system_tp"] == 2
 
 
+def test_psr_from_states_passes_every_option_to_psr():
+    """Explicit options (no **kwargs): each reaches psr, on the events the states convert to."""
+    gt = [np.array([[0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1]]), np.array([[0, 1, 1, 1], [0, 0, 1, 1]])]
+    pred = [np.array([[0, 0, 0, 0, 1, 1], [0, 0, 1, 1, 1, 1]]), np.array([[0, 0, 0, 1], [0, 1, 1, 1]])]
+    other = [np.array([[0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1]]), np.array([[0, 1, 1, 1], [0, 0, 0, 1]])]
+    common = {"component_names": ["a", "b"], "graph_nodes": ["a__install_ok", "b__install_ok"], "fps": 30}
+    prereq = {"b__install_ok": ["a__install_ok"]}
+    options = {
+        "pos_variant": "sequential",
+        "matching": "nearest",
+        "no_delay": "industreal",
+        "video_ids": ["v1", "v2"],
+        "return_per_video": True,
+        "bootstrap": 20,
+        "seed": 3,
+    }
+    got = psr_from_states(pred, gt, prereq=prereq, paired_predictions=other, **common, **options)
+
+    def events(states):
+        return [states_to_events(x, ["a", "b"], graph_nodes=common["graph_nodes"]) for x in states]
+
+    want = psr(events(pred), events(gt), fps=30, prereq=prereq, paired_predictions=events(other), **options)
+    assert got == want
+    assert set(got["per_video"]) == {"v1", "v2"} and "paired" in got and "ci" in got
+
+
 # --------------------------------------------------------------------------------------------------
 # errors and uncertainty
 

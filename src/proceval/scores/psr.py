@@ -564,7 +564,18 @@ def psr_from_states(
     fps: float,
     alias: Mapping[str, str] | None = None,
     event_labels: EventLabels = "graph",
-    **kwargs: Any,
+    pos_variant: PosVariant = "partial_order",
+    matching: Matching = "impact",
+    empty_video: EmptyVideo = "guard",
+    no_delay: NoDelay = "zero",
+    occurrences: Occurrences = "all",
+    video_ids: Sequence[Any] | None = None,
+    return_per_video: bool = False,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
+    validate_args: bool = True,
 ) -> dict[str, Any]:
     """PSR scores of dense ``[C, T]`` state predictions against dense GT states (IMPACT spec §7.2).
 
@@ -581,7 +592,10 @@ def psr_from_states(
         alias: ``component_alias.json`` (raw → canonical component names).
         event_labels: ``"graph"`` (default; ``install_ok``/``recover_ok``/``remove_ok``) or
             ``"collapsed"`` (Gemini: ``install`` / ``remove`` labels and a collapsed graph).
-        **kwargs: any other keyword of :func:`psr` (``pos_variant``, ``occurrences``, ``bootstrap`` ...).
+        pos_variant, matching, empty_video, no_delay, occurrences, video_ids, return_per_video,
+            bootstrap, confidence, seed, validate_args: as in :func:`psr` (state frames are video frames,
+            so ``sample_rate`` is 1).
+        paired_predictions: a second system's state arrays, same form as ``predictions``.
 
     Returns:
         The :func:`psr` result dict.
@@ -597,18 +611,26 @@ def psr_from_states(
     def convert_all(side: Any) -> Any:
         if isinstance(side, Mapping):
             return {k: convert(v, k) for k, v in side.items()}
-        ids = kwargs.get("video_ids")
-        return [convert(v, ids[i] if ids is not None else f"#{i}") for i, v in enumerate(side)]
+        return [convert(v, video_ids[i] if video_ids is not None else f"#{i}") for i, v in enumerate(side)]
 
     graph = collapse_prereq(prereq) if event_labels == "collapsed" else prereq
-    paired = kwargs.pop("paired_predictions", None)
     return psr(
         convert_all(predictions),
         convert_all(references),
         fps=fps,
         prereq=graph,
-        paired_predictions=None if paired is None else convert_all(paired),
-        **kwargs,
+        pos_variant=pos_variant,
+        matching=matching,
+        empty_video=empty_video,
+        no_delay=no_delay,
+        occurrences=occurrences,
+        video_ids=video_ids,
+        return_per_video=return_per_video,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_predictions=None if paired_predictions is None else convert_all(paired_predictions),
+        validate_args=validate_args,
     )
 
 
