@@ -202,3 +202,24 @@ def test_embeddings_input_names_the_bad_segment(cv_ta_module, cv_smr_module, s1_
         InputValidationError, match=rf"finite values in the embedding of segment {s_uids[4]!r}"
     ):
         cv_smr_module.compute(predictions=s_emb, references=s_uids, protocol=smr)
+
+
+def test_cv_smc_module_all_levels_equals_cv_smc_levels(cv_smc_module) -> None:
+    from proceval.scores.cv_smc import cv_smc_levels
+
+    vocab = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool", "screw_on_handle"]
+    rng = np.random.default_rng(2)
+    refs = [vocab[i] for i in rng.integers(0, 4, 40)]
+    preds = [
+        r if keep else vocab[i] for r, keep, i in zip(refs, rng.random(40) < 0.6, rng.integers(0, 4, 40))
+    ]
+    want = cv_smc_levels(preds, refs, vocabulary=vocab, bootstrap=10)
+    for lo in range(0, 40, 15):
+        cv_smc_module.add_batch(predictions=preds[lo : lo + 15], references=refs[lo : lo + 15])
+    got = cv_smc_module.compute(vocabulary=vocab, label_level="all", bootstrap=10)
+    assert got == want and set(got) == {"coarse", "verb", "noun", "verb_noun"}
+    assert got["verb"] == cv_smc(preds, refs, vocabulary=vocab, label_level="verb", bootstrap=10)
+    with pytest.raises(InputValidationError, match="input_level 'coarse' with label_level 'all'"):
+        cv_smc_module.compute(
+            predictions=preds, references=refs, vocabulary=vocab, label_level="all", input_level="level"
+        )

@@ -3,7 +3,8 @@
 import datasets
 import evaluate
 
-from proceval.scores.cv_smc import _cv_smc_arg_validation, cv_smc
+from proceval.errors import InputValidationError
+from proceval.scores.cv_smc import _cv_smc_arg_validation, cv_smc, cv_smc_levels
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -29,7 +30,8 @@ Args:
     vocabulary (list of str, optional): label names in id order (coarse names with input_level="coarse").
     train_labels (list of str, optional): instead of `vocabulary`: the train segments' labels; the
         vocabulary is then sorted(train ∪ references) at the label level.
-    label_level (str): "coarse" (default), "verb", "noun" or "verb_noun".
+    label_level (str): "coarse" (default), "verb", "noun" or "verb_noun"; or "all" for the four levels
+        from coarse inputs in one pass (returns {level: result}).
     input_level (str): "coarse" (inputs are coarse names/ids, derived to label_level; default) or "level"
         (inputs are already label_level classes).
     macro_average (str): "vocabulary" (official, default) or "present" (scikit-learn default).
@@ -38,7 +40,8 @@ Args:
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
 Returns:
     top1_accuracy, macro_f1 (fractions, higher is better), num_instances, num_classes,
-    num_classes_in_references, per_class_f1, per_class_support, label_level, signature.
+    num_classes_in_references, per_class_f1, per_class_support, label_level, signature. With
+    label_level="all": {"coarse": {...}, "verb": {...}, "noun": {...}, "verb_noun": {...}}, each as above.
 Examples:
     >>> cv_smc_metric = evaluate.load("metrics/cv_smc")
     >>> vocab = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool"]
@@ -51,6 +54,11 @@ Examples:
     ...                           label_level="verb")
     >>> r["top1_accuracy"], round(r["macro_f1"], 4)
     (0.5, 0.3333)
+    >>> r = cv_smc_metric.compute(predictions=["store_tool", "store_tool"],
+    ...                           references=["store_tool", "retrieve_adapter_plate"], vocabulary=vocab,
+    ...                           label_level="all")
+    >>> sorted(r), round(r["noun"]["macro_f1"], 4)
+    (['coarse', 'noun', 'verb', 'verb_noun'], 0.3333)
 """
 
 
@@ -91,19 +99,29 @@ class CvSmc(evaluate.Metric):
         seed=0,
         paired_predictions=None,
     ):
+        options = {
+            "vocabulary": vocabulary,
+            "train_labels": train_labels,
+            "macro_average": macro_average,
+            "segment_ids": segment_ids,
+            "bootstrap": bootstrap,
+            "confidence": confidence,
+            "seed": seed,
+            "paired_predictions": paired_predictions,
+        }
+        if label_level == "all":
+            if input_level != "coarse":
+                raise InputValidationError(
+                    f"Expected input_level 'coarse' with label_level 'all' (every level derives from coarse "
+                    f"labels), but got {input_level!r}."
+                )
+            return cv_smc_levels(predictions, references, **options)
         _cv_smc_arg_validation(label_level, input_level, macro_average)
         return cv_smc(
             predictions,
             references,
-            vocabulary=vocabulary,
-            train_labels=train_labels,
             label_level=label_level,
             input_level=input_level,
-            macro_average=macro_average,
-            segment_ids=segment_ids,
-            bootstrap=bootstrap,
-            confidence=confidence,
-            seed=seed,
-            paired_predictions=paired_predictions,
             validate_args=False,
+            **options,
         )
