@@ -215,3 +215,32 @@ def test_cached_per_file_version_rereads_changed_files(tmp_path: Path) -> None:
     assert len(calls) == 2
     with pytest.raises(ReleaseFormatError, match=r"missing\.txt: file not found"):
         reader(tmp_path / "missing.txt", "!")
+
+
+def test_column_stats_resample_by_take_as_the_unit_objects_do() -> None:
+    """Columns are resampled with `take`; scores and intervals equal those of the unit objects."""
+    from proceval.scores.bootstrap import ColumnStats
+    from proceval.scores.cv_smr import _cv_smr_compute, _cv_smr_update
+    from proceval.scores.cv_ta import CVTAStats, _cv_ta_compute
+
+    rng = np.random.default_rng(4)
+    ta = CVTAStats(
+        ["a->b", "b->a", "c->a"], rng.integers(0, 3, 60), rng.random(60) < 0.8, rng.integers(1, 9, 60)
+    )
+    ta_b = CVTAStats(ta.pair_names, ta.codes, ta.evaluated, np.maximum(1, ta.ranks - 1))
+    assert isinstance(ta, ColumnStats) and isinstance(ta.take(np.array([0, 0, 5])), CVTAStats)
+    assert list(ta.take(np.array([3, 3, 1]))) == [ta[3], ta[3], ta[1]]
+    assert ta[-1] == ta.row(59) and ta[1:3] == [ta[1], ta[2]]
+    assert bootstrap_ci(ta, _cv_ta_compute, n_resamples=50, seed=2) == bootstrap_ci(
+        list(ta), _cv_ta_compute, n_resamples=50, seed=2
+    )
+    assert paired_bootstrap(ta, ta_b, _cv_ta_compute, n_resamples=50) == paired_bootstrap(
+        list(ta), list(ta_b), _cv_ta_compute, n_resamples=50
+    )
+    scores = [rng.random(int(rng.integers(0, 12))) for _ in range(40)]
+    views = ["ego", "front", "top", "left"] * 10
+    smr = _cv_smr_update(scores, [s < 0.3 for s in scores], views, range(40))
+    no_top = np.array([i for i, v in enumerate(views) if v != "top"] * 2)  # a resample without one view
+    got = _cv_smr_compute(smr.take(no_top))
+    assert got == _cv_smr_compute(list(smr.take(no_top)))
+    assert set(got["per_query_view_map"]) == {"ego", "front", "left"}

@@ -21,6 +21,37 @@ T = TypeVar("T")
 ComputeFn = Callable[[Sequence[Any]], Mapping[str, Any]]
 
 
+class ColumnStats(Sequence[T]):
+    """Per-unit statistics held as equal-length columns instead of one object per unit.
+
+    Indexing gives one unit as an object (:meth:`row`); the bootstrap resamples with :meth:`take`, so a
+    resample is a few array gathers, not one object per unit. Subclasses define ``__len__``, ``row`` and
+    ``take``.
+    """
+
+    def row(self, i: int) -> T:
+        """Unit ``i`` as an object."""
+        raise NotImplementedError
+
+    def take(self, indices: np.ndarray) -> ColumnStats[T]:
+        """The units at ``indices`` (repeats allowed), as the same kind of columns."""
+        raise NotImplementedError
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.row(j) for j in range(*i.indices(len(self)))]
+        return self.row(i)
+
+
+def _as_units(units: Sequence[T]) -> Sequence[T]:
+    return units if isinstance(units, ColumnStats) else list(units)
+
+
+def _subset(units: Sequence[T], indices: np.ndarray) -> Sequence[T]:
+    """The resampled units: :meth:`ColumnStats.take` for columns, else a list of the unit objects."""
+    return units.take(indices) if isinstance(units, ColumnStats) else [units[i] for i in indices]
+
+
 def _bootstrap_arg_validation(n_resamples: int, confidence: float) -> None:
     if not isinstance(n_resamples, int) or isinstance(n_resamples, bool) or n_resamples < 1:
         raise InputValidationError(
@@ -84,13 +115,13 @@ def bootstrap_ci(
         True
     """
     _bootstrap_arg_validation(n_resamples, confidence)
-    units = list(units)
-    if not units:
+    units = _as_units(units)
+    if not len(units):
         raise InputValidationError("Expected at least one unit to bootstrap, but got none.")
     idx = _resample_indices(len(units), n_resamples, seed)
     samples: dict[str, list[float]] = {}
     for row in idx:
-        for key, value in _numeric_items(compute([units[i] for i in row])).items():
+        for key, value in _numeric_items(compute(_subset(units, row))).items():
             samples.setdefault(key, []).append(value)
     return {key: _percentile_interval(np.asarray(vals), confidence) for key, vals in samples.items()}
 
@@ -117,21 +148,21 @@ def paired_bootstrap(
         InputValidationError: the systems have different numbers of units, or bad options.
     """
     _bootstrap_arg_validation(n_resamples, confidence)
-    units_a, units_b = list(units_a), list(units_b)
+    units_a, units_b = _as_units(units_a), _as_units(units_b)
     if len(units_a) != len(units_b):
         raise InputValidationError(
             "Expected both systems to be scored on the same units, but got "
             f"{len(units_a)} units for system A and {len(units_b)} for system B."
         )
-    if not units_a:
+    if not len(units_a):
         raise InputValidationError("Expected at least one unit to compare, but got none.")
     full_a = _numeric_items(compute(units_a))
     full_b = _numeric_items(compute(units_b))
     idx = _resample_indices(len(units_a), n_resamples, seed)
     deltas: dict[str, list[float]] = {key: [] for key in full_a if key in full_b}
     for row in idx:
-        ra = _numeric_items(compute([units_a[i] for i in row]))
-        rb = _numeric_items(compute([units_b[i] for i in row]))
+        ra = _numeric_items(compute(_subset(units_a, row)))
+        rb = _numeric_items(compute(_subset(units_b, row)))
         for key in deltas:
             deltas[key].append(ra[key] - rb[key])
     out: dict[str, dict[str, float]] = {}

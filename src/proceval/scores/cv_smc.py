@@ -26,7 +26,7 @@ import numpy as np
 from proceval.errors import InputValidationError
 from proceval.scores._checks import check_choice
 from proceval.scores._ranking import align_query_inputs
-from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.signature import make_signature
 
 CV_SMC_LABEL_LEVELS: tuple[str, ...] = ("coarse", "verb", "noun", "verb_noun")
@@ -46,8 +46,9 @@ class CVSMCInstanceStat(NamedTuple):
     ref: int
 
 
-class CVSMCStats(Sequence[CVSMCInstanceStat]):
-    """Per-instance statistics held as two int64 columns; indexing gives :class:`CVSMCInstanceStat`."""
+class CVSMCStats(ColumnStats[CVSMCInstanceStat]):
+    """Per-instance statistics held as two int64 columns; indexing gives :class:`CVSMCInstanceStat`, the
+    bootstrap resamples instances with :meth:`take`."""
 
     def __init__(self, pred: np.ndarray, ref: np.ndarray) -> None:
         self.pred = pred
@@ -65,10 +66,11 @@ class CVSMCStats(Sequence[CVSMCInstanceStat]):
     def __len__(self) -> int:
         return int(self.pred.shape[0])
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def row(self, i: int) -> CVSMCInstanceStat:
         return CVSMCInstanceStat(int(self.pred[i]), int(self.ref[i]))
+
+    def take(self, indices: np.ndarray) -> CVSMCStats:
+        return CVSMCStats(self.pred[indices], self.ref[indices])
 
 
 def derive_label(coarse: str, label_level: str) -> str:

@@ -25,7 +25,7 @@ from proceval.scores._ranking import (
     average_precision_from_hits,
     ranked_hits,
 )
-from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.signature import make_signature
 
 CV_SMR_STATUSES: tuple[str, ...] = ("evaluated", "empty_gallery", "no_positive")
@@ -68,8 +68,9 @@ def _as_relevance(value: Any, query_id: Hashable, size: int) -> np.ndarray:
 _EVALUATED, _EMPTY, _NO_POSITIVE = 0, 1, 2  # status codes: indices into CV_SMR_STATUSES
 
 
-class CVSMRStats(Sequence[CVSMRQueryStat]):
-    """Per-query statistics held as columns; indexing gives :class:`CVSMRQueryStat` (the bootstrap unit).
+class CVSMRStats(ColumnStats[CVSMRQueryStat]):
+    """Per-query statistics held as columns; indexing gives :class:`CVSMRQueryStat`, the bootstrap
+    resamples queries with :meth:`take`.
 
     Attributes:
         ks: the recall cut-offs.
@@ -112,14 +113,22 @@ class CVSMRStats(Sequence[CVSMRQueryStat]):
     def __len__(self) -> int:
         return int(self.status.shape[0])
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def row(self, i: int) -> CVSMRQueryStat:
         return CVSMRQueryStat(
             self.view_names[int(self.view_codes[i])],
             CV_SMR_STATUSES[int(self.status[i])],
             tuple(bool(h) for h in self.hits[i]),
             float(self.average_precision[i]),
+        )
+
+    def take(self, indices: np.ndarray) -> CVSMRStats:
+        return CVSMRStats(
+            self.ks,
+            self.view_names,
+            self.view_codes[indices],
+            self.status[indices],
+            self.hits[indices],
+            self.average_precision[indices],
         )
 
 
@@ -260,7 +269,8 @@ def _cv_smr_compute(stats: Sequence[CVSMRQueryStat], ks: Sequence[int] = (1, 5))
     out["num_evaluated_queries"] = int(counts[_EVALUATED])
     out["num_skipped_empty_gallery"] = int(counts[_EMPTY])
     out["num_skipped_no_positive"] = int(counts[_NO_POSITIVE])
-    views = sorted(v for v in cols.view_names if v)
+    present = np.bincount(cols.view_codes, minlength=len(cols.view_names)) > 0  # a resample may lack a view
+    views = sorted(v for v, here in zip(cols.view_names, present.tolist(), strict=True) if v and here)
     if views:
         code = {v: c for c, v in enumerate(cols.view_names)}
         per_view = {v: _means(cols, cols.view_codes == code[v]) for v in views}

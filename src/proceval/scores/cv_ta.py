@@ -25,7 +25,7 @@ from proceval.scores._ranking import (
     as_int,
     as_score_vector,
 )
-from proceval.scores.bootstrap import with_uncertainty
+from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.signature import make_signature
 
 CV_TA_INPUT_TYPES: tuple[str, ...] = ("similarities", "ranks")
@@ -45,10 +45,10 @@ class CVTAQueryStat(NamedTuple):
     rank: int
 
 
-class CVTAStats(Sequence[CVTAQueryStat]):
+class CVTAStats(ColumnStats[CVTAQueryStat]):
     """Per-query statistics held as columns (what the scores are computed from, without per-query objects).
 
-    Indexing gives :class:`CVTAQueryStat` (used by the bootstrap, which resamples queries).
+    Indexing gives :class:`CVTAQueryStat`; the bootstrap resamples queries with :meth:`take`.
 
     Attributes:
         pair_names: the distinct directed pairs; ``codes`` index into it.
@@ -79,10 +79,11 @@ class CVTAStats(Sequence[CVTAQueryStat]):
     def __len__(self) -> int:
         return int(self.codes.shape[0])
 
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def row(self, i: int) -> CVTAQueryStat:
         return CVTAQueryStat(self.pair_names[self.codes[i]], bool(self.evaluated[i]), int(self.ranks[i]))
+
+    def take(self, indices: np.ndarray) -> CVTAStats:
+        return CVTAStats(self.pair_names, self.codes[indices], self.evaluated[indices], self.ranks[indices])
 
 
 def _pair_name(value: Any, query_id: Hashable) -> str:
