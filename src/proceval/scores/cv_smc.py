@@ -213,18 +213,13 @@ def _source(
     return _Source(list(dict.fromkeys([*train, *references])), False)
 
 
-def _level_names(names: Sequence[Any], label_level: str, input_level: str) -> list[str]:
-    """:func:`_level_name` of every name (raising as it does, for the first name that fails)."""
-    return [_level_name(name, label_level, input_level) for name in names]
-
-
 def _level_table(names: Sequence[str], label_level: str, input_level: str) -> tuple[list[str], list[int]]:
     """(level vocabulary = sorted level classes of ``names``, class index of each name).
 
     Raises:
         InputValidationError: a name whose level class cannot be derived (e.g. ``null`` at ``verb``).
     """
-    derived = _level_names(names, label_level, input_level)
+    derived = [_level_name(name, label_level, input_level) for name in names]
     level_vocab = sorted(set(derived))
     index = {c: i for i, c in enumerate(level_vocab)}
     return level_vocab, [index[c] for c in derived]

@@ -66,6 +66,8 @@ def _as_relevance(value: Any, query_id: Hashable, size: int) -> np.ndarray:
 
 
 _EVALUATED, _EMPTY, _NO_POSITIVE = 0, 1, 2  # status codes: indices into CV_SMR_STATUSES
+_NAN = float("nan")
+_isfinite = math.isfinite
 
 
 class CVSMRStats(ColumnStats[CVSMRQueryStat]):
@@ -238,10 +240,6 @@ def _query_stat(scores: np.ndarray, relevance: np.ndarray) -> tuple[int, int, fl
     # AP = mean over relevant items of (m - j) / rank.
     rank = size + 1 - above
     return _EVALUATED, int(rank[-1]), float(np.dot(np.arange(m, 0, -1), 1.0 / rank) / m)
-
-
-_NAN = float("nan")
-_isfinite = math.isfinite
 
 
 def _means(stats: CVSMRStats, rows: np.ndarray | None) -> dict[str, float]:
