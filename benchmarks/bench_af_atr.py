@@ -1,7 +1,7 @@
 """AF-S / AF-L / ATR score benchmark: vectorised proceval scores against plain pure-Python versions.
 
 Run with ``python -m benchmarks.bench_af_atr``. On the real IMPACT release (unpacked into ``.cache/``
-by :func:`proceval.release_cache.unpack_impact_release`) it builds, with a fixed seed,
+by :func:`proceval.benchmarks.impact.release_cache.unpack_impact_release`) it builds, with a fixed seed,
 
 * AF-S: every hand segment of the S1 test videos (null included, ego ids normalised), oracle one-hot
   action logits plus Gaussian noise [N, 138], and times ``af_s_recall`` (action, per hand + overall)
@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from proceval.formats.impact.bundles import read_bundle
-from proceval.formats.impact.frame_labels import read_frame_label_names
-from proceval.formats.impact.labelmaps import read_label_map
-from proceval.formats.impact.naming import canonical_video_id
+from proceval.benchmarks.impact.formats.bundles import read_bundle
+from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_names
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.naming import canonical_video_id
 from proceval.io import atomic_write_json
-from proceval.release_cache import unpack_impact_release
+from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores.af_l import af_l_edit_distance
 from proceval.scores.af_s import af_s_recall
 from proceval.scores.atr import atr_map_from_frames

@@ -2,7 +2,7 @@
 
 Run with ``python -m benchmarks.bench_asr`` (``--repeats N``). It
 
-1. unpacks the IMPACT release (``proceval.release_cache.unpack_impact_release``) and reads the dense
+1. unpacks the IMPACT release (``proceval.benchmarks.impact.release_cache.unpack_impact_release``) and reads the dense
    ground-truth states of the 18 S1 test videos (``ASR/splits_front_only_v1/test.split1.bundle``,
    ``ASR/annotations/*_asr.json``; 17 components each);
 2. builds deterministic predictions: every state change 15 frames later, plus 0.5 % of frames set to a
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._timing import compare
-from proceval.formats.impact.asr import read_asr_file
-from proceval.formats.impact.bundles import read_bundle
+from proceval.benchmarks.impact.formats.asr import read_asr_file
+from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.io import atomic_write_json
-from proceval.release_cache import unpack_impact_release
+from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores.asr import asr
 
 REPO = Path(__file__).resolve().parent.parent

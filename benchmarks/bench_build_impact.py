@@ -3,7 +3,7 @@
 Run with ``python -m benchmarks.bench_build_impact``. Each measurement runs in its own child process
 and reports its own peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``):
 
-1. ``export``: ``proceval.datasets.export.export_hub_repo`` of **every registered IMPACT config**
+1. ``export``: ``proceval.hub.export.export_hub_repo`` of **every registered IMPACT config**
    (all splits) from the unpacked release into a temporary folder, i.e. what ``proceval build impact``
    does: wall time, CPU time, peak RSS, examples and bytes written. Targets: < 120 s, < 2 GB.
 2. ``first_load``: ``proceval.datasets.load.load_impact`` of one config (``tas_bl_s1`` by default,
@@ -42,7 +42,7 @@ TARGET_RELOAD_S = 1.0
 def _worker_export(source: str, out: str) -> dict:
     import warnings
 
-    from proceval.datasets.export import export_hub_repo
+    from proceval.hub.export import export_hub_repo
 
     t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out))
         return 0
 
-    from proceval.release_cache import unpack_impact_release
+    from proceval.benchmarks.impact.release_cache import unpack_impact_release
 
     source = Path(args.source) if args.source else unpack_impact_release()
     tmp = Path(tempfile.mkdtemp(prefix="bench-build-impact-"))
@@ -155,7 +155,7 @@ def _fragment(r: dict) -> str:
 
 `python -m benchmarks.bench_build_impact` builds **every registered IMPACT config** ({e["configs"]} configs,
 {e["examples"]:,} examples over all splits) from the full annotation release with
-`proceval.datasets.export.export_hub_repo` (what `proceval build impact` runs: Parquet per config and
+`proceval.hub.export.export_hub_repo` (what `proceval build impact` runs: Parquet per config and
 split, dataset card, `eval.yaml`), each measurement in its own child process, and then loads one config
 with `proceval.datasets.load.load_impact` twice (fresh processes): once into an empty Arrow cache, once
 from the filled cache. Raw numbers: `benchmarks/results/build_impact.json`.

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from proceval.io import atomic_write_json, atomic_write_text
-from proceval.protocols.cv import (
+from proceval.benchmarks.impact.protocols import (
     CVSegment,
     build_cv_smc_segments,
     build_cv_smr_protocol,
@@ -47,7 +47,7 @@ from proceval.protocols.cv import (
     load_cv_annotations,
     split_trials,
 )
-from proceval.release_cache import unpack_impact_release
+from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, build_vocabulary, cv_smc_levels
 from proceval.scores.cv_smr import cv_smr
 from proceval.scores.cv_ta import cv_ta

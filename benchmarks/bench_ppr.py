@@ -22,11 +22,11 @@ import numpy as np
 
 from benchmarks._timing import compare
 from benchmarks.bench_tas import perturb
-from proceval.formats.impact.bundles import read_bundle
-from proceval.formats.impact.frame_labels import read_frame_labels
-from proceval.formats.impact.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.bundles import read_bundle
+from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.io import atomic_write_json
-from proceval.release_cache import unpack_impact_release
+from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores.ppr import ppr_scores
 
 REPO = Path(__file__).resolve().parent.parent

@@ -29,9 +29,9 @@ import random
 import time
 from pathlib import Path
 
-from proceval.formats.impact.bundles import read_bundle
+from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.io import atomic_write_json
-from proceval.release_cache import unpack_impact_release
+from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores._partial_order import closest_linear_extension, occurrence_predecessor_masks
 from proceval.scores.state_events import (
     collapse_prereq,

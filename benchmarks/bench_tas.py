@@ -2,7 +2,7 @@
 
 Run with ``python -m benchmarks.bench_tas`` (``--repeats N``). It
 
-1. unpacks the IMPACT release (``proceval.release_cache.unpack_impact_release``) and reads the S1 test
+1. unpacks the IMPACT release (``proceval.benchmarks.impact.release_cache.unpack_impact_release``) and reads the S1 test
    ground truth of TAS-S (``TAS/splits_CAS/test.split1.bundle``, ``groundTruth_CAS``: 56 videos);
 2. builds deterministic perturbed predictions: every boundary 15 frames later, every 5th segment
    relabelled, and 0.2 % of frames flipped to a random label (seed 0), which fragments segments the way
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._timing import compare
-from proceval.formats.impact.bundles import read_bundle
-from proceval.formats.impact.frame_labels import read_frame_labels
-from proceval.formats.impact.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.bundles import read_bundle
+from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.io import atomic_write_json
-from proceval.release_cache import unpack_impact_release
+from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores.tas import tas_scores
 
 REPO = Path(__file__).resolve().parent.parent

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     import evaluate
     from torch.utils.data import DataLoader
 
-    from proceval.baselines.impact import frame_task
+    from proceval.benchmarks.impact.baselines import frame_task
     from proceval.datasets.load import load_impact
     from proceval.video.transforms import VideoClipSampler
 

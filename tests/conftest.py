@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from proceval.release_cache import find_impact_archive, unpack_impact_release
+from proceval.benchmarks.impact.release_cache import find_impact_archive, unpack_impact_release
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ def sample_release() -> Path:
     """
     from filelock import FileLock
 
-    from proceval.release_cache import default_cache_dir
+    from proceval.benchmarks.impact.release_cache import default_cache_dir
     from proceval.sample import write_sample
 
     cache = default_cache_dir()

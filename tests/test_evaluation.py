@@ -10,7 +10,7 @@ import pytest
 
 from proceval.datasets.load import load_impact
 from proceval.errors import InputValidationError, ReleaseFormatError
-from proceval.evaluation.adapters import ADAPTERS, reference_states
+from proceval.benchmarks.impact.adapters import ADAPTERS, reference_states
 from proceval.evaluation.predictions import read_predictions, write_predictions
 from proceval.evaluation.runner import evaluate_config, metric_for_config
 

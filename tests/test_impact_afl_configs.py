@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from proceval.datasets.impact.af_l import Step, forecast_instances, step_sequence
+from proceval.benchmarks.impact.configs.af_l import Step, forecast_instances, step_sequence
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
 

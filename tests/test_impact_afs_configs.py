@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from proceval.datasets.impact.af_s import observation_window
-from proceval.datasets.impact.metadata import ImpactQuirkWarning
+from proceval.benchmarks.impact.configs.af_s import observation_window
+from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
 

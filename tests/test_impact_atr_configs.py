@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from proceval.datasets.impact.metadata import ImpactQuirkWarning
+from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
 

@@ -17,8 +17,8 @@ from impact_mini_release import (
     write_mini_release,
 )
 
-from proceval.datasets.impact.release import resolve_dataset_dir
-from proceval.datasets.impact_builder import ImpactBuilder
+from proceval.benchmarks.impact.release import resolve_dataset_dir
+from proceval.datasets.builder import ImpactBuilder
 from proceval.datasets.load import load_impact
 from proceval.datasets.spec import list_configs
 from proceval.errors import ReleaseFormatError

@@ -10,8 +10,8 @@ import pytest
 from impact_mini_release import CAS, TRIALS, VIEWS, bundle_ids, frame_labels, video_id, write_mini_release
 
 from proceval.datasets.features import resolve_features
-from proceval.datasets.impact.cv import verb_noun
-from proceval.datasets.impact.metadata import ImpactQuirkWarning
+from proceval.benchmarks.impact.configs.cv import verb_noun
+from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
 

@@ -23,8 +23,8 @@ from impact_mini_release import (
 
 from proceval.cli import main
 from proceval.datasets import export as export_mod
-from proceval.datasets.export import export_hub_repo
-from proceval.datasets.impact.metadata import ImpactQuirkWarning
+from proceval.hub.export import export_hub_repo
+from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.datasets.spec import get_config, list_configs
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from proceval.errors import ReleaseFormatError
-from proceval.formats.impact import afs, asr, atr, procedure_graph, psr
+from proceval.benchmarks.impact.formats import afs, asr, atr, procedure_graph, psr
 from proceval.scores.state_events import states_to_events
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ def _nonblank(path: Path) -> list[str]:
 def test_sample_release_reads_with_expected_counts(sample_dataset_dir: Path) -> None:
     import warnings
 
-    from proceval.datasets.impact.metadata import ImpactQuirkWarning
+    from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
     from proceval.datasets.spec import get_config
 
     ds = sample_dataset_dir

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proceval.datasets.impact.asr import dense_states
-from proceval.datasets.impact.metadata import ImpactQuirkWarning
+from proceval.benchmarks.impact.configs.asr import dense_states
+from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
-from proceval.formats.impact.procedure_graph import load_component_alias, load_procedure_graph
+from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias, load_procedure_graph
 from proceval.scores.state_events import states_to_events
 
 SPLIT_FILES = {"train": "train", "validation": "val", "test": "test"}

@@ -120,7 +120,7 @@ def test_segment_ids_name_the_bad_instance(cv_smc_module) -> None:
 
 @pytest.fixture(scope="module")
 def s1_videos_and_trials(impact_dataset_dir):
-    from proceval.protocols.cv import load_cv_annotations, split_trials
+    from proceval.benchmarks.impact.protocols import load_cv_annotations, split_trials
 
     cv = impact_dataset_dir / "CV"
     videos = load_cv_annotations(cv / "annotations_CAS")
@@ -138,7 +138,7 @@ def _segment_embeddings(protocol_uids, seed: int, dim: int = 8) -> tuple[list[st
 def test_cv_ta_module_from_embeddings_equals_the_protocol_helper(
     cv_ta_module, s1_videos_and_trials, name
 ) -> None:
-    from proceval.protocols.cv import build_cv_ta_protocol, evaluate_cv_ta
+    from proceval.benchmarks.impact.protocols import build_cv_ta_protocol, evaluate_cv_ta
 
     videos, trials = s1_videos_and_trials
     protocol = build_cv_ta_protocol(videos, name, trials=trials)
@@ -169,7 +169,7 @@ def test_cv_ta_module_from_embeddings_equals_the_protocol_helper(
 def test_cv_smr_module_from_embeddings_equals_the_protocol_helper(
     cv_smr_module, s1_videos_and_trials
 ) -> None:
-    from proceval.protocols.cv import build_cv_smr_protocol, evaluate_cv_smr
+    from proceval.benchmarks.impact.protocols import build_cv_smr_protocol, evaluate_cv_smr
 
     videos, trials = s1_videos_and_trials
     protocol = build_cv_smr_protocol(videos, trials=trials)
@@ -182,7 +182,7 @@ def test_cv_smr_module_from_embeddings_equals_the_protocol_helper(
 
 @pytest.mark.impact_release
 def test_embeddings_input_names_the_bad_segment(cv_ta_module, cv_smr_module, s1_videos_and_trials) -> None:
-    from proceval.protocols.cv import build_cv_smr_protocol, build_cv_ta_protocol
+    from proceval.benchmarks.impact.protocols import build_cv_smr_protocol, build_cv_ta_protocol
 
     videos, trials = s1_videos_and_trials
     ta = build_cv_ta_protocol(videos, "local", trials=trials)

@@ -90,7 +90,7 @@ def test_other_seed_changes_labels(sample_labels: Path, tmp_path: Path) -> None:
 
 def test_video_encoding_is_deterministic(tmp_path: Path) -> None:
     from proceval.sample import impact_video_jobs, render_videos
-    from proceval.sample.impact_plan import plan_trials
+    from proceval.benchmarks.impact.sample.plan import plan_trials
 
     jobs = impact_video_jobs(plan_trials(6, 0))[:2]  # one ego and one exo video
     for name in ("a", "b"):
@@ -419,7 +419,7 @@ def test_procedure_graph_agrees_with_asr_order(sample_labels: Path) -> None:
 
 
 def test_impact_readers_accept_the_sample(sample_labels: Path) -> None:
-    from proceval.formats.impact import (
+    from proceval.benchmarks.impact.formats import (
         afs,
         asr,
         atr,
@@ -521,7 +521,7 @@ def test_egoproactive_rows_follow_the_challenge_schema(sample_labels: Path) -> N
 
 
 def test_procobject_files_follow_the_reconstructed_schema(sample_labels: Path) -> None:
-    from proceval.sample.procobject import QUESTION_TYPES
+    from proceval.benchmarks.procobject.sample import QUESTION_TYPES
 
     training = json.loads((sample_labels / "procobject/training.json").read_text("utf-8"))
     testing = json.loads((sample_labels / "procobject/testing.json").read_text("utf-8"))

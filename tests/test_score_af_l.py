@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from proceval.errors import InputValidationError
-from proceval.formats.impact.bundles import read_bundle
-from proceval.formats.impact.frame_labels import read_frame_label_names
-from proceval.formats.impact.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.bundles import read_bundle
+from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_names
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.scores.af_l import af_l_edit_distance
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from proceval.errors import InputValidationError
-from proceval.formats.impact.bundles import read_bundle
-from proceval.formats.impact.naming import canonical_video_id
+from proceval.benchmarks.impact.formats.bundles import read_bundle
+from proceval.benchmarks.impact.formats.naming import canonical_video_id
 from proceval.scores.af_s import af_s_recall, derive_verb_noun_rankings
 
 

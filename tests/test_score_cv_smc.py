@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from proceval.errors import InputValidationError
-from proceval.protocols.cv import build_cv_smc_segments, load_cv_annotations, split_trials
+from proceval.benchmarks.impact.protocols import build_cv_smc_segments, load_cv_annotations, split_trials
 from proceval.scores.cv_smc import build_vocabulary, cv_smc, cv_smc_levels, derive_label
 
 VOCAB = [
@@ -391,7 +391,7 @@ def test_levels_option_and_vocabulary_errors(kwargs: dict, match: str) -> None:
 
 def test_adapter_scores_all_levels_in_one_call(sample_release: Path, tmp_path: Path) -> None:
     from proceval.datasets.load import load_impact
-    from proceval.evaluation.adapters import cv_segment_labels
+    from proceval.benchmarks.impact.adapters import cv_segment_labels
     from proceval.evaluation.runner import evaluate_config
 
     release = sample_release / "impact" / "impact-release"

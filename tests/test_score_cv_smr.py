@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from proceval.errors import InputValidationError
-from proceval.protocols.cv import (
+from proceval.benchmarks.impact.protocols import (
     build_cv_smr_protocol,
     cv_smr_inputs,
     evaluate_cv_smr,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from proceval.errors import InputValidationError, ReleaseFormatError
-from proceval.protocols.cv import (
+from proceval.benchmarks.impact.protocols import (
     build_cv_ta_protocol,
     cv_segments,
     cv_ta_inputs,
@@ -562,7 +562,7 @@ def test_columnar_stats_compute_like_a_list_of_query_stats() -> None:
 
 
 def test_embedding_matrix_fast_path_equals_per_segment_path() -> None:
-    from proceval.protocols.cv import _embedding_matrix, _embedding_matrix_per_segment
+    from proceval.benchmarks.impact.protocols import _embedding_matrix, _embedding_matrix_per_segment
 
     rng = np.random.default_rng(0)
     emb = {f"s{i}": rng.standard_normal(24) * 10.0 ** rng.integers(-3, 3) for i in range(400)}

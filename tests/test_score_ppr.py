@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from proceval.errors import InputValidationError
-from proceval.formats.impact.bundles import read_bundle
-from proceval.formats.impact.frame_labels import read_frame_labels
-from proceval.formats.impact.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.bundles import read_bundle
+from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.scores.ppr import PPR_CLASSES, ppr_scores
 from proceval.scores.tas import tas_scores
 

@@ -13,7 +13,7 @@ or, with this file::
     builder.download_and_prepare()
     ds = builder.as_dataset(split="test")
 
-The builder (``proceval.datasets.impact_builder``) is a ``datasets.GeneratorBasedBuilder`` whose
+The builder (``proceval.datasets.builder``) is a ``datasets.GeneratorBasedBuilder`` whose
 ``BUILDER_CONFIGS`` come from the config registry (``proceval.datasets.spec``); its ``@dataclass``
 config ``ImpactConfig`` has the fields ``task``, ``protocol``, ``source_dir``, ``videos_dir``,
 ``decode_video`` and ``annotation_version``. ``_info`` types labels with the release's own label
@@ -24,7 +24,7 @@ names (and adds a lazily decoded ``datasets.Video`` column when ``videos_dir`` i
 
 from __future__ import annotations
 
-from proceval.datasets.impact_builder import ImpactBuilder, ImpactConfig
+from proceval.datasets.builder import ImpactBuilder, ImpactConfig
 
 
 class Impact(ImpactBuilder):

@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.protocols.cv import evaluate_cv_smr, module_embeddings, reject_per_query_arguments
+from proceval.benchmarks.impact.protocols import evaluate_cv_smr, module_embeddings, reject_per_query_arguments
 from proceval.scores.cv_smr import _cv_smr_arg_validation, cv_smr
 
 _CITATION = """\
@@ -21,7 +21,7 @@ relevant. The gallery is sorted by descending score with a stable sort (ties kee
 official evaluator). AP is non-interpolated over the full gallery, R@k = any relevant item in the top k.
 Queries with an empty gallery or no relevant item are skipped and counted. Overall values are means over
 evaluated queries pooled over query views. Two ways in: the official one, segment embeddings plus a
-protocol built from the release with `proceval.protocols.cv.build_cv_smr_protocol` (the metric computes
+protocol built from the release with `proceval.benchmarks.impact.protocols.build_cv_smr_protocol` (the metric computes
 the cosines and the gallery rule); or per-query score and relevance vectors (`cv_smr_inputs` builds
 them). Scores are fractions in [0, 1] (the IMPACT paper prints x100).
 """
@@ -33,7 +33,7 @@ Args:
         breaks ties.
     references: with `protocol`: the segment id "{video_id}:{segment_index}" of each embedding.
         Otherwise per query a 0/1 relevance list of the same length (1 = same coarse label).
-    protocol (CVSMRProtocol, optional): `proceval.protocols.cv.build_cv_smr_protocol(videos, trials=...)`;
+    protocol (CVSMRProtocol, optional): `proceval.benchmarks.impact.protocols.build_cv_smr_protocol(videos, trials=...)`;
         embeddings are L2-normalised and mean-pooled if [T, D]. Per-query-view outputs are included.
     query_views (list of str, optional): per query its view, for per_query_view_* outputs.
     query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.

@@ -4,7 +4,7 @@ import datasets
 import evaluate
 
 from proceval.errors import InputValidationError
-from proceval.protocols.cv import evaluate_cv_ta, module_embeddings, reject_per_query_arguments
+from proceval.benchmarks.impact.protocols import evaluate_cv_ta, module_embeddings, reject_per_query_arguments
 from proceval.scores.cv_ta import _cv_ta_arg_validation, cv_ta
 
 _CITATION = """\
@@ -23,7 +23,7 @@ positive's} (optimistic ties). Per directed view pair R@k = mean(rank <= k) and 
 overall R@k is pooled over queries, overall MedR is the median of the per-pair medians, and Coverage is
 evaluated / candidate queries (queries without a visible positive are flagged `evaluable=False`).
 Two ways in: the official one, segment embeddings plus a protocol built from the release with
-`proceval.protocols.cv.build_cv_ta_protocol` (the metric computes the cosines, positives and galleries
+`proceval.benchmarks.impact.protocols.build_cv_ta_protocol` (the metric computes the cosines, positives and galleries
 as the official evaluator); or per-query similarity vectors and positive indices (`cv_ta_inputs` builds
 them). Scores are fractions in [0, 1] (the IMPACT paper prints x100); ranks are ranks.
 """
@@ -36,7 +36,7 @@ Args:
     references: with `protocol`: the segment id "{video_id}:{segment_index}" of each embedding.
         Otherwise per query the 0-based index of the positive in its similarity vector (-1 or anything
         where not evaluable or with ranks).
-    protocol (CVTAProtocol, optional): `proceval.protocols.cv.build_cv_ta_protocol(videos, "local" |
+    protocol (CVTAProtocol, optional): `proceval.benchmarks.impact.protocols.build_cv_ta_protocol(videos, "local" |
         "global" | "exo2ego", trials=...)`; embeddings are L2-normalised and mean-pooled if [T, D].
     pairs (list of str): per query its directed view pair, e.g. "front->left". Mandatory without
         `protocol`.

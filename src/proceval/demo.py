@@ -3,7 +3,7 @@
 1. write the sample release of every benchmark (official on-disk formats, small generated videos);
 2. build every IMPACT config from it with the same code that reads the real release, videos attached;
 3. export a no-script Hub repo and load one config back with stock ``datasets.load_dataset``;
-4. run a simple baseline per task (:mod:`proceval.baselines.impact`), write its predictions;
+4. run a simple baseline per task (:mod:`proceval.benchmarks.impact.baselines`), write its predictions;
 5. score them with the metrics through :mod:`proceval.evaluation` and print a results table.
 
 Every file is written atomically; per-config results already present for the same predictions are
@@ -74,7 +74,7 @@ def _load(release: Path, name: str, split: str, videos: Path | None, cache: Path
 
 
 def _predictions_for(spec, release: Path, videos: Path, cache: Path, state: dict[str, Any]) -> dict[str, Any]:
-    from proceval.baselines import impact as bl
+    from proceval.benchmarks.impact import baselines as bl
 
     def split(name: str, media: bool = True):
         return _load(release, spec.name, name, videos if media else None, cache)
@@ -95,7 +95,7 @@ def _predictions_for(spec, release: Path, videos: Path, cache: Path, state: dict
         state["asr"] = preds
         return preds
     if task == "psr":
-        from proceval.formats.impact.procedure_graph import load_component_alias, load_procedure_graph
+        from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias, load_procedure_graph
 
         asr_test = _load(release, "asr_s1", "test", None, cache)
         asr_preds = state.get("asr") or bl.asr(_load(release, "asr_s1", "train", None, cache), asr_test)
@@ -178,7 +178,7 @@ def run_demo(
                 continue
         write_predictions(pred_path, preds)
         result = evaluate_config(metric, release, spec.name, preds, cache_dir=cache)
-        result["baseline"] = "proceval.baselines.impact"
+        result["baseline"] = "proceval.benchmarks.impact.baselines"
         result["predictions_sha256_16"] = digest
         write_results(res_path, result)
         all_results[spec.name] = result
@@ -195,7 +195,7 @@ def _export_and_reload(
 ) -> None:
     import datasets
 
-    from proceval.datasets.export import export_hub_repo
+    from proceval.hub.export import export_hub_repo
 
     export_hub_repo("impact", release, hub_dir, [s.name for s in specs], videos_dir=videos, progress=False)
     name = "tas_s_s1" if any(s.name == "tas_s_s1" for s in specs) else specs[0].name

@@ -80,7 +80,7 @@ def format_counts(counts: dict[str, dict[str, int]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Build the repository, print counts per config and split and the quirks met; push if asked."""
-    from proceval.datasets.export import export_hub_repo, push_to_hub
+    from proceval.hub.export import export_hub_repo, push_to_hub
 
     out = Path(args.out) if args.out else Path(f"{args.benchmark}-hf")
     configs = [c.strip() for c in args.configs.split(",") if c.strip()] if args.configs else None

@@ -1,7 +1,7 @@
 """Load an IMPACT config as a ``datasets.Dataset`` straight from the official release.
 
 ``datasets`` 5.x removed script loading, so :func:`load_impact` instantiates
-:class:`~proceval.datasets.impact_builder.ImpactBuilder` itself, runs ``download_and_prepare``
+:class:`~proceval.datasets.builder.ImpactBuilder` itself, runs ``download_and_prepare``
 (generation into the Arrow cache, once) and ``as_dataset`` (memory-mapped; later loads of the same
 config, release and videos folder come straight from the cache).
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 import datasets
 from datasets.exceptions import DatasetGenerationError
 
-from proceval.datasets.impact.release import resolve_dataset_dir
+from proceval.benchmarks.impact.release import resolve_dataset_dir
 from proceval.errors import ProcevalError
-from proceval.release_cache import default_cache_dir
+from proceval.benchmarks.impact.release_cache import default_cache_dir
 
 
 def load_impact(
@@ -43,7 +43,7 @@ def load_impact(
         ValueError: ``name`` is not an IMPACT config.
         ReleaseFormatError: a release file or a video file is missing or malformed (file and line named).
     """
-    from proceval.datasets.impact_builder import ImpactBuilder, builder_hash
+    from proceval.datasets.builder import ImpactBuilder, builder_hash
 
     dataset_dir = resolve_dataset_dir(source_dir)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "datasets"

@@ -4,7 +4,7 @@
 * ``.jsonl``: one object per line, ``{"id": ..., "prediction": ...}``;
 * ``.npz``: one array per id (array names are the ids).
 
-Ids are the ones :mod:`proceval.evaluation.adapters` documents per metric (video ids for frame-level
+Ids are the ones :mod:`proceval.benchmarks.impact.adapters` documents per metric (video ids for frame-level
 tasks, ``"{video_id}:{segment_index}"`` for cross-view segments, ...). A repeated id is an error.
 """
 

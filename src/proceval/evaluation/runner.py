@@ -9,7 +9,7 @@ from typing import Any
 
 from proceval.catalog import metric as catalog_metric
 from proceval.errors import InputValidationError
-from proceval.evaluation.adapters import EvalContext, adapter
+from proceval.benchmarks.impact.adapters import EvalContext, adapter
 
 ANNOTATION_VERSION = "impact-v1"
 
@@ -36,7 +36,7 @@ def evaluate_config(
     paired_predictions: Mapping[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Score ``predictions`` (keyed by the ids :mod:`~proceval.evaluation.adapters` documents).
+    """Score ``predictions`` (keyed by the ids :mod:`~proceval.benchmarks.impact.adapters` documents).
 
     Args:
         metric: a metric name (``tas``, ``psr``, ...).
@@ -52,7 +52,7 @@ def evaluate_config(
         ``{"metric", "config", "split", "num_references", "scores", "signature"}`` where
         ``signature`` extends the score's signature with the data version, config and split.
     """
-    from proceval.datasets.impact.release import resolve_dataset_dir
+    from proceval.benchmarks.impact.release import resolve_dataset_dir
     from proceval.datasets.load import load_impact
 
     entry = catalog_metric(metric)

@@ -4,11 +4,11 @@ Writes a miniature release of each benchmark in its **official on-disk format**,
 that reads the real release reads the sample too:
 
 * ``OUT/impact/impact-release/{dataset,task_configs}/...``: the IMPACT annotation release layout
-  (see :mod:`proceval.sample.impact`), plus ``OUT/impact/videos/<video_id>.mp4`` (exo 30 fps, ego 25 fps);
+  (see :mod:`proceval.benchmarks.impact.sample.writer`), plus ``OUT/impact/videos/<video_id>.mp4`` (exo 30 fps, ego 25 fps);
 * ``OUT/egoproactive/egoproactive/wearable_ai_2026_egoproactive_val_<n>.jsonl`` and
-  ``OUT/egoproactive/egoproactive/val/<id>.mp4`` (15 fps; see :mod:`proceval.sample.egoproactive`);
+  ``OUT/egoproactive/egoproactive/val/<id>.mp4`` (15 fps; see :mod:`proceval.benchmarks.pro2bench.sample`);
 * ``OUT/procobject/{training,testing}.json`` and ``OUT/procobject/videos/<name>.mp4``
-  (see :mod:`proceval.sample.procobject`).
+  (see :mod:`proceval.benchmarks.procobject.sample`).
 
 The same seed gives byte-identical files. Everything is written into a hidden temporary folder beside
 ``OUT`` that is renamed into place at the end, so an interrupted run never leaves a half sample.
@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from proceval.errors import InputValidationError
-from proceval.formats.impact.naming import VideoName
+from proceval.benchmarks.impact.formats.naming import VideoName
 from proceval.sample import egoproactive, procobject, vocab
-from proceval.sample.impact import EGO_SIZE, EXO_SIZE, write_impact_release
-from proceval.sample.impact_plan import EGO_FPS, EXO_FPS, TrialPlan, plan_trials
-from proceval.sample.impact_splits import VIEWS_ORDER
+from proceval.benchmarks.impact.sample.writer import EGO_SIZE, EXO_SIZE, write_impact_release
+from proceval.benchmarks.impact.sample.plan import EGO_FPS, EXO_FPS, TrialPlan, plan_trials
+from proceval.benchmarks.impact.sample.splits import VIEWS_ORDER
 
 DEFAULT_TRIALS = 6
 DEFAULT_SESSIONS = 4
@@ -44,7 +44,7 @@ def impact_release_dir(root: str | os.PathLike[str]) -> Path:
 
 def impact_video_path(root: str | os.PathLike[str], video_id: str) -> Path:
     """The sample video of an IMPACT video id (any naming variant, e.g. ``..._ego_sync``)."""
-    from proceval.formats.impact.naming import canonical_video_id
+    from proceval.benchmarks.impact.formats.naming import canonical_video_id
 
     return Path(root) / "impact" / "videos" / f"{canonical_video_id(video_id)}.mp4"
 

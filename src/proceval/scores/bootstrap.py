@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from proceval.errors import InputValidationError
+from proceval.scores.options import Uncertainty
 
 T = TypeVar("T")
 ComputeFn = Callable[[Sequence[Any]], Mapping[str, Any]]
@@ -191,6 +192,7 @@ def with_uncertainty(
     units: Sequence[T],
     compute: ComputeFn,
     *,
+    uncertainty: Uncertainty | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
@@ -198,19 +200,32 @@ def with_uncertainty(
 ) -> dict[str, Any]:
     """Add ``"ci"`` and/or ``"paired"`` entries to a score dict; the common tail of every metric.
 
-    ``bootstrap=0`` adds no interval. ``paired_units`` (system B's statistics on the same references)
-    adds a paired comparison using ``bootstrap`` resamples (1000 when ``bootstrap`` is 0).
+    ``uncertainty`` (or the loose ``bootstrap``/``confidence``/``seed``) says what to draw:
+    ``bootstrap=0`` adds no interval; ``paired_units`` (system B's statistics on the same references)
+    adds a paired comparison using :attr:`Uncertainty.resamples` resamples (``bootstrap``, or 1000 when
+    it is 0; the signature records the count).
     """
-    if bootstrap:
+    if uncertainty is None:
+        uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_units is not None)
+    if uncertainty.bootstrap:
         result["ci"] = {
             k: list(v)
             for k, v in bootstrap_ci(
-                units, compute, n_resamples=bootstrap, confidence=confidence, seed=seed
+                units,
+                compute,
+                n_resamples=uncertainty.bootstrap,
+                confidence=uncertainty.confidence,
+                seed=uncertainty.seed,
             ).items()
         }
-        result["ci_level"] = confidence
+        result["ci_level"] = uncertainty.confidence
     if paired_units is not None:
         result["paired"] = paired_bootstrap(
-            units, paired_units, compute, n_resamples=bootstrap or 1000, confidence=confidence, seed=seed
+            units,
+            paired_units,
+            compute,
+            n_resamples=uncertainty.resamples,
+            confidence=uncertainty.confidence,
+            seed=uncertainty.seed,
         )
     return result

@@ -7,7 +7,7 @@ descending cosine with a **stable** sort (ties keep gallery order, as ``cv_smr_r
 ``R@k = any(hits[:k])``. Queries with an empty gallery or no relevant item are skipped and counted.
 Overall values are means over evaluated queries pooled over query views; per-query-view means too.
 
-The gallery rule lives in :mod:`proceval.protocols.cv`; this module scores given score vectors.
+The gallery rule lives in :mod:`proceval.benchmarks.impact.protocols`; this module scores given score vectors.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ A candidate is *evaluated* when its positive target segment exists and is visibl
 the **median of the per-pair medians** (official ``cv_ta_retrieval.py``; ``median_rank_reduction="pooled"``
 gives the pooled median instead), coverage is ``sum(evaluated) / sum(candidates)``.
 
-The protocol (which queries, galleries and positives) is built by :mod:`proceval.protocols.cv`.
+The protocol (which queries, galleries and positives) is built by :mod:`proceval.benchmarks.impact.protocols`.
 """
 
 from __future__ import annotations

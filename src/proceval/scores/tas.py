@@ -39,74 +39,127 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, get_args
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal, NamedTuple, get_args
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice
-from proceval.scores._frames import check_uncertainty_args, label_lookup, pair_videos, resolve_label_set
+from proceval.scores._frames import label_lookup, pair_videos, resolve_label_set
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, check_fraction, opt
+from proceval.scores.signature import score_signature
 
 TasConvention = Literal["mstcn", "fact", "ltcontext", "asquery", "diffact"]
 TAS_CONVENTIONS: tuple[str, ...] = get_args(TasConvention)
 BackgroundMode = Literal["drop_segments", "mask_gt_frames"]
-BACKGROUND_MODES: tuple[str, ...] = get_args(BackgroundMode)
 Aggregate = Literal["pooled", "per_video"]
-AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 AccuracyFrames = Literal["all", "foreground"]
-ACCURACY_FRAMES: tuple[str, ...] = get_args(AccuracyFrames)
 LastSegmentEnd = Literal["exclusive", "diffact_minus_one"]
-LAST_SEGMENT_ENDS: tuple[str, ...] = get_args(LastSegmentEnd)
 EmptyEdit = Literal["perfect", "skip"]
-EMPTY_EDITS: tuple[str, ...] = get_args(EmptyEdit)
 
 DEFAULT_CONVENTION = "mstcn"
 DEFAULT_OVERLAPS: tuple[float, ...] = (0.1, 0.25, 0.5)
+_PRESET_FIELDS: tuple[str, ...] = (
+    "ignore_labels",
+    "background_mode",
+    "aggregate",
+    "accuracy_frames",
+    "f1_epsilon",
+    "f1_undefined",
+    "last_segment_end",
+    "empty_edit",
+)
+
+
+def f1_key(overlap: float) -> str:
+    """Result key of F1 at IoU threshold ``overlap``: ``0.1 -> "f1_at_10"``, ``0.25 -> "f1_at_25"``."""
+    pct = round(overlap * 100, 6)
+    return f"f1_at_{pct:g}".replace(".", "_")
 
 
 @dataclass(frozen=True)
-class TasOptions:
-    """Every option that changes a TAS number (see the module docstring)."""
+class TasOptions(ScoreOptions):
+    """Every option that changes a TAS number (see the module docstring).
 
-    ignore_labels: tuple[int | str, ...]
-    background_mode: str
-    aggregate: str
-    accuracy_frames: str
-    f1_epsilon: float
-    f1_undefined: float
-    last_segment_end: str
-    empty_edit: str
+    ``convention`` names a preset; an option left ``None`` takes the preset's value on construction,
+    so a constructed object holds the options actually used.
+    """
+
+    score_name: ClassVar[str] = "tas"
+    convention: TasConvention = opt(DEFAULT_CONVENTION, "conv")
+    ignore_labels: tuple[int | str, ...] | None = opt(None, "ign")
+    background_mode: BackgroundMode | None = opt(None, "bg")
+    aggregate: Aggregate | None = opt(None, "agg")
+    accuracy_frames: AccuracyFrames | None = opt(None, "acc")
+    overlaps: tuple[float, ...] = opt(DEFAULT_OVERLAPS, "thr")
+    f1_epsilon: float | None = opt(None, "eps")
+    f1_undefined: float | None = opt(None, "f1undef")
+    last_segment_end: LastSegmentEnd | None = opt(None, "end")
+    empty_edit: EmptyEdit | None = opt(None, "emptyedit")
+
+    def check(self) -> None:
+        """Check the non-choice options, then fill the ``None`` ones from the convention's preset."""
+        ignore = self.ignore_labels
+        if ignore is not None:
+            if isinstance(ignore, (str, bytes)) or not isinstance(
+                ignore, (Sequence, set, frozenset, np.ndarray)
+            ):
+                raise InputValidationError(
+                    "Expected argument `ignore_labels` to be a list of label ids or names, "
+                    f"but got {ignore!r}."
+                )
+            object.__setattr__(self, "ignore_labels", tuple(ignore))
+        overlaps = self.overlaps
+        if (
+            isinstance(overlaps, (str, bytes))
+            or not isinstance(overlaps, (Sequence, np.ndarray))
+            or len(overlaps) == 0
+            or not all(
+                isinstance(t, (int, float, np.floating, np.integer))
+                and not isinstance(t, bool)
+                and 0.0 < float(t) <= 1.0
+                for t in overlaps
+            )
+        ):
+            raise InputValidationError(
+                f"Expected argument `overlaps` to be floats in (0, 1], but got {overlaps!r}."
+            )
+        if len({f1_key(float(t)) for t in overlaps}) != len(overlaps):
+            raise InputValidationError(f"Expected distinct values in `overlaps`, but got {overlaps!r}.")
+        object.__setattr__(self, "overlaps", tuple(float(t) for t in overlaps))
+        for name in ("f1_epsilon", "f1_undefined"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            check_fraction(name, value, high_open=True)
+            object.__setattr__(self, name, float(value))
+        if self.convention in TAS_PRESETS:  # absent only while the presets themselves are built
+            preset = TAS_PRESETS[self.convention]
+            for name in _PRESET_FIELDS:
+                if getattr(self, name) is None:
+                    object.__setattr__(self, name, getattr(preset, name))
 
 
-CONVENTION_PRESETS: dict[str, TasOptions] = {
-    "mstcn": TasOptions((0,), "drop_segments", "pooled", "all", 0.0, 0.0, "exclusive", "perfect"),
-    "fact": TasOptions((0,), "drop_segments", "pooled", "foreground", 1e-5, 0.0, "exclusive", "skip"),
-    "ltcontext": TasOptions(
-        (0,), "mask_gt_frames", "per_video", "foreground", 0.0, 0.0, "exclusive", "perfect"
-    ),
-    "asquery": TasOptions((), "drop_segments", "pooled", "all", 0.0, 1e-6, "exclusive", "perfect"),
-    "diffact": TasOptions((), "drop_segments", "pooled", "all", 0.0, 0.0, "diffact_minus_one", "perfect"),
-}
-
-_SIGNATURE_ABBREVIATIONS = {
-    "convention": "conv",
-    "ignore_labels": "ign",
-    "background_mode": "bg",
-    "aggregate": "agg",
-    "accuracy_frames": "acc",
-    "overlaps": "thr",
-    "f1_epsilon": "eps",
-    "f1_undefined": "f1undef",
-    "last_segment_end": "end",
-    "empty_edit": "emptyedit",
-    "bootstrap": "bs",
-    "confidence": "ci",
-    "seed": "rs",
-}
+TAS_PRESETS: dict[str, TasOptions] = {}
+TAS_PRESETS["mstcn"] = TasOptions(
+    "mstcn", (0,), "drop_segments", "pooled", "all", DEFAULT_OVERLAPS, 0.0, 0.0, "exclusive", "perfect"
+)
+TAS_PRESETS["fact"] = replace(
+    TAS_PRESETS["mstcn"], convention="fact", accuracy_frames="foreground", f1_epsilon=1e-5, empty_edit="skip"
+)
+TAS_PRESETS["ltcontext"] = replace(
+    TAS_PRESETS["mstcn"],
+    convention="ltcontext",
+    background_mode="mask_gt_frames",
+    aggregate="per_video",
+    accuracy_frames="foreground",
+)
+TAS_PRESETS["asquery"] = replace(TAS_PRESETS["mstcn"], convention="asquery", ignore_labels=(), f1_undefined=1e-6)
+TAS_PRESETS["diffact"] = replace(
+    TAS_PRESETS["mstcn"], convention="diffact", ignore_labels=(), last_segment_end="diffact_minus_one"
+)
 
 
 class TasVideoStats(NamedTuple):
@@ -120,95 +173,6 @@ class TasVideoStats(NamedTuple):
     n_pred_segments: int
     n_gt_segments: int
     tp: tuple[int, ...]
-
-
-def f1_key(overlap: float) -> str:
-    """Result key of F1 at IoU threshold ``overlap``: ``0.1 -> "f1_at_10"``, ``0.25 -> "f1_at_25"``."""
-    pct = round(overlap * 100, 6)
-    return f"f1_at_{pct:g}".replace(".", "_")
-
-
-def resolve_tas_options(
-    convention: str = DEFAULT_CONVENTION,
-    *,
-    ignore_labels: Sequence[int | str] | None = None,
-    background_mode: str | None = None,
-    aggregate: str | None = None,
-    accuracy_frames: str | None = None,
-    f1_epsilon: float | None = None,
-    f1_undefined: float | None = None,
-    last_segment_end: str | None = None,
-    empty_edit: str | None = None,
-) -> TasOptions:
-    """The preset of ``convention`` with every option that is not None overriding it."""
-    base = CONVENTION_PRESETS[convention]
-    return TasOptions(
-        ignore_labels=base.ignore_labels if ignore_labels is None else tuple(ignore_labels),
-        background_mode=base.background_mode if background_mode is None else background_mode,
-        aggregate=base.aggregate if aggregate is None else aggregate,
-        accuracy_frames=base.accuracy_frames if accuracy_frames is None else accuracy_frames,
-        f1_epsilon=base.f1_epsilon if f1_epsilon is None else float(f1_epsilon),
-        f1_undefined=base.f1_undefined if f1_undefined is None else float(f1_undefined),
-        last_segment_end=base.last_segment_end if last_segment_end is None else last_segment_end,
-        empty_edit=base.empty_edit if empty_edit is None else empty_edit,
-    )
-
-
-def _tas_arg_validation(
-    convention: str,
-    *,
-    ignore_labels: Any = None,
-    background_mode: str | None = None,
-    aggregate: str | None = None,
-    accuracy_frames: str | None = None,
-    overlaps: Sequence[float] = DEFAULT_OVERLAPS,
-    f1_epsilon: float | None = None,
-    f1_undefined: float | None = None,
-    last_segment_end: str | None = None,
-    empty_edit: str | None = None,
-) -> None:
-    """Check the options (not the data); raises InputValidationError naming the argument."""
-    check_choice("convention", convention, TAS_CONVENTIONS)
-    for name, value, choices in (
-        ("background_mode", background_mode, BACKGROUND_MODES),
-        ("aggregate", aggregate, AGGREGATES),
-        ("accuracy_frames", accuracy_frames, ACCURACY_FRAMES),
-        ("last_segment_end", last_segment_end, LAST_SEGMENT_ENDS),
-        ("empty_edit", empty_edit, EMPTY_EDITS),
-    ):
-        if value is not None:
-            check_choice(name, value, choices)
-    if ignore_labels is not None and (
-        isinstance(ignore_labels, (str, bytes))
-        or not isinstance(ignore_labels, (Sequence, set, frozenset, np.ndarray))
-    ):
-        raise InputValidationError(
-            "Expected argument `ignore_labels` to be a list of label ids or names, "
-            f"but got {ignore_labels!r}."
-        )
-    if (
-        isinstance(overlaps, (str, bytes))
-        or not isinstance(overlaps, (Sequence, np.ndarray))
-        or len(overlaps) == 0
-        or not all(
-            isinstance(t, (int, float, np.floating, np.integer))
-            and not isinstance(t, bool)
-            and 0.0 < float(t) <= 1.0
-            for t in overlaps
-        )
-    ):
-        raise InputValidationError(
-            f"Expected argument `overlaps` to be floats in (0, 1], but got {overlaps!r}."
-        )
-    if len({f1_key(float(t)) for t in overlaps}) != len(overlaps):
-        raise InputValidationError(f"Expected distinct values in `overlaps`, but got {overlaps!r}.")
-    for name, value in (("f1_epsilon", f1_epsilon), ("f1_undefined", f1_undefined)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 <= float(value) < 1.0)
-        ):
-            raise InputValidationError(
-                f"Expected argument `{name}` to be a float in [0, 1), but got {value!r}."
-            )
 
 
 def _is_ignored(labels: np.ndarray, ignore_ids: tuple[int, ...]) -> np.ndarray:
@@ -491,7 +455,6 @@ def tas_scores(
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Frame accuracy, Edit and F1@overlaps of temporal action segmentation, per an official convention.
 
@@ -520,7 +483,6 @@ def tas_scores(
         confidence: coverage of the bootstrap interval.
         seed: bootstrap seed.
         paired_predictions: a second system's predictions on the same references, for ``paired``.
-        validate_args: check the options (the data are always checked).
 
     Returns:
         A dict with ``accuracy``, ``accuracy_all_frames``, ``accuracy_foreground``, ``edit``,
@@ -539,32 +501,20 @@ def tas_scores(
         >>> round(out["accuracy"], 4), out["edit"], out["f1_at_50"]
         (0.8333, 1.0, 1.0)
     """
-    if validate_args:
-        _tas_arg_validation(
-            convention,
-            ignore_labels=ignore_labels,
-            background_mode=background_mode,
-            aggregate=aggregate,
-            accuracy_frames=accuracy_frames,
-            overlaps=overlaps,
-            f1_epsilon=f1_epsilon,
-            f1_undefined=f1_undefined,
-            last_segment_end=last_segment_end,
-            empty_edit=empty_edit,
-        )
-        check_uncertainty_args(bootstrap, confidence)
-    options = resolve_tas_options(
-        convention,
+    options = TasOptions(
+        convention=convention,
         ignore_labels=ignore_labels,
         background_mode=background_mode,
         aggregate=aggregate,
         accuracy_frames=accuracy_frames,
+        overlaps=overlaps,
         f1_epsilon=f1_epsilon,
         f1_undefined=f1_undefined,
         last_segment_end=last_segment_end,
         empty_edit=empty_edit,
     )
-    overlaps = tuple(float(t) for t in overlaps)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    overlaps = options.overlaps
     lookup = label_lookup(label_names)
     num_classes = len(label_names) if label_names is not None else None
     ignore_ids = resolve_label_set(options.ignore_labels, lookup, "ignore_labels")
@@ -606,28 +556,9 @@ def tas_scores(
         result,
         stats,
         compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
+        uncertainty=uncertainty,
         paired_units=paired_units,
     )
-    result["signature"] = make_signature(
-        "tas",
-        {
-            "convention": convention,
-            "ignore_labels": list(ignore_ids),
-            "background_mode": options.background_mode,
-            "aggregate": options.aggregate,
-            "accuracy_frames": options.accuracy_frames,
-            "overlaps": list(overlaps),
-            "f1_epsilon": options.f1_epsilon,
-            "f1_undefined": options.f1_undefined,
-            "last_segment_end": options.last_segment_end,
-            "empty_edit": options.empty_edit,
-            "bootstrap": bootstrap or None,
-            "confidence": confidence if bootstrap or paired_predictions is not None else None,
-            "seed": seed if bootstrap or paired_predictions is not None else None,
-        },
-        _SIGNATURE_ABBREVIATIONS,
-    )
+    signed = replace(options, ignore_labels=tuple(ignore_ids))
+    result["signature"] = score_signature("tas", signed, uncertainty)
     return result

@@ -1,0 +1,365 @@
+"""Per-metric adapters: a dataset split (references) + predictions keyed by id → a score function call.
+
+Each adapter says which ids predictions are keyed by and what a prediction looks like, in the
+lmms-eval sense of ``process_results``: the dataset rows give the references, the metric's pure
+score function in :mod:`proceval.scores` does the math. Predictions are always matched to references
+by id (never by position); a missing or unknown id is an error naming it.
+
+| metric | id | prediction |
+| --- | --- | --- |
+| tas, ppr | ``video_id`` | per-frame labels (ids or official names), one per frame |
+| cv_ta, cv_smr | ``"{video_id}:{segment_index}"`` (non-null segments) | embedding vector |
+| cv_smc | ``"{video_id}:{segment_index}"`` (non-null segments) | coarse label (lower-case name or id) |
+| af_s | ``"{video_id}:{segment_index}"`` | ``{"action": scores or ranked ids, "verb": ..., "noun": ...}`` |
+| af_l | ``"{video_id}:{instance_index}"`` | K candidate futures, each Z step labels (ids or names) |
+| psr | ``video_id`` | events ``[{"frame": int, "label": str}, ...]`` in time order |
+| asr | ``video_id`` | dense states ``[17][T]`` in {-1, 0, 1}, or ``{"frames": [...], "states": [[17 ints], ...]}`` |
+| atr | ``sample_id`` | six scores (one per anomaly type) |
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import datasets
+import numpy as np
+
+from proceval.errors import InputValidationError
+from proceval.scores._checks import to_label_ids
+
+
+def _names(ds: datasets.Dataset, column: str) -> list[str]:
+    feat = ds.features[column]
+    inner = getattr(feat, "feature", feat)
+    return list(inner.names)
+
+
+# ----------------------------------------------------------------------------------------- frame tasks
+
+
+def frame_ids(ds: datasets.Dataset) -> list[str]:
+    return list(ds["video_id"])
+
+
+def _frame_predictions(ds: datasets.Dataset, predictions: Mapping[str, Any] | None) -> dict | None:
+    if predictions is None:
+        return None
+    lookup = {n: i for i, n in enumerate(_names(ds, "labels"))}
+    return {
+        vid: to_label_ids(list(p) if not isinstance(p, np.ndarray) else p, lookup, vid)
+        for vid, p in predictions.items()
+    }
+
+
+def _frame_references(ds: datasets.Dataset) -> dict[str, np.ndarray]:
+    return {vid: np.asarray(lbl, dtype=np.int64) for vid, lbl in zip(ds["video_id"], ds["labels"])}
+
+
+def score_tas(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.tas import tas_scores
+
+    return tas_scores(
+        _frame_predictions(ds, predictions),
+        _frame_references(ds),
+        paired_predictions=_frame_predictions(ds, paired),
+        **options,
+    )
+
+
+def score_ppr(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.ppr import ppr_scores
+
+    return ppr_scores(
+        _frame_predictions(ds, predictions),
+        _frame_references(ds),
+        paired_predictions=_frame_predictions(ds, paired),
+        **options,
+    )
+
+
+# ----------------------------------------------------------------------------------------- cross-view
+
+
+def cv_segment_labels(ds: datasets.Dataset) -> dict[str, str]:
+    """``{"video_id:segment_index": lower-case coarse label}`` for the non-null rows of a CV config."""
+    names = [n.lower() for n in _names(ds, "label")]
+    t = ds.select_columns(["video_id", "segment_index", "label", "is_null"]).to_dict()
+    return {
+        f"{vid}:{idx}": names[lab]
+        for vid, idx, lab, null in zip(t["video_id"], t["segment_index"], t["label"], t["is_null"])
+        if not null
+    }
+
+
+def cv_ids(ds: datasets.Dataset) -> list[str]:
+    return list(cv_segment_labels(ds))
+
+
+def cv_videos(ds: datasets.Dataset) -> list[dict[str, Any]]:
+    """Group a CV config's segment rows into the per-video dicts :mod:`proceval.benchmarks.impact.protocols` reads."""
+    names = [n.lower() for n in _names(ds, "label")]
+    cols = ds.select_columns(
+        ["video_id", "view", "subject", "segment_index", "label", "start_frame", "end_frame"]
+    )
+    table = cols.to_dict()
+    by_video: dict[str, dict[str, Any]] = {}
+    segs: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for i, vid in enumerate(table["video_id"]):
+        by_video.setdefault(vid, {"video_id": vid, "view": table["view"][i], "subject": table["subject"][i]})
+        segs[vid].append(
+            (
+                table["segment_index"][i],
+                {
+                    "label": names[table["label"][i]],
+                    "f_start": table["start_frame"][i],
+                    "f_end": table["end_frame"][i],
+                },
+            )
+        )
+    out = []
+    for vid, video in by_video.items():
+        ordered = sorted(segs[vid], key=lambda t: t[0])
+        if [idx for idx, _ in ordered] != list(range(len(ordered))):
+            raise InputValidationError(f"Expected segment indices 0..n-1 for {vid!r} in the CV config rows.")
+        out.append({**video, "segments": [s for _, s in ordered]})
+    return out
+
+
+def score_cv_ta(ds, predictions, options, ctx, paired=None):
+    from proceval.benchmarks.impact.protocols import build_cv_ta_protocol, evaluate_cv_ta
+
+    options = dict(options)
+    protocols = options.pop("protocols", None) or (
+        ("exo2ego",) if ctx.protocol == "s4" else ("local", "global")
+    )
+    videos = cv_videos(ds)
+    out: dict[str, Any] = {}
+    for name in protocols:
+        protocol = build_cv_ta_protocol(videos, name)
+        out[name] = evaluate_cv_ta(predictions, protocol, paired_embeddings=paired, **options)
+    return out
+
+
+def score_cv_smr(ds, predictions, options, ctx, paired=None):
+    from proceval.benchmarks.impact.protocols import build_cv_smr_protocol, evaluate_cv_smr
+
+    protocol = build_cv_smr_protocol(cv_videos(ds))
+    return evaluate_cv_smr(predictions, protocol, paired_embeddings=paired, **options)
+
+
+def score_cv_smc(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, cv_smc_levels
+
+    options = dict(options)
+    levels = options.pop("label_levels", None) or CV_SMC_LABEL_LEVELS
+    input_level = options.pop("input_level", "coarse")
+    if input_level != "coarse":  # the references are coarse step names: every level derives from them
+        raise InputValidationError(
+            f"Expected `input_level` 'coarse' for cv_smc configs (coarse step labels), but got {input_level!r}."
+        )
+    names = [n.lower() for n in _names(ds, "label")]
+    train_labels = list(cv_segment_labels(ctx.load_split("train")).values())
+    refs = cv_segment_labels(ds)
+
+    def convert(p: Mapping[str, Any] | None) -> dict[str, str] | None:
+        if p is None:
+            return None
+        return {k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in p.items()}
+
+    preds, paired_preds = convert(predictions), convert(paired)
+    return cv_smc_levels(
+        preds, refs, levels=levels, train_labels=train_labels, paired_predictions=paired_preds, **options
+    )
+
+
+# ----------------------------------------------------------------------------------------- anticipation
+
+
+def _afs_rows(ds: datasets.Dataset, instances: str) -> dict[str, dict[str, Any]]:
+    cols = ["video_id", "segment_index", "hand", "action", "verb", "noun", "in_official_protocol"]
+    t = ds.select_columns(cols).to_dict()
+    out = {}
+    for i, vid in enumerate(t["video_id"]):
+        if instances == "official" and not t["in_official_protocol"][i]:
+            continue
+        out[f"{vid}:{t['segment_index'][i]}"] = {k: t[k][i] for k in ("hand", "action", "verb", "noun")}
+    return out
+
+
+def af_s_ids(ds: datasets.Dataset) -> list[str]:
+    return list(_afs_rows(ds, "official"))
+
+
+def _split_tasks(predictions: Mapping[str, Any], ids: list[str]) -> dict[str, dict[str, Any]]:
+    task_preds = {}
+    for task in ("action", "verb", "noun"):
+        have = [task in predictions[k] for k in ids]
+        if all(have):
+            task_preds[task] = {k: predictions[k][task] for k in ids}
+        elif any(have):
+            raise InputValidationError(f"Expected `{task}` predictions for all AF-S instances or none.")
+    if "action" not in task_preds:
+        raise InputValidationError("Expected an `action` prediction for every AF-S instance.")
+    return task_preds
+
+
+def score_af_s(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.af_s import af_s_recall
+
+    options = dict(options)
+    instances = options.pop("instances", "official")
+    rows = _afs_rows(ds, instances)
+    every = rows if instances == "all" else _afs_rows(ds, "all")
+    missing = [k for k in rows if k not in predictions]
+    if missing:
+        raise InputValidationError(
+            f"Expected a prediction for every AF-S instance, but {len(missing)} are missing: {missing[:5]}"
+        )
+    unknown = [k for k in predictions if k not in every]
+    if unknown:
+        raise InputValidationError(
+            f"Expected predictions only for AF-S instance ids, but got unknown ids {unknown[:5]}"
+        )
+    outside = sum(1 for k in predictions if k not in rows)
+    ids = list(rows)
+    task_preds = _split_tasks(predictions, ids)
+    paired_preds = _split_tasks(paired, ids) if paired is not None else {}
+    num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
+    derive = options.get("action_to_verb_noun") is not None  # verb / noun rankings from the action ranking
+    result = af_s_recall(
+        task_preds["action"],
+        {k: rows[k]["action"] for k in ids},
+        {k: rows[k]["hand"] for k in ids},
+        verb_predictions=task_preds.get("verb"),
+        verb_references={k: rows[k]["verb"] for k in ids} if "verb" in task_preds or derive else None,
+        noun_predictions=task_preds.get("noun"),
+        noun_references={k: rows[k]["noun"] for k in ids} if "noun" in task_preds or derive else None,
+        num_classes=num_classes,
+        paired_predictions=paired_preds.get("action"),
+        paired_verb_predictions=paired_preds.get("verb"),
+        paired_noun_predictions=paired_preds.get("noun"),
+        **options,
+    )
+    result["instances"] = instances
+    result["n_predictions_outside_protocol"] = outside
+    return result
+
+
+def af_l_ids(ds: datasets.Dataset) -> list[str]:
+    return [f"{v}:{i}" for v, i in zip(ds["video_id"], ds["instance_index"])]
+
+
+def _afl_predictions(predictions: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if predictions is None:
+        return None
+    out = {}
+    for key, cands in predictions.items():
+        arr = np.asarray(cands, dtype=object)
+        if arr.ndim != 2:
+            raise InputValidationError(
+                f"Expected the AF-L prediction for {key!r} to be K candidate futures of Z steps, got shape {arr.shape}."
+            )
+        out[key] = arr.T.tolist()  # (K, Z) -> (Z, K)
+    return out
+
+
+def score_af_l(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.af_l import af_l_edit_distance
+
+    names = _names(ds, "future_steps")
+    refs = {f"{v}:{i}": list(f) for v, i, f in zip(ds["video_id"], ds["instance_index"], ds["future_steps"])}
+    return af_l_edit_distance(
+        _afl_predictions(predictions),
+        refs,
+        label_names=names,
+        paired_predictions=_afl_predictions(paired),
+        **options,
+    )
+
+
+# ----------------------------------------------------------------------------------------- state / steps
+
+
+def video_ids(ds: datasets.Dataset) -> list[str]:
+    return list(ds["video_id"])
+
+
+def reference_states(ds: datasets.Dataset) -> dict[str, np.ndarray]:
+    """Dense ``[17, T]`` reference states per video of an ``asr`` config."""
+    from proceval.benchmarks.impact.configs.asr import dense_states
+
+    cols = ds.select_columns(["video_id", "state_frames", "states", "num_frames"])
+    return {ex["video_id"]: dense_states(ex) for ex in cols}
+
+
+def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
+    """A dense state prediction, or a run-length one ``{"frames", "states"}`` expanded to ``num_frames``."""
+    from proceval.benchmarks.impact.formats.asr import dense_states_from_runs
+
+    if isinstance(pred, Mapping):
+        if set(pred) != {"frames", "states"}:
+            raise InputValidationError(
+                f"Expected {{'frames', 'states'}} for {video_id!r}, got keys {sorted(pred)}."
+            )
+        try:
+            return dense_states_from_runs(pred["frames"], pred["states"], num_frames)
+        except ValueError as exc:
+            raise InputValidationError(f"Bad run-length state prediction for {video_id!r}: {exc}") from exc
+    return np.asarray(pred)
+
+
+def score_asr(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.asr import asr
+
+    refs = reference_states(ds)
+
+    def convert(p: Mapping[str, Any] | None) -> dict[str, np.ndarray] | None:
+        if p is None:
+            return None
+        return {
+            vid: prediction_states(x, refs[vid].shape[1] if vid in refs else 0, vid) for vid, x in p.items()
+        }
+
+    return asr(convert(predictions), refs, paired_predictions=convert(paired), **options)
+
+
+def score_psr(ds, predictions, options, ctx, paired=None):
+    from proceval.benchmarks.impact.formats.procedure_graph import load_procedure_graph
+    from proceval.scores.psr import psr
+
+    options = dict(options)
+    events = options.pop("events", "graph")
+    graph = load_procedure_graph(ctx.dataset_dir, "psr")
+    fps = float(ds["fps"][0]) if len(ds) else 30.0
+    if events == "graph":
+        refs = {
+            vid: [{"frame": e["frame"], "label": e["label"]} for e in evs if e["in_graph"]]
+            for vid, evs in zip(ds["video_id"], ds["graph_events"])
+        }
+        options.setdefault("prereq", dict(graph.prereq))
+    elif events == "csv":
+        names = ds.features["completion_events"].feature["step_id"].names
+        refs = {
+            vid: [{"frame": e["frame"], "label": names[e["step_id"]]} for e in evs]
+            for vid, evs in zip(ds["video_id"], ds["completion_events"])
+        }
+        options.setdefault("pos_variant", "sequential")
+    else:
+        raise InputValidationError(
+            f"Expected argument `events` to be one of ('graph', 'csv'), but got {events!r}."
+        )
+    options.setdefault("fps", fps)
+    return psr(predictions, refs, paired_predictions=paired, **options)
+
+
+def atr_ids(ds: datasets.Dataset) -> list[str]:
+    return list(ds["sample_id"])
+
+
+def score_atr(ds, predictions, options, ctx, paired=None):
+    from proceval.scores.atr import atr_map
+
+    refs = {sid: list(lbl) for sid, lbl in zip(ds["sample_id"], ds["labels"])}
+    return atr_map(predictions, refs, paired_predictions=paired, **options)

@@ -1,1 +1,0 @@
-"""Parsers of the official on-disk release formats (one subpackage per benchmark)."""
