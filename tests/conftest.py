@@ -35,7 +35,7 @@ def sample_release() -> Path:
     """
     from filelock import FileLock
 
-    from proceval.benchmarks.impact.release_cache import default_cache_dir
+    from proceval.io import default_cache_dir
     from proceval.sample import write_sample
 
     cache = default_cache_dir()

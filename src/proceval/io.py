@@ -7,6 +7,7 @@ interrupted run leaves either the old file or the complete new one, never a trun
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import functools
 import json
 import os
@@ -135,3 +136,55 @@ def cached_per_file_version(maxsize: int = 1024) -> Callable[[Callable[..., T]],
         return wrapper
 
     return decorate
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""The repository root of a source checkout (``src/proceval/io.py`` → two levels up)."""
+
+
+def default_cache_dir() -> Path:
+    """``$PROCEVAL_CACHE`` or ``<repo>/.cache``."""
+    return Path(os.environ.get("PROCEVAL_CACHE", REPO_ROOT / ".cache"))
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tree_digest(root: str | os.PathLike[str], *, length: int = 8) -> str:
+    """A short content hash of every file under ``root`` (relative paths and bytes, in sorted order).
+
+    The hash is memoised per tree version (every file's path, mtime and size), so an edited file gives a
+    new digest and an unchanged tree is not read twice.
+
+    Args:
+        root: the folder to hash.
+        length: hex characters kept.
+
+    Raises:
+        ReleaseFormatError: ``root`` is not a folder.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise ReleaseFormatError(base, "expected a folder to hash")
+    entries = []
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        st = path.stat()
+        entries.append((path.relative_to(base).as_posix(), st.st_mtime_ns, st.st_size))
+    return _tree_digest(str(base.resolve()), tuple(entries))[:length]
+
+
+@functools.lru_cache(maxsize=64)
+def _tree_digest(root: str, entries: tuple[tuple[str, int, int], ...]) -> str:
+    h = hashlib.sha256()
+    for rel, _, size in entries:
+        h.update(f"{rel}\0{size}\0".encode())
+        with open(os.path.join(root, rel), "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()

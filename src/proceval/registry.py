@@ -73,6 +73,24 @@ class EvalContext:
     load_split: Callable[[str], datasets.Dataset]
 
 
+@dataclass
+class BaselineContext:
+    """What a task's demo baseline gets: a loader of the config's splits, the release and a shared state.
+
+    Attributes:
+        config: the config being predicted.
+        release: the resolved release folder.
+        load: ``(split, media=True, config=None) -> datasets.Dataset``; ``media`` attaches the (undecoded)
+            video column, ``config`` loads another config of the same release.
+        state: a dict shared by every baseline of one demo run (e.g. PSR reuses the ASR predictions).
+    """
+
+    config: str
+    release: Path
+    load: Callable[..., datasets.Dataset]
+    state: dict[str, Any]
+
+
 ScoreFn = Callable[..., dict[str, Any]]
 """``(ds, predictions, options, ctx, paired=None) -> scores``: references are read from ``ds``,
 ``predictions`` (a mapping keyed by the task's ids) are converted and the score function is called with
@@ -99,7 +117,7 @@ class Task:
         extra_options: adapter-level option names beyond the options class (with their defaults).
         headline: the keys a table shows, first = the leaderboard's ranking key.
         summary: one line: what the metric reports.
-        baseline: ``(release_dir, config, load, state) -> predictions`` for the demo (optional).
+        baseline: ``BaselineContext -> predictions`` for the demo (optional).
     """
 
     name: str
@@ -116,7 +134,7 @@ class Task:
     headline: tuple[Headline, ...]
     summary: str
     extra_options: Mapping[str, Any] = field(default_factory=dict)
-    baseline: Callable[..., Any] | None = None
+    baseline: Callable[[BaselineContext], Any] | None = None
 
     def option_names(self) -> tuple[str, ...]:
         """Every key ``-o key=value`` accepts for this task (the options class's fields first)."""

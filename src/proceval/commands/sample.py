@@ -4,42 +4,47 @@ from __future__ import annotations
 
 import argparse
 
-from proceval.sample import DEFAULT_SEED, DEFAULT_TRIALS, write_sample
+from proceval.sample import DEFAULT_SEED, write_sample
 
 _DESCRIPTION = """\
-Write a miniature release of IMPACT, EgoProactive and ProcObject-10K in their official on-disk formats,
-with small generated videos whose frames change with the labelled steps:
+Write a miniature release of every registered benchmark in its official on-disk format, with small
+generated videos whose frames change with the labelled steps: OUT/<benchmark folder>/... (see each
+benchmark's sample writer). Vocabularies and labels are synthetic. The same --seed gives byte-identical
+files. The output is assembled in a hidden folder beside OUT and renamed into place.
 
-  OUT/impact/impact-release/dataset/...        IMPACT release layout (TAS, CV, AF-S, ASR, PSR, PPR, ATR)
-  OUT/impact/impact-release/task_configs/...   procedure graphs and component alias maps
-  OUT/impact/videos/<video_id>.mp4             exo 30 fps, ego 25 fps
-  OUT/egoproactive/egoproactive/wearable_ai_2026_egoproactive_val_<n>.jsonl (+ val/<id>.mp4, 15 fps)
-  OUT/procobject/{training,testing}.json       (+ videos/<name>.mp4, 15 fps)
-
-Vocabularies and labels are synthetic (a cordless-drill service procedure for IMPACT). The same --seed
-gives byte-identical files. The output is assembled in a hidden folder beside OUT and renamed into place.
+Benchmarks: {benchmarks}
 """
 
 
+def _size(text: str) -> tuple[str, int]:
+    name, sep, raw = text.partition("=")
+    if not sep or not raw.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected BENCHMARK=N, got {text!r}")
+    return name.strip(), int(raw)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from proceval.registry import benchmarks
+
+    names = [b.name for b in benchmarks() if b.write_sample is not None]
     p = sub.add_parser(
         "sample",
         help="write a small sample release of every benchmark (official formats, generated videos)",
-        description=_DESCRIPTION,
+        description=_DESCRIPTION.format(benchmarks=", ".join(names)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("out", metavar="OUT", help="output folder (must be new or empty unless --overwrite)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default: %(default)s)")
     p.add_argument(
-        "--trials",
-        type=int,
-        default=DEFAULT_TRIALS,
-        metavar="N",
-        help="IMPACT trials, five videos each; at least 6 so that every split S1-S4 is non-empty "
-        "(default: %(default)s)",
+        "--size",
+        action="append",
+        type=_size,
+        default=[],
+        metavar="BENCHMARK=N",
+        help="units of one benchmark's sample (trials, sessions; each writer states its minimum)",
     )
     p.add_argument(
-        "--sessions", type=int, default=4, metavar="N", help="EgoProactive sessions (default: %(default)s)"
+        "--benchmarks", default=None, help=f"comma-separated subset of: {', '.join(names)} (default: all)"
     )
     p.add_argument("--no-videos", action="store_true", help="write label files only (no PyAV needed)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it already has content")
@@ -51,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
     summary = write_sample(
         args.out,
         seed=args.seed,
-        n_trials=args.trials,
-        n_sessions=args.sessions,
+        sizes=dict(args.size),
+        benchmarks=args.benchmarks.split(",") if args.benchmarks else None,
         videos=not args.no_videos,
         overwrite=args.overwrite,
         progress=not args.quiet,

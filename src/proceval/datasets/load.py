@@ -16,7 +16,7 @@ from datasets.exceptions import DatasetGenerationError
 
 from proceval.benchmarks.impact.release import resolve_dataset_dir
 from proceval.errors import ProcevalError
-from proceval.benchmarks.impact.release_cache import default_cache_dir
+from proceval.io import default_cache_dir
 
 
 def load_impact(

@@ -29,15 +29,15 @@ class ConfigSpec:
     """One dataset config.
 
     Attributes:
-        benchmark: ``impact``, ``egoproactive`` or ``procobject``.
+        benchmark: the owning benchmark's registry name.
         task: task key, e.g. ``tas_s``, ``af_s``.
-        protocol: split protocol, e.g. ``s1``; the config name is ``f"{task}_{protocol}"``.
+        protocol: split protocol, e.g. ``s1``; the config name is ``f"{task}_{protocol}"`` (just
+            ``task`` where a benchmark has no protocols and ``protocol`` is empty).
         description: one paragraph for the dataset card.
         features: example features without media columns.
         generate: ``(release_dataset_dir, split) -> iterator of (key, example)``; keys are stable.
         media: ``video`` (one example per stream), ``clip`` (a window of a stream) or ``none``.
         splits: the splits this config has.
-        metrics: the metric modules that score this config (for ``eval.yaml`` and the CLI).
         derived: True where the protocol is derived by proceval rather than released (AF-L).
     """
 
@@ -49,45 +49,44 @@ class ConfigSpec:
     generate: GenerateFn
     media: MediaKind = "video"
     splits: tuple[str, ...] = SPLITS
-    metrics: tuple[str, ...] = ()
     derived: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
-        return f"{self.task}_{self.protocol}"
+        return f"{self.task}_{self.protocol}" if self.protocol else self.task
 
 
-_REGISTRY: dict[str, dict[str, ConfigSpec]] = {}
+_REGISTERED: dict[str, dict[str, ConfigSpec]] = {}
 
 
 def register(spec: ConfigSpec) -> ConfigSpec:
-    """Add ``spec`` to the registry; a second spec with the same name is an error."""
-    configs = _REGISTRY.setdefault(spec.benchmark, {})
+    """Add ``spec`` to its benchmark's config table; a second spec with the same name is an error.
+
+    A benchmark package calls this for each of its configs and declares
+    ``configs=lambda: registered_configs(name)`` in its :class:`~proceval.registry.Benchmark`.
+    """
+    configs = _REGISTERED.setdefault(spec.benchmark, {})
     if spec.name in configs:
         raise ValueError(f"config {spec.benchmark}/{spec.name} is registered twice")
     configs[spec.name] = spec
     return spec
 
 
-def _load_benchmark(benchmark: str) -> None:
-    # Importing the benchmark package registers its configs.
-    import importlib
-
-    importlib.import_module(f"proceval.datasets.{benchmark}")
+def registered_configs(benchmark: str) -> list[ConfigSpec]:
+    """The configs registered for ``benchmark`` so far, in registration order."""
+    return list(_REGISTERED.get(benchmark, {}).values())
 
 
 def list_configs(benchmark: str) -> list[ConfigSpec]:
-    """All registered configs of ``benchmark`` in registration order."""
-    _load_benchmark(benchmark)
-    return list(_REGISTRY.get(benchmark, {}).values())
+    """All configs of ``benchmark`` (from the registry); an unknown benchmark lists the known ones."""
+    from proceval.registry import get_benchmark
+
+    return get_benchmark(benchmark).configs()
 
 
 def get_config(benchmark: str, name: str) -> ConfigSpec:
-    """The config ``name`` of ``benchmark``; an unknown name lists the known ones."""
-    _load_benchmark(benchmark)
-    configs = _REGISTRY.get(benchmark, {})
-    if name not in configs:
-        known = ", ".join(sorted(configs)) or "none"
-        raise ValueError(f"Expected a config of {benchmark!r} (one of: {known}), but got {name!r}.")
-    return configs[name]
+    """The config ``name`` of ``benchmark``; an unknown benchmark or config lists the known ones."""
+    from proceval.registry import get_benchmark
+
+    return get_benchmark(benchmark).get_config(name)

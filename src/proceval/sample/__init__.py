@@ -1,14 +1,9 @@
 """The embedded sample release: ``proceval sample OUT``.
 
-Writes a miniature release of each benchmark in its **official on-disk format**, so the code path
-that reads the real release reads the sample too:
-
-* ``OUT/impact/impact-release/{dataset,task_configs}/...``: the IMPACT annotation release layout
-  (see :mod:`proceval.benchmarks.impact.sample.writer`), plus ``OUT/impact/videos/<video_id>.mp4`` (exo 30 fps, ego 25 fps);
-* ``OUT/egoproactive/egoproactive/wearable_ai_2026_egoproactive_val_<n>.jsonl`` and
-  ``OUT/egoproactive/egoproactive/val/<id>.mp4`` (15 fps; see :mod:`proceval.benchmarks.pro2bench.sample`);
-* ``OUT/procobject/{training,testing}.json`` and ``OUT/procobject/videos/<name>.mp4``
-  (see :mod:`proceval.benchmarks.procobject.sample`).
+Writes a miniature release of each registered benchmark that declares a sample writer
+(:attr:`proceval.registry.Benchmark.write_sample`), in its **official on-disk format**, so the code path
+that reads the real release reads the sample too. Each writer puts its label files under
+``OUT/<folder>/`` and returns the :class:`VideoJob` of every video; the videos are rendered here.
 
 The same seed gives byte-identical files. Everything is written into a hidden temporary folder beside
 ``OUT`` that is renamed into place at the end, so an interrupted run never leaves a half sample.
@@ -20,60 +15,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from proceval.errors import InputValidationError
-from proceval.benchmarks.impact.formats.naming import VideoName
-from proceval.sample import egoproactive, procobject, vocab
-from proceval.benchmarks.impact.sample.writer import EGO_SIZE, EXO_SIZE, write_impact_release
-from proceval.benchmarks.impact.sample.plan import EGO_FPS, EXO_FPS, TrialPlan, plan_trials
-from proceval.benchmarks.impact.sample.splits import VIEWS_ORDER
 
-DEFAULT_TRIALS = 6
-DEFAULT_SESSIONS = 4
 DEFAULT_SEED = 0
-
-
-def impact_release_dir(root: str | os.PathLike[str]) -> Path:
-    """``impact-release/`` of a sample written to ``root`` (holds ``dataset/`` and ``task_configs/``)."""
-    return Path(root) / "impact" / "impact-release"
-
-
-def impact_video_path(root: str | os.PathLike[str], video_id: str) -> Path:
-    """The sample video of an IMPACT video id (any naming variant, e.g. ``..._ego_sync``)."""
-    from proceval.benchmarks.impact.formats.naming import canonical_video_id
-
-    return Path(root) / "impact" / "videos" / f"{canonical_video_id(video_id)}.mp4"
-
-
-def egoproactive_jsonl(root: str | os.PathLike[str]) -> Path:
-    """The EgoProactive JSONL of a sample (the only ``*.jsonl`` in ``egoproactive/egoproactive/``).
-
-    Raises:
-        InputValidationError: there is not exactly one such file.
-    """
-    found = sorted(
-        (Path(root) / "egoproactive" / "egoproactive").glob("wearable_ai_2026_egoproactive_val_*.jsonl")
-    )
-    if len(found) != 1:
-        raise InputValidationError(
-            f"Expected one EgoProactive JSONL under {str(Path(root) / 'egoproactive' / 'egoproactive')!r}, "
-            f"but found {len(found)}."
-        )
-    return found[0]
-
-
-def egoproactive_video_dir(root: str | os.PathLike[str]) -> Path:
-    """Folder of the EgoProactive sample videos (``video_path`` values are file names in it)."""
-    return Path(root) / "egoproactive" / "egoproactive" / "val"
-
-
-def procobject_dir(root: str | os.PathLike[str]) -> Path:
-    """Folder holding ``training.json``, ``testing.json`` and ``videos/`` of the ProcObject sample."""
-    return Path(root) / "procobject"
 
 
 @dataclass
@@ -93,7 +42,6 @@ class SampleSummary:
 
     root: Path
     seed: int
-    n_trials: int
     label_files: dict[str, int] = field(default_factory=dict)
     videos: dict[str, int] = field(default_factory=dict)
     video_frames: int = 0
@@ -102,7 +50,7 @@ class SampleSummary:
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
-        out = [f"sample release written to {self.root} (seed {self.seed}, {self.n_trials} IMPACT trials)"]
+        out = [f"sample release written to {self.root} (seed {self.seed})"]
         for bench, n in self.label_files.items():
             out.append(f"  {bench}: {n} label files, {self.videos.get(bench, 0)} videos")
         if self.codec:
@@ -119,52 +67,11 @@ def _count_files(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix != ".mp4")
 
 
-def impact_video_jobs(plans: list[TrialPlan]) -> list[VideoJob]:
-    """One job per IMPACT video: colour = coarse step, corner patches = hand actions, border = phase."""
-    jobs = []
-    for p in plans:
-        for view in VIEWS_ORDER:
-            vid = VideoName(p.trial, view).video_id
-            n = p.view_frames(view, cas=True)
-            jobs.append(
-                VideoJob(
-                    f"impact/videos/{vid}.mp4",
-                    _impact_spec_factory(p, view),
-                    EGO_FPS if view == "ego" else EXO_FPS,
-                    EGO_SIZE if view == "ego" else EXO_SIZE,
-                    n,
-                )
-            )
-    return jobs
-
-
-def _impact_spec_factory(p: TrialPlan, view: str) -> Callable[[], Any]:
-    def make() -> Any:
-        import numpy as np
-
-        from proceval.sample.video import FrameSpec, palette, view_tint
-
-        cas = p.cas_labels(view)
-
-        def pad(a: np.ndarray) -> np.ndarray:  # the ego length quirk: FAS / PPR are shorter than CAS
-            return np.concatenate([a, np.zeros(len(cas) - len(a), dtype=a.dtype)])
-
-        fas_pal = palette(len(vocab.FAS_NAMES), offset=0.13)
-        phase = np.maximum(p.ppr_labels(view, "left"), p.ppr_labels(view, "right"))
-        return FrameSpec(
-            main=cas,
-            main_palette=palette(len(vocab.CAS_STEPS)),
-            patches=[(pad(p.fas_labels(view, "left")), fas_pal), (pad(p.fas_labels(view, "right")), fas_pal)],
-            border=pad(phase),
-            tint=view_tint(view),
-        )
-
-    return make
-
-
-def _spans_spec_factory(
+def spans_spec_factory(
     spans: list[tuple[int, float, float]], n_frames: int, fps: int, offset: float
 ) -> Callable:
+    """A frame-spec factory colouring each frame by the step span it falls in."""
+
     def make() -> Any:
         from proceval.sample.video import FrameSpec, ids_from_spans, palette
 
@@ -178,32 +85,38 @@ def write_sample(
     out: str | os.PathLike[str],
     *,
     seed: int = DEFAULT_SEED,
-    n_trials: int = DEFAULT_TRIALS,
-    n_sessions: int = DEFAULT_SESSIONS,
+    sizes: Mapping[str, int] | None = None,
+    benchmarks: list[str] | None = None,
     videos: bool = True,
     overwrite: bool = False,
     progress: bool = False,
 ) -> SampleSummary:
-    """Write the sample release of all three benchmarks to ``out``.
+    """Write the sample release of every registered benchmark (or of ``benchmarks``) to ``out``.
 
     Args:
         out: target folder; must not exist or be empty unless ``overwrite``.
         seed: seed of every random choice (same seed, same bytes).
-        n_trials: IMPACT trials (at least 6, so that every split of S1-S4 is non-empty); five videos each.
-        n_sessions: EgoProactive sessions.
+        sizes: ``{benchmark: number of units}`` (e.g. IMPACT trials, EgoProactive sessions); each
+            benchmark's writer checks its own minimum.
+        benchmarks: the benchmarks to write (default: every one with a sample writer).
         videos: also render the videos (needs PyAV); ``False`` writes label files only.
         overwrite: replace an existing non-empty ``out``.
         progress: show a tqdm bar while rendering videos.
 
     Raises:
-        InputValidationError: ``out`` has content and ``overwrite`` is False, or a count is too small.
+        InputValidationError: ``out`` has content and ``overwrite`` is False, a size is too small, or a
+            benchmark is unknown.
     """
+    from proceval.registry import benchmarks as registered
+    from proceval.registry import get_benchmark
+
     started = time.perf_counter()
     target = Path(out).resolve()
-    if n_trials < 6:
-        raise InputValidationError(f"Expected argument `n_trials` to be at least 6, but got {n_trials}.")
-    if n_sessions < 1:
-        raise InputValidationError(f"Expected argument `n_sessions` to be at least 1, but got {n_sessions}.")
+    chosen = (
+        [get_benchmark(name) for name in benchmarks]
+        if benchmarks is not None
+        else [b for b in registered() if b.write_sample is not None]
+    )
     if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
         raise InputValidationError(
             f"Expected argument `out` to be a new or empty folder, but {str(target)!r} already has content "
@@ -212,7 +125,19 @@ def write_sample(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        summary = _write_all(tmp, seed, n_trials, n_sessions, videos, progress)
+        summary = SampleSummary(root=tmp, seed=seed)
+        jobs: list[VideoJob] = []
+        for bench in chosen:
+            if bench.write_sample is None:
+                raise InputValidationError(f"Benchmark {bench.name!r} has no sample release writer.")
+            before = set(tmp.iterdir())
+            jobs += bench.write_sample(tmp, seed, (sizes or {}).get(bench.name))
+            for folder in sorted(set(tmp.iterdir()) - before):
+                summary.label_files[folder.name] = _count_files(folder)
+        if videos:
+            summary.codec, summary.videos, summary.video_frames = render_videos(
+                tmp, jobs, seed, progress=progress
+            )
         _move_into_place(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -232,45 +157,6 @@ def _move_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(tmp, target)
-
-
-def _write_all(
-    root: Path, seed: int, n_trials: int, n_sessions: int, videos: bool, progress: bool
-) -> SampleSummary:
-    summary = SampleSummary(root=root, seed=seed, n_trials=n_trials)
-    plans = plan_trials(n_trials, seed)
-    write_impact_release(root / "impact" / "impact-release", plans, seed)
-    sessions = egoproactive.make_sessions(n_sessions, seed)
-    egoproactive.write_egoproactive(root / "egoproactive", sessions)
-    po_videos = procobject.make_videos(seed)
-    procobject.write_procobject(root / "procobject", po_videos)
-    for bench in ("impact", "egoproactive", "procobject"):
-        summary.label_files[bench] = _count_files(root / bench)
-    if not videos:
-        return summary
-    jobs = impact_video_jobs(plans)
-    jobs += [
-        VideoJob(
-            f"egoproactive/egoproactive/val/{s.video_id}.mp4",
-            _spans_spec_factory(s.step_spans, s.n_frames, egoproactive.FPS, 0.5),
-            egoproactive.FPS,
-            egoproactive.SIZE,
-            s.n_frames,
-        )
-        for s in sessions
-    ]
-    jobs += [
-        VideoJob(
-            f"procobject/videos/{v.video}",
-            _spans_spec_factory([(k, s, e) for k, _, s, e in v.steps], v.n_frames, procobject.FPS, 0.25),
-            procobject.FPS,
-            procobject.SIZE,
-            v.n_frames,
-        )
-        for v in po_videos
-    ]
-    summary.codec, summary.videos, summary.video_frames = render_videos(root, jobs, seed, progress=progress)
-    return summary
 
 
 def render_videos(
@@ -307,12 +193,9 @@ def render_videos(
 
 __all__ = [
     "DEFAULT_SEED",
-    "DEFAULT_TRIALS",
     "SampleSummary",
-    "egoproactive_jsonl",
-    "egoproactive_video_dir",
-    "impact_release_dir",
-    "impact_video_path",
-    "procobject_dir",
+    "VideoJob",
+    "render_videos",
+    "spans_spec_factory",
     "write_sample",
 ]

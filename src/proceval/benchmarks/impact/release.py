@@ -13,12 +13,8 @@ import os
 from pathlib import Path
 
 from proceval.errors import ReleaseFormatError
-from proceval.benchmarks.impact.release_cache import (
-    IMPACT_ARCHIVE_SHA256,
-    default_cache_dir,
-    sha256_of,
-    unpack_impact_release,
-)
+from proceval.benchmarks.impact.release_cache import IMPACT_ARCHIVE_SHA256, unpack_impact_release
+from proceval.io import default_cache_dir, sha256_of
 
 # Folders whose presence marks an IMPACT ``dataset/`` folder.
 MARKERS: tuple[str, ...] = ("TAS", "CV", "PPR", "AF-S", "ASR", "PSR", "ATR")

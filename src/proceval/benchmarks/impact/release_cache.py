@@ -8,7 +8,6 @@ a half-extracted release.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tarfile
@@ -16,17 +15,10 @@ import tempfile
 from pathlib import Path
 
 from proceval.errors import ReleaseFormatError
+from proceval.io import REPO_ROOT, default_cache_dir, sha256_of
 
 IMPACT_ARCHIVE_NAME = "impact-release-v1.tar.gz"
 IMPACT_ARCHIVE_SHA256 = "5aa86ca8eff61fcaa0f2112aa4bc294c7a39a7d36a8f7f8db5db743129c4fb7f"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def default_cache_dir() -> Path:
-    """``$PROCEVAL_CACHE`` or ``<repo>/.cache``."""
-    return Path(os.environ.get("PROCEVAL_CACHE", REPO_ROOT / ".cache"))
-
-
 def find_impact_archive() -> Path | None:
     """Return the IMPACT release archive path, or None where it is absent.
 
@@ -39,15 +31,6 @@ def find_impact_archive() -> Path | None:
         if c.is_file():
             return c
     return None
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def unpack_impact_release(

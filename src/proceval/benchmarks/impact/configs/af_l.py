@@ -213,7 +213,6 @@ register(
         generate=_generate,
         media="clip",
         splits=("train", "validation", "test"),
-        metrics=("af_l",),
         derived=True,
         extra={
             "features_fn": features_from_release,

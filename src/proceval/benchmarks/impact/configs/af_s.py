@@ -329,7 +329,6 @@ register(
         generate=_generate,
         media="clip",
         splits=("train", "validation", "test"),
-        metrics=("af_s",),
         extra={
             "features_fn": features_from_release,
             "title": "AF-S (short-term action anticipation)",

@@ -183,7 +183,6 @@ register(
         generate=_generate,
         media="video",
         splits=("train", "validation", "test"),
-        metrics=("asr",),
         extra={"title": "ASR (assembly state recognition)", "family": "state", "splits_dir": SPLITS_DIR},
     )
 )

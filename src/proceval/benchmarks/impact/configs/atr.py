@@ -188,7 +188,6 @@ def _register_all() -> None:
                     generate=functools.partial(_generate, hand, protocol),
                     media="clip",
                     splits=("train", "validation", "test"),
-                    metrics=("atr",),
                     extra={
                         "features_fn": features_from_release,
                         "title": f"ATR-{hand} (anomaly type recognition)",

@@ -242,7 +242,6 @@ def _register_all() -> None:
                     features=static,
                     generate=functools.partial(_generate, protocol),
                     media="clip",
-                    metrics=(task.metric,),
                     extra={
                         "features_fn": _features_fn,
                         "title": task.title,

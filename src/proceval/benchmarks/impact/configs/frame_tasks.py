@@ -244,7 +244,6 @@ def _register_all() -> None:
                     features=static,
                     generate=functools.partial(_generate, task, protocol),
                     media="video",
-                    metrics=(task.metric,),
                     extra={
                         "features_fn": _features_fn(task),
                         "title": task.title,

@@ -185,7 +185,6 @@ register(
         generate=_generate,
         media="video",
         splits=("train", "validation", "test"),
-        metrics=("psr",),
         extra={
             "features_fn": features_from_release,
             "title": "PSR (procedure step recognition)",
