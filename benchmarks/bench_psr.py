@@ -33,7 +33,7 @@ from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.io import atomic_write_json
 from proceval.benchmarks.impact.release_cache import unpack_impact_release
 from proceval.scores._partial_order import closest_linear_extension, occurrence_predecessor_masks
-from proceval.scores.state_events import (
+from proceval.benchmarks.impact.state_events import (
     collapse_prereq,
     dense_states_from_sequence,
     first_occurrences,

@@ -10,7 +10,7 @@ import pytest
 
 from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats import afs, asr, atr, procedure_graph, psr
-from proceval.scores.state_events import states_to_events
+from proceval.benchmarks.impact.state_events import states_to_events
 
 # ---------------------------------------------------------------------------------------------
 # tiny hand-made files

@@ -15,7 +15,7 @@ from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias, load_procedure_graph
-from proceval.scores.state_events import states_to_events
+from proceval.benchmarks.impact.state_events import states_to_events
 
 SPLIT_FILES = {"train": "train", "validation": "val", "test": "test"}
 

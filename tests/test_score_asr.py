@@ -11,7 +11,7 @@ import pytest
 
 from proceval.errors import InputValidationError
 from proceval.scores.asr import asr, match_transitions
-from proceval.scores.state_events import dense_states_from_sequence
+from proceval.benchmarks.impact.state_events import dense_states_from_sequence
 
 # --------------------------------------------------------------------------------------------------
 # plain reference (loops over frames; written from the spec text, not from the library)

@@ -18,7 +18,7 @@ from proceval.scores._partial_order import (
     true_dl_distance,
 )
 from proceval.scores.psr import f1_with_guards, procedure_order_similarity, psr, psr_from_states
-from proceval.scores.state_events import (
+from proceval.benchmarks.impact.state_events import (
     collapse_event_label,
     collapse_prereq,
     dense_states_from_sequence,

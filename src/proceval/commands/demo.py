@@ -9,9 +9,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
         help="the whole pipeline on the embedded sample release",
-        description="Write the sample release of every benchmark, build every IMPACT dataset config from it "
-        "(videos attached), export a no-script Hub repo and load it back with stock datasets, run a simple "
-        "baseline per task, score it with the metrics and print a results table. Resumes where it stopped.",
+        description="Write the sample release of every benchmark, build every dataset config of each "
+        "benchmark with tasks from it (videos attached), export a no-script Hub repo and load it back with "
+        "stock datasets, run a simple baseline per task, score it with the metrics and print a results "
+        "table. Resumes where it stopped.",
     )
     p.add_argument("--out", default="demo_out", help="output folder (default: demo_out)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample release")

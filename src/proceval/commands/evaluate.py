@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from proceval.catalog import METRICS
 from proceval.errors import InputValidationError
 
 
@@ -23,20 +22,21 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from proceval.registry import all_tasks, metric_names
+
+    ids = "; ".join(f"{t.metric} ({t.name}): {t.id_column} -> {t.prediction_doc}" for t in all_tasks())
     p = sub.add_parser(
         "evaluate",
         help="score a predictions file against a dataset config",
         description="Score predictions (JSON {id: prediction}, JSONL {id, prediction} lines, or .npz) against the "
-        "references of a dataset config, matched by id. Ids and prediction shapes per metric: "
-        "tas/ppr video_id -> per-frame labels; cv_ta/cv_smr 'video_id:segment_index' -> embedding; cv_smc "
-        "'video_id:segment_index' -> coarse label; af_s 'video_id:segment_index' -> {action, verb, noun} scores; "
-        "af_l 'video_id:instance_index' -> K futures of Z steps; psr video_id -> [{frame, label}]; asr video_id -> "
-        "[17][T] states; atr sample_id -> six scores. Prints JSON (score, signature, every option) by default.",
+        "references of a dataset config, matched by id. Prints JSON (score, signature, every option) by "
+        f"default. Ids and prediction shapes per task: {ids}.",
     )
-    p.add_argument("metric", choices=tuple(m.name for m in METRICS), help="metric module name")
+    p.add_argument("metric", choices=tuple(metric_names()), help="metric module name")
     p.add_argument(
-        "--source", required=True, help="IMPACT release: top folder, its dataset/ folder, or the .tar.gz"
+        "--source", required=True, help="the benchmark's release: a folder, its data sub-folder, or an archive"
     )
+    p.add_argument("--benchmark", default=None, help="the benchmark (default: the one the metric belongs to)")
     p.add_argument(
         "--config", required=True, help="dataset config, e.g. tas_s_s1 (see `proceval list configs`)"
     )
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     for key in ("bootstrap", "confidence", "seed"):
         if key in options:
             raise InputValidationError(f"Pass `{key}` with --{key}, not with --option.")
-    if args.bootstrap:
+    if args.bootstrap or args.paired:
         options.update(bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
     predictions = read_predictions(args.predictions)
     paired = read_predictions(args.paired) if args.paired else None
@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         args.source,
         args.config,
         predictions,
+        benchmark=args.benchmark,
         split=args.split,
         options=options,
         paired_predictions=paired,
@@ -102,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         write_results(args.out, result)
     if args.format == "json":
-        from proceval.evaluation.predictions import _to_jsonable
+        from proceval.evaluation.predictions import to_jsonable
 
-        json.dump(_to_jsonable(result), sys.stdout, indent=2)
+        json.dump(to_jsonable(result), sys.stdout, indent=2)
         print()
     else:
         from proceval.demo import format_table

@@ -1,50 +1,90 @@
-"""``proceval list``: benchmarks, dataset configs and metric modules."""
+"""``proceval list``: benchmarks, dataset configs, tasks and metric modules, from the registry."""
 
 from __future__ import annotations
 
 import argparse
 import json
-
-from proceval.catalog import BENCHMARKS, METRICS
+from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from proceval.registry import benchmark_names
+
+    names = benchmark_names()
     p = sub.add_parser(
         "list",
-        help="list benchmarks, dataset configs and metric modules",
-        description="List what proceval offers: benchmarks, their dataset configs (<task>_s<n>) with the "
-        "metric that scores each, and the metric modules in metrics/.",
+        help="list benchmarks, dataset configs, tasks and metric modules",
+        description="List what proceval offers: benchmarks, their dataset configs with the metric that scores "
+        "each, the tasks (ids, prediction shape, headline keys) and the metric modules in metrics/.",
     )
-    p.add_argument("what", nargs="?", choices=("benchmarks", "configs", "metrics"), default="configs")
-    p.add_argument("--benchmark", default="impact", choices=tuple(BENCHMARKS), help="benchmark for `configs`")
+    p.add_argument(
+        "what", nargs="?", choices=("benchmarks", "configs", "tasks", "metrics"), default="configs"
+    )
+    p.add_argument(
+        "--benchmark",
+        default=None,
+        help=f"benchmark for configs / tasks / metrics (one of: {', '.join(names)}; default: all)",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.what == "benchmarks":
-        rows = [{"benchmark": k, "description": v} for k, v in BENCHMARKS.items()]
-    elif args.what == "metrics":
-        rows = [
-            {"metric": m.name, "benchmark": m.benchmark, "tasks": list(m.tasks), "scores": m.summary}
-            for m in METRICS
-        ]
-    else:
-        from proceval.datasets.spec import list_configs
+def rows_for(what: str, benchmark: str | None) -> list[dict[str, Any]]:
+    """The rows ``proceval list WHAT`` prints (an unknown benchmark lists the known ones)."""
+    from proceval.registry import benchmarks, get_benchmark
 
-        rows = [
+    chosen = [get_benchmark(benchmark)] if benchmark is not None else benchmarks()
+    if what == "benchmarks":
+        return [
+            {"benchmark": b.name, "configs": len(b.configs()), "tasks": len(b.tasks), "title": b.title}
+            for b in chosen
+        ]
+    if what == "tasks":
+        return [
             {
+                "benchmark": b.name,
+                "task": t.name,
+                "metric": t.metric,
+                "ids": t.id_column,
+                "resample": t.resample,
+                "headline": [f"{h.key}{'↑' if h.higher_is_better else '↓'}" for h in t.headline],
+            }
+            for b in chosen
+            for t in b.tasks
+        ]
+    if what == "metrics":
+        out: dict[str, dict[str, Any]] = {}
+        for b in chosen:
+            for t in b.tasks:
+                row = out.setdefault(
+                    t.metric, {"metric": t.metric, "benchmark": b.name, "tasks": [], "scores": t.summary}
+                )
+                row["tasks"].append(t.name)
+        return list(out.values())
+    rows = []
+    for b in chosen:
+        metric_of = {c: t.metric for t in b.tasks for c in t.configs}
+        rows += [
+            {
+                "benchmark": b.name,
                 "config": c.name,
                 "task": c.task,
                 "protocol": c.protocol,
                 "splits": list(c.splits),
-                "metrics": list(c.metrics),
+                "metric": metric_of.get(c.name, "-"),
                 "derived": c.derived,
             }
-            for c in list_configs(args.benchmark)
+            for c in b.configs()
         ]
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    rows = rows_for(args.what, args.benchmark)
     if args.format == "json":
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not rows:
+        print(f"no {args.what} yet")
     else:
         for row in rows:
             print(

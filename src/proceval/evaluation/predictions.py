@@ -63,13 +63,13 @@ def read_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
     )
 
 
-def _to_jsonable(obj: Any) -> Any:
+def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {str(k): _to_jsonable(v) for k, v in obj.items()}
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_to_jsonable(v) for v in obj]
+        return [to_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _to_jsonable(obj.tolist())
+        return to_jsonable(obj.tolist())
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, float) and not np.isfinite(obj):
@@ -79,9 +79,9 @@ def _to_jsonable(obj: Any) -> Any:
 
 def write_predictions(path: str | os.PathLike[str], predictions: dict[str, Any]) -> Path:
     """Write ``{id: prediction}`` as a JSON object, atomically."""
-    return atomic_write_text(path, json.dumps(_to_jsonable(predictions)) + "\n")
+    return atomic_write_text(path, json.dumps(to_jsonable(predictions)) + "\n")
 
 
 def write_results(path: str | os.PathLike[str], results: dict[str, Any]) -> Path:
     """Write a results dict as indented JSON, atomically (NaN written as null)."""
-    return atomic_write_text(path, json.dumps(_to_jsonable(results), indent=2) + "\n")
+    return atomic_write_text(path, json.dumps(to_jsonable(results), indent=2) + "\n")

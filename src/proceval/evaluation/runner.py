@@ -1,4 +1,11 @@
-"""Score a predictions mapping against one split of a dataset config and package the result."""
+"""Score a predictions mapping against one split of a registered config and package the result.
+
+The config's :class:`~proceval.registry.Task` says which metric scores it, how references and
+predictions are read and which options exist; the runner validates the option keys, loads the split,
+calls the task's reader-and-score function and signs the result with everything that changed the
+number: the score's own options, the task's adapter-level options, the data version (a hash of the
+release's annotation files), the config and the split.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +14,56 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from proceval.catalog import metric as catalog_metric
 from proceval.errors import InputValidationError
-from proceval.benchmarks.impact.adapters import EvalContext, adapter
+from proceval.registry import Benchmark, EvalContext, Task, find_metric, get_benchmark
+from proceval.scores.signature import with_context
 
-ANNOTATION_VERSION = "impact-v1"
+
+def resolve_task(metric: str, config: str, benchmark: str | None = None) -> tuple[Benchmark, Task]:
+    """The benchmark and task that ``metric`` scores ``config`` with.
+
+    Raises:
+        InputValidationError: unknown benchmark, metric or config (listing the known ones), or a config
+            that ``metric`` does not score (naming the metric that does).
+    """
+    bench = get_benchmark(benchmark) if benchmark is not None else find_metric(metric)[0]
+    bench.tasks_of_metric(metric)  # unknown metric of this benchmark: lists its metrics
+    task = bench.task_of_config(config)
+    if task.metric != metric:
+        raise InputValidationError(
+            f"Expected a config scored by `{metric}` (one of: "
+            f"{', '.join(c for t in bench.tasks_of_metric(metric) for c in t.configs)}), but got "
+            f"{config!r}, which `{task.metric}` scores."
+        )
+    return bench, task
 
 
-def metric_for_config(config: str) -> str:
-    """The metric that scores ``config`` (from the catalog's task list)."""
-    from proceval.catalog import METRICS
+def metric_for_config(config: str, benchmark: str | None = None) -> str:
+    """The metric that scores ``config`` (from the registry's task declarations).
 
-    task = config.rsplit("_", 1)[0]
-    for m in METRICS:
-        if task in m.tasks:
-            return m.name
-    raise InputValidationError(f"No metric scores config {config!r}.")
+    Raises:
+        InputValidationError: no registered task has ``config``.
+    """
+    from proceval.registry import benchmarks
+
+    candidates = [get_benchmark(benchmark)] if benchmark is not None else benchmarks()
+    for bench in candidates:
+        for task in bench.tasks:
+            if config in task.configs:
+                return task.metric
+    known = [c for b in candidates for t in b.tasks for c in t.configs]
+    raise InputValidationError(f"Expected a config name (one of: {', '.join(known)}), but got {config!r}.")
+
+
+def check_options(task: Task, options: Mapping[str, Any]) -> None:
+    """Refuse option keys that the task's score does not take, listing the allowed ones."""
+    allowed = task.option_names()
+    unknown = [k for k in options if k not in allowed]
+    if unknown:
+        raise InputValidationError(
+            f"Unknown option {unknown[0]!r} for `{task.metric}` on {task.name!r} configs; "
+            f"allowed: {', '.join(allowed)}."
+        )
 
 
 def evaluate_config(
@@ -31,64 +72,83 @@ def evaluate_config(
     config: str,
     predictions: Mapping[str, Any],
     *,
+    benchmark: str | None = None,
     split: str = "test",
     options: Mapping[str, Any] | None = None,
     paired_predictions: Mapping[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Score ``predictions`` (keyed by the ids :mod:`~proceval.benchmarks.impact.adapters` documents).
+    """Score ``predictions`` (keyed by the ids the config's task documents).
 
     Args:
         metric: a metric name (``tas``, ``psr``, ...).
-        source: the IMPACT release (top folder, ``dataset/`` folder or archive).
+        source: the release (a folder, its sub-folder or archive: whatever the benchmark resolves).
         config: a config name such as ``tas_s_s1``.
         predictions: ``{id: prediction}``.
+        benchmark: the benchmark (default: the one whose tasks include ``metric``).
         split: the split holding the references.
-        options: keyword options forwarded to the score function (conventions, bootstrap, ...).
+        options: keyword options for the score (conventions, bootstrap, ...) and the task's adapter
+            options; an unknown key is an error listing the allowed ones.
         paired_predictions: a second system's predictions (same ids) for a paired bootstrap comparison.
         cache_dir: Arrow cache folder for the dataset.
 
     Returns:
-        ``{"metric", "config", "split", "num_references", "scores", "signature"}`` where
-        ``signature`` extends the score's signature with the data version, config and split.
+        ``{"metric", "benchmark", "config", "split", "data_version", "num_references", "scores",
+        "signature"}``; ``signature`` extends the score's signature with the adapter options, the data
+        version, the config and the split.
     """
-    from proceval.benchmarks.impact.release import resolve_dataset_dir
-    from proceval.datasets.load import load_impact
+    from proceval.datasets.load import load_config
 
-    entry = catalog_metric(metric)
-    task = config.rsplit("_", 1)[0]
-    if task not in entry.tasks:
-        raise InputValidationError(
-            f"Expected a config of the tasks {entry.tasks} for metric `{metric}`, but got {config!r}."
-        )
-    dataset_dir = resolve_dataset_dir(source)
+    bench, task = resolve_task(metric, config, benchmark)
+    options = dict(options or {})
+    check_options(task, options)
+    if bench.resolve_release is None or bench.data_version is None:
+        raise InputValidationError(f"Benchmark {bench.name!r} declares no release reader to score against.")
+    release = bench.resolve_release(source)
+    data_version = bench.data_version(release)
+    spec = bench.get_config(config)
 
     @lru_cache(maxsize=4)
-    def load_split(name: str):
-        return load_impact(dataset_dir, config, split=name, cache_dir=cache_dir)
+    def load_split(name: str):  # noqa: ANN202
+        return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
 
     ds = load_split(split)
-    ctx = EvalContext(
-        config=config, protocol=config.rsplit("_", 1)[1], dataset_dir=dataset_dir, load_split=load_split
-    )
-    ad = adapter(metric)
-    scores = ad.score(ds, predictions, dict(options or {}), ctx, paired=paired_predictions)
+    ctx = EvalContext(config=config, protocol=spec.protocol, dataset_dir=release, load_split=load_split)
+    scores = task.score(ds, predictions, dict(options), ctx, paired=paired_predictions)
+    extra = {abbr: options.get(name, default) for name, (default, abbr) in task.extra_options.items()}
+    context = {"data_version": data_version, "config": config, "split": split}
+    _sign_nested(scores, extra, context)
     return {
         "metric": metric,
+        "benchmark": bench.name,
         "config": config,
         "split": split,
+        "data_version": data_version,
         "num_references": len(ds),
         "scores": scores,
-        "signature": _signature(scores, config, split),
+        "signature": _signature(scores),
     }
 
 
-def _signature(scores: Mapping[str, Any], config: str, split: str) -> str:
+def _sign_nested(scores: dict[str, Any], extra: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+    """Extend every signature in ``scores`` (top level or one level down) with ``extra`` and ``context``."""
+    if isinstance(scores.get("signature"), str):
+        scores["signature"] = with_context(scores["signature"], _plain(extra), **context)
+        return
+    for value in scores.values():
+        if isinstance(value, dict) and isinstance(value.get("signature"), str):
+            value["signature"] = with_context(value["signature"], _plain(extra), **context)
+
+
+def _plain(extra: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in extra.items()}
+
+
+def _signature(scores: Mapping[str, Any]) -> str:
     sig = scores.get("signature")
-    if sig is None:  # nested results (one per protocol / level): join the distinct signatures
-        sigs = sorted(
-            {v["signature"] for v in scores.values() if isinstance(v, Mapping) and "signature" in v}
-        )
-        sig = " + ".join(sigs)
-    head, _, version = sig.rpartition("|v:")
-    return f"{head}|data:{ANNOTATION_VERSION}|cfg:{config}|split:{split}|v:{version}" if head else sig
+    if isinstance(sig, str):
+        return sig
+    # nested results (one per protocol / level): join the distinct signatures
+    return " + ".join(
+        sorted({v["signature"] for v in scores.values() if isinstance(v, Mapping) and "signature" in v})
+    )

@@ -21,32 +21,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice, check_unique_ids, match_by_id, to_label_ids
+from proceval.scores._checks import check_unique_ids, match_by_id, to_label_ids
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.signature import score_signature
 
 SingleStepAued = Literal["nan", "error"]
-SINGLE_STEP_AUED: tuple[str, ...] = get_args(SingleStepAued)
 
-__all__ = ["SINGLE_STEP_AUED", "af_l_edit_distance"]
+__all__ = ["AfLOptions", "af_l_scores"]
 
 
-def _af_l_arg_validation(single_step_aued: str, bootstrap: int, confidence: float) -> None:
-    """Check the options shared by :func:`af_l_edit_distance` and the evaluate wrapper."""
-    check_choice("single_step_aued", single_step_aued, SINGLE_STEP_AUED)
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
-        raise InputValidationError(
-            f"Expected argument `bootstrap` to be a non-negative integer, but got {bootstrap!r}."
-        )
-    if not (0.0 < float(confidence) < 1.0):
-        raise InputValidationError(f"Expected argument `confidence` to be in (0, 1), but got {confidence!r}.")
+@dataclass(frozen=True)
+class AfLOptions(ScoreOptions):
+    """Every option that changes an AF-L number (see the module docstring)."""
+
+    score_name: ClassVar[str] = "af_l"
+    single_step_aued: SingleStepAued = opt("nan", "z1")
 
 
 def _to_prediction_block(pred: Any, label_to_id: Mapping[str, int] | None, unit_id: Hashable) -> np.ndarray:
@@ -145,7 +143,7 @@ def _af_l_compute(stats: np.ndarray | Sequence[np.ndarray], single_step_aued: st
         out["aued"] = float((ed[:-1] + ed[1:]).sum() / 2.0 / (z_max - 1))  # trapezoid rule, dx = 1
     out["ed_at_horizon"] = float(ed[-1])
     out["per_step_ed"] = [float(v) for v in ed]
-    out["n_instances"] = int(arr.shape[0])
+    out["num_instances"] = int(arr.shape[0])
     return out
 
 
@@ -174,7 +172,7 @@ def _stack_inputs(
     predictions: Any,
     references: Any,
     label_names: Sequence[str] | None,
-    instance_ids: Sequence[Hashable] | None,
+    ids: Sequence[Hashable] | None,
 ) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
     """Pair, convert and stack predictions [N, Z, K] and references [N, Z] (ids or names)."""
     label_to_id = {name: i for i, name in enumerate(label_names)} if label_names is not None else None
@@ -194,11 +192,11 @@ def _stack_inputs(
             raise InputValidationError(
                 f"Expected as many predictions as references ({len(ref_items)}), but got {len(pred_items)}."
             )
-        if instance_ids is not None:
-            ids = check_unique_ids(instance_ids, "instance_ids")
+        if ids is not None:
+            ids = check_unique_ids(ids, "ids")
             if len(ids) != len(ref_items):
                 raise InputValidationError(
-                    f"Expected one instance id per reference ({len(ref_items)}), but got {len(ids)}."
+                    f"Expected one id per reference ({len(ref_items)}) in `ids`, but got {len(ids)}."
                 )
         else:
             ids = list(range(len(ref_items)))
@@ -233,18 +231,17 @@ def _stack_inputs(
     return np.stack(preds), np.stack(refs), ids
 
 
-def af_l_edit_distance(
+def af_l_scores(
     predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     references: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     *,
     label_names: Sequence[str] | None = None,
     single_step_aued: SingleStepAued = "nan",
-    instance_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """ED@z for every horizon z and AUED, best of K candidate futures (Ego4D LTA definition).
 
@@ -259,18 +256,17 @@ def af_l_edit_distance(
             like ``predictions``.
         label_names: the step vocabulary (index = id), needed when steps are given by name.
         single_step_aued: policy when Z = 1 (AUED undefined): ``"nan"`` or ``"error"``.
-        instance_ids: optional ids aligned with sequence inputs (duplicate check, error messages).
+        ids: optional instance ids aligned with sequence inputs (duplicate check, error messages).
         bootstrap: number of bootstrap resamples of instances for percentile intervals (0: none).
         confidence: two-sided coverage of the bootstrap intervals.
         seed: seed of the bootstrap resampling.
         paired_predictions: a second system's predictions on the same references; adds a paired
             bootstrap comparison under ``"paired"``.
-        validate_args: check the options (turn off only when a caller already did).
 
     Returns:
         ``ed_at_1`` ... ``ed_at_Z`` (fractions in [0, 1], lower is better), ``ed_at_horizon``
         (= ED@Z), ``aued`` (NaN when Z = 1 under the default policy), ``per_step_ed`` (list),
-        ``n_instances``, ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked.
+        ``num_instances``, ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked.
 
     Raises:
         InputValidationError: no instances, shapes that differ between instances or between a
@@ -278,49 +274,31 @@ def af_l_edit_distance(
 
     Example:
         >>> preds = [[[1, 9], [2, 9], [3, 9]]]          # Z = 3 steps, K = 2 candidates
-        >>> out = af_l_edit_distance(preds, [[1, 2, 4]])
+        >>> out = af_l_scores(preds, [[1, 2, 4]])
         >>> out["ed_at_1"], out["ed_at_2"], round(out["ed_at_3"], 4), round(out["aued"], 4)
         (0.0, 0.0, 0.3333, 0.0833)
     """
-    if validate_args:
-        _af_l_arg_validation(single_step_aued, bootstrap, confidence)
-    preds, refs, ids = _stack_inputs(predictions, references, label_names, instance_ids)
-    stats = _af_l_update(preds, refs, ids)
-    result = _af_l_compute(stats, single_step_aued)
+    options = AfLOptions(single_step_aued=single_step_aued)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    preds, refs, unit_ids = _stack_inputs(predictions, references, label_names, ids)
+    stats = _af_l_update(preds, refs, unit_ids)
+    result = _af_l_compute(stats, options.single_step_aued)
     z_max, k_max = preds.shape[1], preds.shape[2]
-    result["signature"] = make_signature(
-        "af_l",
-        {
-            "z": z_max,
-            "k": k_max,
-            "lev": "plain",
-            "z1": single_step_aued,
-            "bs": bootstrap or None,
-            "rs": seed if bootstrap or paired_predictions is not None else None,
-        },
+    result["signature"] = score_signature(
+        "af_l", options, uncertainty, extra={"z": z_max, "k": k_max, "lev": "plain"}
     )
     paired_units = None
     if paired_predictions is not None:
-        if isinstance(references, Mapping):
-            preds_b, _, _ = _stack_inputs(paired_predictions, references, label_names, None)
-        else:
-            preds_b, _, _ = _stack_inputs(paired_predictions, references, label_names, instance_ids)
+        paired_ids = None if isinstance(references, Mapping) else ids
+        preds_b, _, _ = _stack_inputs(paired_predictions, references, label_names, paired_ids)
         if preds_b.shape != preds.shape:
             raise InputValidationError(
                 f"Expected `paired_predictions` to have the shape of `predictions` {preds.shape}, "
                 f"but got {preds_b.shape}."
             )
-        paired_units = list(_af_l_update(preds_b, refs, ids))
+        paired_units = list(_af_l_update(preds_b, refs, unit_ids))
 
     def compute(units: Sequence[np.ndarray]) -> dict[str, Any]:
         return _af_l_compute(np.asarray(units), "nan")
 
-    return with_uncertainty(
-        result,
-        list(stats),
-        compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_units,
-    )
+    return with_uncertainty(result, list(stats), compute, uncertainty=uncertainty, paired_units=paired_units)

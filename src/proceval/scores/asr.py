@@ -23,42 +23,39 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice, pair_units
+from proceval.scores._checks import pair_units
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.signature import score_signature
 
 NoTransitions = Literal["zero", "one"]
-NO_TRANSITIONS_CHOICES: tuple[str, ...] = get_args(NoTransitions)
 
 STATES: tuple[int, ...] = (-1, 0, 1)
 """Component states in class order (class k ↔ state ``STATES[k]``)."""
 
-_ABBREV = {
-    "tolerance_frames": "tol",
-    "no_transitions": "empty",
-    "bootstrap": "bs",
-    "seed": "rs",
-    "confidence": "ci",
-}
 
+@dataclass(frozen=True)
+class AsrOptions(ScoreOptions):
+    """Every option that changes an ASR number (see the module docstring)."""
 
-def _asr_arg_validation(*, tolerance_frames: int, no_transitions: str) -> None:
-    """Check the options of :func:`asr` (shared with the ``evaluate`` wrapper)."""
-    if (
-        isinstance(tolerance_frames, bool)
-        or not isinstance(tolerance_frames, (int, np.integer))
-        or tolerance_frames < 0
-    ):
-        raise InputValidationError(
-            "Expected argument `tolerance_frames` to be a non-negative integer, "
-            f"but got {tolerance_frames!r}."
-        )
-    check_choice("no_transitions", no_transitions, NO_TRANSITIONS_CHOICES)
+    score_name: ClassVar[str] = "asr"
+    tolerance_frames: int = opt(30, "tol")
+    no_transitions: NoTransitions = opt("zero", "empty")
+
+    def check(self) -> None:
+        """``tolerance_frames`` is a non-negative integer."""
+        tol = self.tolerance_frames
+        if isinstance(tol, bool) or not isinstance(tol, (int, np.integer)) or tol < 0:
+            raise InputValidationError(
+                f"Expected argument `tolerance_frames` to be a non-negative integer, but got {tol!r}."
+            )
+        object.__setattr__(self, "tolerance_frames", int(tol))
 
 
 def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.ndarray:
@@ -267,29 +264,26 @@ def _asr_compute(
     }
 
 
-def _pair_units(
-    predictions: Any, references: Any, video_ids: Sequence[Any] | None
-) -> list[tuple[Any, Any, Any]]:
+def _pair_units(predictions: Any, references: Any, ids: Sequence[Any] | None) -> list[tuple[Any, Any, Any]]:
     if isinstance(references, np.ndarray) and references.ndim == 2:
         raise InputValidationError(
             "Expected a list of per-video [components, frames] arrays, but got a single 2-D array; "
             "wrap it in a list."
         )
-    return pair_units(predictions, references, video_ids)
+    return pair_units(predictions, references, ids, id_name="ids")
 
 
-def asr(
+def asr_scores(
     predictions: Sequence[Any] | Mapping[Any, Any],
     references: Sequence[Any] | Mapping[Any, Any],
     *,
     tolerance_frames: int = 30,
     no_transitions: NoTransitions = "zero",
-    video_ids: Sequence[Any] | None = None,
+    ids: Sequence[Any] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Assembly-state Macro-F1, Transition F1 and Final-State Accuracy over videos.
 
@@ -298,17 +292,16 @@ def asr(
             (argmax over axis 1; class k is state k − 1); a list aligned with ``references`` or a
             mapping by video id.
         references: per video a ``[C, T]`` int state array (e.g. from
-            :func:`proceval.scores.state_events.dense_states_from_sequence`).
+            :func:`proceval.benchmarks.impact.state_events.dense_states_from_sequence`).
         tolerance_frames: largest |Δt| in frames for a predicted transition to hit a GT one (30 ≈ 1 s at
             IMPACT's 30 fps).
         no_transitions: transition F1 of a (video, component) with no transition in GT nor prediction:
             ``"zero"`` (official IMPACT policy, default) or ``"one"``.
-        video_ids: ids for aligned-list inputs (error messages).
+        ids: ids for aligned-list inputs (error messages).
         bootstrap: number of video resamples for percentile CIs (0 = none).
         confidence: CI coverage.
         seed: bootstrap seed.
         paired_predictions: a second system's predictions for a paired bootstrap comparison.
-        validate_args: check the options (set False when already checked).
 
     Returns:
         ``macro_f1``, ``transition_f1``, ``final_state_accuracy`` in [0, 1] (higher is better), their
@@ -322,51 +315,33 @@ def asr(
     Example:
         >>> gt = [np.array([[0, 0, 1, 1], [1, 1, 1, 1]])]
         >>> pr = [np.array([[0, 1, 1, 1], [1, 1, 1, 0]])]
-        >>> r = asr(pr, gt, tolerance_frames=1)
+        >>> r = asr_scores(pr, gt, tolerance_frames=1)
         >>> r["transition_f1"], r["final_state_accuracy"]
         (0.5, 0.5)
     """
-    if validate_args:
-        _asr_arg_validation(tolerance_frames=tolerance_frames, no_transitions=no_transitions)
-    units = _pair_units(predictions, references, video_ids)
-    stats = [_asr_update(p, r, unit_id=uid, tolerance_frames=tolerance_frames) for uid, p, r in units]
+    options = AsrOptions(tolerance_frames=tolerance_frames, no_transitions=no_transitions)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    tol = options.tolerance_frames
+    units = _pair_units(predictions, references, ids)
+    stats = [_asr_update(p, r, unit_id=uid, tolerance_frames=tol) for uid, p, r in units]
     n_comp = {s["tp"].shape[0] for s in stats}
     if len(n_comp) > 1:
         raise InputValidationError(
             f"Expected the same number of components in every video, but got {sorted(n_comp)}."
         )
-    result = _asr_compute(stats, no_transitions=no_transitions)
-    uses_rng = bool(bootstrap) or paired_predictions is not None
-    result["signature"] = make_signature(
-        "asr",
-        {
-            "tolerance_frames": tolerance_frames,
-            "no_transitions": no_transitions,
-            "bootstrap": bootstrap or None,
-            "seed": seed if uses_rng else None,
-            "confidence": confidence if uses_rng else None,
-        },
-        _ABBREV,
-    )
+
+    def compute(s: Sequence[Mapping[str, np.ndarray]]) -> dict[str, Any]:
+        return _asr_compute(s, no_transitions=options.no_transitions)
+
+    result = compute(stats)
+    result["signature"] = score_signature("asr", options, uncertainty)
     paired_stats = None
     if paired_predictions is not None:
         paired_stats = [
-            _asr_update(p, r, unit_id=uid, tolerance_frames=tolerance_frames)
-            for uid, p, r in _pair_units(paired_predictions, references, video_ids)
+            _asr_update(p, r, unit_id=uid, tolerance_frames=tol)
+            for uid, p, r in _pair_units(paired_predictions, references, ids)
         ]
-
-    def compute(s: Sequence[Mapping[str, np.ndarray]]) -> dict[str, Any]:
-        return _asr_compute(s, no_transitions=no_transitions)
-
-    return with_uncertainty(
-        result,
-        stats,
-        compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_stats,
-    )
+    return with_uncertainty(result, stats, compute, uncertainty=uncertainty, paired_units=paired_stats)
 
 
-__all__ = ["NO_TRANSITIONS_CHOICES", "STATES", "asr", "match_transitions", "transition_f1"]
+__all__ = ["STATES", "AsrOptions", "asr_scores", "match_transitions", "transition_f1"]

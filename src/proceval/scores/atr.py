@@ -14,14 +14,14 @@ frame indices of the video), with ``end_frame`` clipped to ``T - 1``.
 
 Named policies for the degenerate cases:
     * a class with no positive segment: AP is NaN and the class is excluded from the mean
-      (listed in ``excluded_classes``; ``n_classes_evaluated`` is the denominator actually used).
+      (listed in ``excluded_classes``; ``num_classes_evaluated`` is the denominator actually used).
       In the release, ERROR_WRONG_PART has no positive in the L/S2 and R/S2 test sets, and
       ERROR_WRONG_TOOL none in R/S2.
     * segments whose labels are all zero: ``unlabeled="skip"`` (official, default) leaves them out
-      and counts them in ``n_unlabeled_skipped``; ``"keep"`` scores them as negatives of every class.
+      and counts them in ``num_unlabeled_skipped``; ``"keep"`` scores them as negatives of every class.
     * frame path, segments of a video that has no prediction: ``missing_video="error"`` (default)
       raises; ``"skip"`` leaves them out as the official evaluator does silently, counted in
-      ``n_missing_video_skipped``.
+      ``num_missing_video_skipped``.
 
 With tied scores this AP differs from ``sklearn.metrics.average_precision_score``, which groups tied
 scores into one threshold; without ties the two coincide.
@@ -31,14 +31,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice, check_finite, check_unique_ids, match_by_id
+from proceval.scores._checks import check_finite, check_unique_ids, match_by_id
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.signature import score_signature
 
 ATR_CLASSES: tuple[str, ...] = (
     "ERROR_TEMPORAL",
@@ -49,34 +51,33 @@ ATR_CLASSES: tuple[str, ...] = (
     "ERROR_PROCEDURAL",
 )
 Unlabeled = Literal["skip", "keep"]
-UNLABELED: tuple[str, ...] = get_args(Unlabeled)
 MissingVideo = Literal["error", "skip"]
-MISSING_VIDEO: tuple[str, ...] = get_args(MissingVideo)
 
 __all__ = [
     "ATR_CLASSES",
-    "MISSING_VIDEO",
-    "UNLABELED",
-    "atr_map",
-    "atr_map_from_frames",
+    "AtrFramesOptions",
+    "AtrOptions",
+    "atr_scores",
+    "atr_scores_from_frames",
     "atr_segment_scores",
     "average_precision",
 ]
 
 
-def _atr_arg_validation(
-    unlabeled: str, bootstrap: int, confidence: float, missing_video: str | None = None
-) -> None:
-    """Check the options shared by the public functions and the evaluate wrapper."""
-    check_choice("unlabeled", unlabeled, UNLABELED)
-    if missing_video is not None:
-        check_choice("missing_video", missing_video, MISSING_VIDEO)
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
-        raise InputValidationError(
-            f"Expected argument `bootstrap` to be a non-negative integer, but got {bootstrap!r}."
-        )
-    if not (0.0 < float(confidence) < 1.0):
-        raise InputValidationError(f"Expected argument `confidence` to be in (0, 1), but got {confidence!r}.")
+@dataclass(frozen=True)
+class AtrOptions(ScoreOptions):
+    """Every option that changes an ATR number from segment scores (:func:`atr_scores`)."""
+
+    score_name: ClassVar[str] = "atr"
+    unlabeled: Unlabeled = opt("skip", "unl")
+
+
+@dataclass(frozen=True)
+class AtrFramesOptions(AtrOptions):
+    """:class:`AtrOptions` plus the frame path's ``missing_video`` (:func:`atr_scores_from_frames`)."""
+
+    score_name: ClassVar[str] = "atr_from_frames"
+    missing_video: MissingVideo = opt("error", "miss")
 
 
 def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -144,15 +145,15 @@ def _atr_compute(
     return {
         "mean_ap": float(np.mean(evaluated)) if evaluated else math.nan,
         "per_class_ap": per_class,
-        "n_classes_evaluated": len(evaluated),
+        "num_classes_evaluated": len(evaluated),
         "excluded_classes": [k for k, v in per_class.items() if math.isnan(v)],
-        "n_positives_per_class": {name: int(labels[:, c].sum()) for c, name in enumerate(ATR_CLASSES)},
-        "n_segments": int(labels.shape[0]),
+        "num_positives_per_class": {name: int(labels[:, c].sum()) for c, name in enumerate(ATR_CLASSES)},
+        "num_segments": int(labels.shape[0]),
     }
 
 
 def _collect_units(
-    predictions: Any, references: Any, segment_ids: Sequence[Hashable] | None
+    predictions: Any, references: Any, ids: Sequence[Hashable] | None
 ) -> tuple[list[Hashable], list[Any], list[Any]]:
     if isinstance(references, Mapping):
         if not isinstance(predictions, Mapping):
@@ -167,14 +168,14 @@ def _collect_units(
         raise InputValidationError(
             f"Expected as many predictions as references ({len(refs)}), but got {len(preds)}."
         )
-    if segment_ids is None:
+    if ids is None:
         return list(range(len(refs))), preds, refs
-    ids = check_unique_ids(segment_ids, "segment_ids")
-    if len(ids) != len(refs):
+    keys = check_unique_ids(ids, "ids")
+    if len(keys) != len(refs):
         raise InputValidationError(
-            f"Expected one segment id per reference ({len(refs)}), but got {len(ids)}."
+            f"Expected one segment id per reference ({len(refs)}) in `ids`, but got {len(keys)}."
         )
-    return ids, preds, refs
+    return keys, preds, refs
 
 
 def _score_units(
@@ -206,43 +207,32 @@ def _score_units(
 
 def _finish(
     units: list[tuple[np.ndarray, np.ndarray]],
+    counts: dict[str, Any],
+    options: AtrOptions,
+    uncertainty: Uncertainty,
     extra: dict[str, Any],
-    signature_options: dict[str, Any],
-    bootstrap: int,
-    confidence: float,
-    seed: int,
     paired_units: list[tuple[np.ndarray, np.ndarray]] | None,
 ) -> dict[str, Any]:
     if not units:
         raise InputValidationError("Expected at least one segment with a label to score, but got none.")
     result = _atr_compute(units)
-    result.update(extra)
-    opts = dict(signature_options)
-    opts["bs"] = bootstrap or None
-    opts["rs"] = seed if bootstrap or paired_units is not None else None
-    result["signature"] = make_signature("atr", opts)
-    return with_uncertainty(
-        result,
-        units,
-        _atr_compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_units,
+    result.update(counts)
+    result["signature"] = score_signature(
+        "atr", options, uncertainty, extra={**extra, "sort": "mergesort", "ties": "none"}
     )
+    return with_uncertainty(result, units, _atr_compute, uncertainty=uncertainty, paired_units=paired_units)
 
 
-def atr_map(
+def atr_scores(
     predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     references: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     *,
     unlabeled: Unlabeled = "skip",
-    segment_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Per-class AP and mAP over the six anomaly types from segment-level scores.
 
@@ -251,18 +241,17 @@ def atr_map(
             ``ATR_CLASSES`` order; or a mapping segment id -> [6].
         references: multi-hot labels [N, 6] of 0/1; or a mapping keyed like ``predictions``.
         unlabeled: all-zero label rows: ``"skip"`` (official) or ``"keep"`` (negatives everywhere).
-        segment_ids: optional ids aligned with sequence inputs (duplicate check, error messages).
+        ids: optional segment ids aligned with sequence inputs (duplicate check, error messages).
         bootstrap: number of bootstrap resamples of segments for percentile intervals (0: none).
         confidence: two-sided coverage of the bootstrap intervals.
         seed: seed of the bootstrap resampling.
         paired_predictions: a second system's scores on the same segments (paired bootstrap).
-        validate_args: check the options.
 
     Returns:
         ``mean_ap`` (fraction in [0, 1], higher is better; NaN when no class has a positive),
         ``per_class_ap`` (class name -> AP, NaN when the class has no positive),
-        ``n_classes_evaluated``, ``excluded_classes``, ``n_positives_per_class``, ``n_segments``
-        (scored), ``n_unlabeled_skipped``, ``signature``; plus ``ci`` / ``paired`` when asked.
+        ``num_classes_evaluated``, ``excluded_classes``, ``num_positives_per_class``, ``num_segments``
+        (scored), ``num_unlabeled_skipped``, ``signature``; plus ``ci`` / ``paired`` when asked.
 
     Raises:
         InputValidationError: wrong row width, labels other than 0/1, NaN scores, length mismatch,
@@ -270,25 +259,24 @@ def atr_map(
 
     Example:
         >>> scores = [[0.9, 0, 0, 0, 0, 0], [0.1, 0, 0, 0, 0, 1]]
-        >>> out = atr_map(scores, [[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1]])
-        >>> out["mean_ap"], out["n_classes_evaluated"], out["excluded_classes"][0]
+        >>> out = atr_scores(scores, [[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1]])
+        >>> out["mean_ap"], out["num_classes_evaluated"], out["excluded_classes"][0]
         (1.0, 2, 'ERROR_SPATIAL')
     """
-    if validate_args:
-        _atr_arg_validation(unlabeled, bootstrap, confidence)
-    ids, preds, refs = _collect_units(predictions, references, segment_ids)
-    units, skipped = _score_units(ids, preds, refs, unlabeled)
+    options = AtrOptions(unlabeled=unlabeled)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    unit_ids, preds, refs = _collect_units(predictions, references, ids)
+    units, skipped = _score_units(unit_ids, preds, refs, options.unlabeled)
     paired_units = None
     if paired_predictions is not None:
-        ids_b, preds_b, refs_b = _collect_units(paired_predictions, references, segment_ids)
-        paired_units, _ = _score_units(ids_b, preds_b, refs_b, unlabeled)
+        ids_b, preds_b, refs_b = _collect_units(paired_predictions, references, ids)
+        paired_units, _ = _score_units(ids_b, preds_b, refs_b, options.unlabeled)
     return _finish(
         units,
-        {"n_unlabeled_skipped": skipped},
-        {"input": "segments", "unl": unlabeled, "sort": "mergesort", "ties": "none"},
-        bootstrap,
-        confidence,
-        seed,
+        {"num_unlabeled_skipped": skipped},
+        options,
+        uncertainty,
+        {"input": "segments"},
         paired_units,
     )
 
@@ -349,7 +337,7 @@ def atr_segment_scores(
         InputValidationError: a record lacks a field, start after end, a segment starting at or after
             the video's T predicted frames, a prediction array not [T, 6] or with NaN.
     """
-    check_choice("missing_video", missing_video, MISSING_VIDEO)
+    AtrFramesOptions(missing_video=missing_video)  # validates the choice
     n_cls = len(ATR_CLASSES)
     ids: list[Hashable] = []
     labels: list[Any] = []
@@ -408,7 +396,7 @@ def atr_segment_scores(
     return ids, score_arr, np.asarray(labels).reshape(-1, n_cls) if labels else np.zeros((0, n_cls)), skipped
 
 
-def atr_map_from_frames(
+def atr_scores_from_frames(
     frame_probabilities: Mapping[str, Any],
     segments: Sequence[Mapping[str, Any]],
     *,
@@ -418,12 +406,11 @@ def atr_map_from_frames(
     confidence: float = 0.95,
     seed: int = 0,
     paired_frame_probabilities: Mapping[str, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Per-class AP and mAP from per-frame probabilities [T, 6] per video plus the segment manifest.
 
     Segment score = mean of the video's frame probabilities over ``[start_frame, end_frame]``
-    (inclusive frame indices, end clipped to ``T - 1``); then as :func:`atr_map`.
+    (inclusive frame indices, end clipped to ``T - 1``); then as :func:`atr_scores`.
 
     Args:
         frame_probabilities: video id -> array [T, 6] (e.g. ``sigmoid(logits)`` per frame).
@@ -434,51 +421,42 @@ def atr_map_from_frames(
         confidence: two-sided coverage of the bootstrap intervals.
         seed: seed of the bootstrap resampling.
         paired_frame_probabilities: a second system's frame probabilities (paired bootstrap).
-        validate_args: check the options.
 
     Returns:
-        The keys of :func:`atr_map` plus ``n_missing_video_skipped``.
+        The keys of :func:`atr_scores` plus ``num_missing_video_skipped``.
 
     Raises:
-        InputValidationError: see :func:`atr_segment_scores` and :func:`atr_map`.
+        InputValidationError: see :func:`atr_segment_scores` and :func:`atr_scores`.
 
     Example:
         >>> probs = {"v": np.array([[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1.0]])}
         >>> segs = [{"video_id": "v", "start_frame": 0, "end_frame": 0, "labels": [1, 0, 0, 0, 0, 0]},
         ...         {"video_id": "v", "start_frame": 1, "end_frame": 9, "labels": [0, 0, 0, 0, 0, 1]}]
-        >>> atr_map_from_frames(probs, segs)["mean_ap"]
+        >>> atr_scores_from_frames(probs, segs)["mean_ap"]
         1.0
     """
-    if validate_args:
-        _atr_arg_validation(unlabeled, bootstrap, confidence, missing_video)
+    options = AtrFramesOptions(unlabeled=unlabeled, missing_video=missing_video)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_frame_probabilities is not None)
     ids, scores, labels, n_missing = atr_segment_scores(
-        frame_probabilities, segments, missing_video=missing_video
+        frame_probabilities, segments, missing_video=options.missing_video
     )
-    units, skipped = _score_units(ids, list(scores), list(labels), unlabeled)
+    units, skipped = _score_units(ids, list(scores), list(labels), options.unlabeled)
     paired_units = None
     if paired_frame_probabilities is not None:
         ids_b, scores_b, labels_b, _ = atr_segment_scores(
-            paired_frame_probabilities, segments, missing_video=missing_video
+            paired_frame_probabilities, segments, missing_video=options.missing_video
         )
         if ids_b != ids:
             raise InputValidationError(
                 "Expected `paired_frame_probabilities` to cover the same videos as `frame_probabilities`, "
                 f"but they give {len(ids_b)} segments against {len(ids)}."
             )
-        paired_units, _ = _score_units(ids_b, list(scores_b), list(labels_b), unlabeled)
+        paired_units, _ = _score_units(ids_b, list(scores_b), list(labels_b), options.unlabeled)
     return _finish(
         units,
-        {"n_unlabeled_skipped": skipped, "n_missing_video_skipped": n_missing},
-        {
-            "input": "frames",
-            "agg": "mean",
-            "miss": missing_video,
-            "unl": unlabeled,
-            "sort": "mergesort",
-            "ties": "none",
-        },
-        bootstrap,
-        confidence,
-        seed,
+        {"num_unlabeled_skipped": skipped, "num_missing_video_skipped": n_missing},
+        options,
+        uncertainty,
+        {"input": "frames", "agg": "mean"},
         paired_units,
     )

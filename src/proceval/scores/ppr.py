@@ -23,31 +23,31 @@ PPR has no background, and the presets' ``[0]`` would wrongly drop NORMAL.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, NamedTuple, get_args
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from proceval.scores._checks import check_choice
-from proceval.scores._frames import check_uncertainty_args, label_lookup, pair_videos
+from proceval.scores._frames import label_lookup, pair_videos
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
-from proceval.scores.tas import TAS_CONVENTIONS, TasConvention, tas_scores
+from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.signature import score_signature
+from proceval.scores.tas import TasConvention, tas_scores
 
 PPR_LABEL_NAMES: tuple[str, ...] = ("NORMAL", "ANOMALY", "RECOVERY")
 PPR_CLASSES: tuple[str, ...] = ("normal", "anomaly", "recovery")
 PPR_EPSILON = 1e-8
 PprAggregate = Literal["pooled", "per_video"]
-PPR_AGGREGATES: tuple[str, ...] = get_args(PprAggregate)
 DEFAULT_AGGREGATE = "pooled"
 
-_SIGNATURE_ABBREVIATIONS = {
-    "aggregate": "agg",
-    "epsilon": "eps",
-    "tas_convention": "tas",
-    "bootstrap": "bs",
-    "confidence": "ci",
-    "seed": "rs",
-}
+
+@dataclass(frozen=True)
+class PprOptions(ScoreOptions):
+    """Every option that changes a PPR number (see the module docstring)."""
+
+    score_name: ClassVar[str] = "ppr"
+    aggregate: PprAggregate = opt(DEFAULT_AGGREGATE, "agg")
+    tas_convention: TasConvention | None = opt(None, "tas")
 
 
 class PprVideoStats(NamedTuple):
@@ -58,13 +58,6 @@ class PprVideoStats(NamedTuple):
     tp: tuple[int, ...]
     fp: tuple[int, ...]
     fn: tuple[int, ...]
-
-
-def _ppr_arg_validation(aggregate: str, tas_convention: str | None = None) -> None:
-    """Check the options; raises InputValidationError naming the argument."""
-    check_choice("aggregate", aggregate, PPR_AGGREGATES)
-    if tas_convention is not None:
-        check_choice("tas_convention", tas_convention, TAS_CONVENTIONS)
 
 
 def _stats_from_confusion(conf: list[list[int]]) -> PprVideoStats:
@@ -137,12 +130,11 @@ def ppr_scores(
     *,
     aggregate: PprAggregate = DEFAULT_AGGREGATE,
     tas_convention: TasConvention | None = None,
-    video_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Phase accuracy, Macro-F1 and per-class F1 (normal / anomaly / recovery) of PPR predictions.
 
@@ -154,12 +146,11 @@ def ppr_scores(
             ``"per_video"`` (scores per video, then the mean; LTContext).
         tas_convention: also report TAS metrics on the phase labels under this convention (see
             :func:`proceval.scores.tas.tas_scores`), with nothing ignored; None (default) skips them.
-        video_ids: ids of list inputs, for messages and ``per_video`` (default 0..n-1).
+        ids: ids of list inputs, for messages and ``per_video`` (default 0..n-1).
         bootstrap: number of bootstrap resamples of videos for ``ci`` (0 = none).
         confidence: coverage of the bootstrap interval.
         seed: bootstrap seed.
         paired_predictions: a second system's predictions on the same references, for ``paired``.
-        validate_args: check the options (the data are always checked).
 
     Returns:
         A dict with ``accuracy``, ``macro_f1``, ``f1_normal``, ``f1_anomaly``, ``f1_recovery`` (fractions in
@@ -176,70 +167,48 @@ def ppr_scores(
         >>> out["accuracy"], round(out["f1_anomaly"], 4), round(out["f1_recovery"], 4)
         (0.75, 0.6667, 0.0)
     """
-    if validate_args:
-        _ppr_arg_validation(aggregate, tas_convention)
-        check_uncertainty_args(bootstrap, confidence)
+    options = PprOptions(aggregate=aggregate, tas_convention=tas_convention)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     lookup = label_lookup(PPR_LABEL_NAMES)
 
     def stats_of(preds: Any, what: str) -> tuple[list[Hashable], list[PprVideoStats]]:
         videos = pair_videos(
             preds,
             references,
-            video_ids=video_ids,
+            video_ids=ids,
             label_to_id=lookup,
             num_classes=len(PPR_CLASSES),
             what=what,
         )
         return [v[0] for v in videos], _ppr_update_many([(p, r) for _, p, r in videos])
 
-    ids, stats = stats_of(predictions, "predictions")
+    unit_ids, stats = stats_of(predictions, "predictions")
 
     def compute(units: Sequence[PprVideoStats]) -> dict[str, float]:
-        return _ppr_compute(units, aggregate=aggregate)
+        return _ppr_compute(units, aggregate=options.aggregate)
 
     result: dict[str, Any] = compute(stats)
     result["per_class_f1"] = {name: result[f"f1_{name}"] for name in PPR_CLASSES}
     result["num_videos"] = len(stats)
     result["num_frames"] = int(sum(s.n_frames for s in stats))
-    result["per_video"] = {vid: _scores_of(*s) for vid, s in zip(ids, stats, strict=True)}
+    result["per_video"] = {vid: _scores_of(*s) for vid, s in zip(unit_ids, stats, strict=True)}
     if paired_predictions is not None:
         paired_units = stats_of(paired_predictions, "paired_predictions")[1]
     else:
         paired_units = None
-    result = with_uncertainty(
-        result,
-        stats,
-        compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_units,
-    )
-    if tas_convention is not None:
+    result = with_uncertainty(result, stats, compute, uncertainty=uncertainty, paired_units=paired_units)
+    if options.tas_convention is not None:
         result["tas"] = tas_scores(
             predictions,
             references,
-            convention=tas_convention,
+            convention=options.tas_convention,
             ignore_labels=[],
             label_names=PPR_LABEL_NAMES,
-            video_ids=video_ids,
+            video_ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,
             paired_predictions=paired_predictions,
-            validate_args=validate_args,
         )
-    with_ci = bool(bootstrap) or paired_predictions is not None
-    result["signature"] = make_signature(
-        "ppr",
-        {
-            "aggregate": aggregate,
-            "epsilon": PPR_EPSILON,
-            "tas_convention": tas_convention,
-            "bootstrap": bootstrap or None,
-            "confidence": confidence if with_ci else None,
-            "seed": seed if with_ci else None,
-        },
-        _SIGNATURE_ABBREVIATIONS,
-    )
+    result["signature"] = score_signature("ppr", options, uncertainty, extra={"eps": PPR_EPSILON})
     return result

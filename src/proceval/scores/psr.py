@@ -30,79 +30,66 @@ import hashlib
 import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice, pair_units
+from proceval.scores._checks import pair_units
 from proceval.scores._partial_order import closest_linear_extension, true_dl_distance
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
-from proceval.scores.state_events import (
-    collapse_event_label,
-    collapse_prereq,
-    first_occurrences,
-    states_to_events,
-)
+from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.signature import score_signature
 
-Matching = Literal["impact", "industreal", "nearest"]
-MATCHING_CHOICES: tuple[str, ...] = get_args(Matching)
+Matching = Literal["nearest_nonzero", "industreal", "nearest"]
 EmptyVideo = Literal["guard", "one"]
-EMPTY_VIDEO_CHOICES: tuple[str, ...] = get_args(EmptyVideo)
 NoDelay = Literal["zero", "industreal"]
-NO_DELAY_CHOICES: tuple[str, ...] = get_args(NoDelay)
 PosVariant = Literal["partial_order", "sequential"]
-POS_VARIANT_CHOICES: tuple[str, ...] = get_args(PosVariant)
 Occurrences = Literal["all", "first"]
-OCCURRENCES_CHOICES: tuple[str, ...] = get_args(Occurrences)
-EventLabels = Literal["graph", "collapsed"]
-EVENT_LABELS_CHOICES: tuple[str, ...] = get_args(EventLabels)
 
 NO_DELAY_FRAMES: dict[str, float] = {"zero": 0.0, "industreal": 100.0}
 """Per-video delay (frames) when no GT event has a defined delay: 0 (IMPACT) or 100 (IndustReal)."""
 
 _FAR = 1e9  # the reference's "already used / other step" time
 
-_ABBREV = {
-    "pos_variant": "pos",
-    "matching": "match",
-    "empty_video": "empty",
-    "no_delay": "nodelay",
-    "occurrences": "occ",
-    "fps": "fps",
-    "sample_rate": "sr",
-    "bootstrap": "bs",
-    "seed": "rs",
-    "confidence": "ci",
-}
+
+@dataclass(frozen=True)
+class PsrOptions(ScoreOptions):
+    """Every option that changes a PSR number (see :func:`psr_scores`).
+
+    The data-dependent inputs that change a number too (``fps``, the ``prereq`` graph and the ``labels``
+    order) are recorded in the signature by :func:`psr_signature`.
+    """
+
+    score_name: ClassVar[str] = "psr"
+    pos_variant: PosVariant = opt("partial_order", "pos")
+    matching: Matching = opt("nearest_nonzero", "match")
+    empty_video: EmptyVideo = opt("guard", "empty")
+    no_delay: NoDelay = opt("zero", "nodelay")
+    occurrences: Occurrences = opt("all", "occ")
+    sample_rate: int = opt(1, "sr")
+
+    def check(self) -> None:
+        """``sample_rate`` is a positive integer."""
+        rate = self.sample_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate < 1:
+            raise InputValidationError(
+                f"Expected argument `sample_rate` to be a positive integer, but got {rate!r}."
+            )
+        object.__setattr__(self, "sample_rate", int(rate))
 
 
-def _psr_arg_validation(
-    *,
-    fps: float,
-    sample_rate: int,
-    matching: str,
-    empty_video: str,
-    no_delay: str,
-    pos_variant: str,
-    occurrences: str,
-    prereq: Mapping[Hashable, Sequence[Hashable]] | None,
-) -> None:
-    """Check the options of :func:`psr` (shared with the ``evaluate`` wrapper)."""
+def _check_inputs(
+    fps: Any, prereq: Mapping[Hashable, Sequence[Hashable]] | None, pos_variant: str
+) -> float:
+    """Check ``fps`` and ``prereq`` (inputs that come with the data); return ``fps`` as a float."""
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not fps > 0:
-        raise InputValidationError(f"Expected argument `fps` to be a positive number, but got {fps!r}.")
+        raise InputValidationError(
+            f"Expected argument `fps` (frames per second, e.g. 30) to be a positive number, but got {fps!r}."
+        )
     if not math.isfinite(float(fps)):
         raise InputValidationError(f"Expected argument `fps` to be finite, but got {fps!r}.")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate < 1:
-        raise InputValidationError(
-            f"Expected argument `sample_rate` to be a positive integer, but got {sample_rate!r}."
-        )
-    check_choice("matching", matching, MATCHING_CHOICES)
-    check_choice("empty_video", empty_video, EMPTY_VIDEO_CHOICES)
-    check_choice("no_delay", no_delay, NO_DELAY_CHOICES)
-    check_choice("pos_variant", pos_variant, POS_VARIANT_CHOICES)
-    check_choice("occurrences", occurrences, OCCURRENCES_CHOICES)
     if pos_variant == "partial_order" and prereq is None:
         raise InputValidationError(
             "Expected argument `prereq` (label -> prerequisite labels, e.g. procedure_graph.json['prereq']) "
@@ -119,6 +106,7 @@ def _psr_arg_validation(
                 raise InputValidationError(
                     f"Expected `prereq[{key!r}]` to be a sequence of labels, but got {value!r}."
                 )
+    return float(fps)
 
 
 def _parse_events(
@@ -196,8 +184,8 @@ def _match_indices(
 ) -> list[int]:
     """For each short-list event, in order, the long-list event it is paired with.
 
-    ``"impact"`` / ``"industreal"`` reproduce ``match_indices`` with its quirks: times of long-list
-    entries that are not in ``long_idx`` (other steps) or already used count as 1e9 and stay
+    ``"nearest_nonzero"`` / ``"industreal"`` reproduce ``match_indices`` with its quirks: times of
+    long-list entries that are not in ``long_idx`` (other steps) or already used count as 1e9 and stay
     candidates; a difference of 0 — for ``"industreal"`` any non-positive difference long − short —
     counts as ∞; when every difference is ∞, index 0 of the whole list is taken (numpy ``argmin``).
     ``"nearest"`` takes the nearest unused event of ``long_idx`` by |Δ| (0 allowed, ties → earlier).
@@ -345,32 +333,28 @@ def procedure_order_similarity(
 def _psr_update(
     pred: Any,
     ref: Any,
+    options: PsrOptions,
     *,
     unit_id: Any = None,
     prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
     labels: Sequence[Hashable] | None = None,
-    matching: Matching = "impact",
-    empty_video: EmptyVideo = "guard",
-    no_delay: NoDelay = "zero",
-    pos_variant: PosVariant = "partial_order",
-    occurrences: Occurrences = "all",
 ) -> dict[str, Any]:
     """One video's events → counts, F1, delay (frames) and POS."""
     vocab = set(labels) if labels is not None else None
     gt = _parse_events(ref, "reference", unit_id, vocab)
     pr = _parse_events(pred, "prediction", unit_id, vocab)
-    if occurrences == "first":
+    if options.occurrences == "first":
         gt, pr = _first_only(gt), _first_only(pr)
-    counts = _step_counts(gt, pr, matching, None if labels is None else list(labels))
-    if empty_video == "one" and not gt and not pr:
+    counts = _step_counts(gt, pr, options.matching, None if labels is None else list(labels))
+    if options.empty_video == "one" and not gt and not pr:
         f1 = 1.0
     else:
         f1 = f1_with_guards(counts["tp"], counts["fp"], counts["fn"])
     defined = [d for d in counts.pop("delays") if not math.isnan(d)]
-    delay = float(np.mean(defined)) if defined else NO_DELAY_FRAMES[no_delay]
+    delay = float(np.mean(defined)) if defined else NO_DELAY_FRAMES[options.no_delay]
     try:
         pos, dist = procedure_order_similarity(
-            [e[1] for e in gt], [e[1] for e in pr], prereq=prereq, pos_variant=pos_variant
+            [e[1] for e in gt], [e[1] for e in pr], prereq=prereq, pos_variant=options.pos_variant
         )
     except ValueError as err:
         raise InputValidationError(f"{err} (video {unit_id!r})") from err
@@ -380,8 +364,8 @@ def _psr_update(
         "delay_frames": delay,
         "pos": pos,
         "pos_distance": dist,
-        "n_gt": len(gt),
-        "n_pred": len(pr),
+        "num_gt": len(gt),
+        "num_pred": len(pr),
     }
 
 
@@ -408,38 +392,60 @@ def _psr_compute(stats: Sequence[Mapping[str, Any]], *, fps: float, sample_rate:
     }
 
 
-def _digest(prereq: Mapping[Hashable, Sequence[Hashable]] | None) -> str:
-    """Short content hash of a prerequisite map (order-insensitive), for the signature."""
-    canon = sorted((str(k), sorted(str(v) for v in vs)) for k, vs in (prereq or {}).items() if len(vs))
-    return hashlib.sha1(json.dumps(canon).encode()).hexdigest()[:8]
+def _digest(items: Any) -> str:
+    """Short content hash of a JSON-able canonical form, for the signature."""
+    return hashlib.sha1(json.dumps(items).encode()).hexdigest()[:8]
 
 
-def _pair_units(
-    predictions: Any, references: Any, video_ids: Sequence[Any] | None
-) -> list[tuple[Any, Any, Any]]:
-    return pair_units(predictions, references, video_ids)
+def prereq_digest(prereq: Mapping[Hashable, Sequence[Hashable]] | None) -> str:
+    """Short content hash of a prerequisite map (order-insensitive; empty lists dropped).
+
+    Example:
+        >>> prereq_digest({}) == prereq_digest({"a": []})
+        True
+    """
+    return _digest(sorted((str(k), sorted(str(v) for v in vs)) for k, vs in (prereq or {}).items() if len(vs)))
 
 
-def psr(
+def psr_signature(
+    options: PsrOptions,
+    uncertainty: Uncertainty,
+    *,
+    fps: float,
+    prereq: Mapping[Hashable, Sequence[Hashable]] | None,
+    labels: Sequence[Hashable] | None = None,
+) -> str:
+    """The signature of a PSR result: ``options`` (any :class:`PsrOptions` subclass), then the data inputs
+    that change a number: the graph digest (``graph``, partial-order POS only), the digest of the step
+    order (``lab``, when ``labels`` is given: with the official matchings it can move a delay), ``fps``.
+    """
+    extra = {
+        "graph": prereq_digest(prereq) if options.pos_variant == "partial_order" else None,
+        "lab": None if labels is None else _digest([str(label) for label in dict.fromkeys(labels)]),
+        "fps": float(fps),
+    }
+    return score_signature("psr", options, uncertainty, extra=extra)
+
+
+def psr_scores(
     predictions: Sequence[Any] | Mapping[Any, Any],
     references: Sequence[Any] | Mapping[Any, Any],
     *,
-    fps: float,
+    fps: float | None = None,
     prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
     labels: Sequence[Hashable] | None = None,
     pos_variant: PosVariant = "partial_order",
-    matching: Matching = "impact",
+    matching: Matching = "nearest_nonzero",
     empty_video: EmptyVideo = "guard",
     no_delay: NoDelay = "zero",
     occurrences: Occurrences = "all",
     sample_rate: int = 1,
-    video_ids: Sequence[Any] | None = None,
+    ids: Sequence[Any] | None = None,
     return_per_video: bool = False,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Step-completion F1, detection delay and Procedure Order Similarity over videos.
 
@@ -448,19 +454,21 @@ def psr(
             ``(frame, label[, conf])`` tuples in time order (frames are 0-based indices in the units of
             ``sample_rate``); a list aligned with ``references`` or a mapping by video id.
         references: the GT events per video, same forms (conf is ignored).
-        fps: frames per second of the original video (30 for IMPACT). Required: STORM-PSR hard-codes 10,
-            which turns IMPACT's 30-fps frame delays into seconds ×3 too large.
+        fps: frames per second of the original video (30 for IMPACT); required (None raises).
+            STORM-PSR hard-codes 10, which turns IMPACT's 30-fps frame delays into seconds ×3 too large.
         prereq: ``label -> labels that must all precede it`` (``procedure_graph.json["prereq"]``);
             required for ``pos_variant="partial_order"``.
         labels: optional step vocabulary in the official ``proc_info`` order; an event label outside it
             raises. Steps are matched in this order (sorted labels when None); with the official
             matchings the order can change a delay through the reference's fallback (see ``matching``).
         pos_variant: ``"partial_order"`` (IMPACT, default) or ``"sequential"`` (IndustReal, STORM-PSR).
-        matching: ``"impact"`` (default; IMPACT ``evaluate_psr.py``: nearest by |Δ|, Δ = 0 counts as ∞),
-            ``"industreal"`` (IndustReal ``psr_utils.py``: nearest *strictly later* long-list event,
-            Δ ≤ 0 counts as ∞) — both keep the reference's fallbacks, so a repeated label can be
-            mismatched even when the prediction equals the GT — or ``"nearest"`` (proceval's corrected
-            variant: nearest unused same-label event by |Δ|, 0 allowed).
+        matching: how same-label GT and predicted events are paired:
+            ``"nearest_nonzero"`` (default; reproduces IMPACT's ``evaluate_psr.py``: nearest by |Δ|, a
+            difference of exactly 0 counts as ∞), ``"industreal"`` (reproduces IndustReal's
+            ``psr_utils.py``: nearest *strictly later* long-list event, Δ ≤ 0 counts as ∞) — both keep
+            the reference's fallbacks, so a repeated label can be mismatched even when the prediction
+            equals the GT — or ``"nearest"`` (proceval's corrected variant, no official evaluator:
+            nearest unused same-label event by |Δ|, 0 allowed).
         empty_video: per-video F1 when GT and prediction are both empty: ``"guard"`` (default; the
             official 1e-6 guards give ≈ 6.7e-7, i.e. 0) or ``"one"``.
         no_delay: per-video delay when no GT event has a defined delay: ``"zero"`` (0 frames, IMPACT
@@ -468,19 +476,19 @@ def psr(
         occurrences: ``"all"`` (default) or ``"first"`` (keep only the first event of each label in GT and
             prediction, the Gemini evaluator's first-completion semantics).
         sample_rate: frame subsampling factor; delay seconds = frames · sample_rate / fps.
-        video_ids: ids for aligned-list inputs (error messages, per-video output).
+        ids: ids for aligned-list inputs (error messages, per-video output).
         return_per_video: add ``per_video`` (id → that video's statistics).
         bootstrap: number of video resamples for percentile CIs (0 = none).
         confidence: CI coverage.
         seed: bootstrap seed.
         paired_predictions: a second system's predictions for a paired bootstrap comparison.
-        validate_args: check the options (set False when already checked).
 
     Returns:
         ``mean_f1``, ``overall_f1`` and ``mean_pos`` in [0, 1] (higher is better); ``mean_delay_frames``
         and ``mean_delay_s`` (≥ 0, lower is better; mean over videos of the per-video mean delay);
         ``system_tp``, ``system_fp``, ``system_fn``, ``perception_fp``, ``perception_fn`` (summed
-        counts), ``num_videos``, ``signature``; optional ``per_video``, ``ci``/``ci_level``, ``paired``.
+        counts, named as IndustReal's ``system_TPs`` ...), ``num_videos``, ``signature``; optional
+        ``per_video`` (with ``num_gt`` / ``num_pred`` events), ``ci``/``ci_level``, ``paired``.
 
     Raises:
         InputValidationError: bad options, malformed events, unknown labels, events out of time order,
@@ -489,161 +497,46 @@ def psr(
     Example:
         >>> gt = [[{"frame": 10, "label": "a"}, {"frame": 20, "label": "b"}]]
         >>> pr = [[{"frame": 13, "label": "b"}, {"frame": 16, "label": "a"}]]
-        >>> r = psr(pr, gt, fps=30, prereq={})
+        >>> r = psr_scores(pr, gt, fps=30, prereq={})
         >>> round(r["mean_f1"], 4), r["mean_delay_frames"], r["mean_pos"], r["system_fp"]
         (0.6667, 6.0, 1.0, 1)
     """
-    if validate_args:
-        _psr_arg_validation(
-            fps=fps,
-            sample_rate=sample_rate,
-            matching=matching,
-            empty_video=empty_video,
-            no_delay=no_delay,
-            pos_variant=pos_variant,
-            occurrences=occurrences,
-            prereq=prereq,
-        )
-    options = {
-        "prereq": prereq,
-        "labels": None if labels is None else list(dict.fromkeys(labels)),
-        "matching": matching,
-        "empty_video": empty_video,
-        "no_delay": no_delay,
-        "pos_variant": pos_variant,
-        "occurrences": occurrences,
-    }
-    units = _pair_units(predictions, references, video_ids)
-    stats = [_psr_update(p, r, unit_id=uid, **options) for uid, p, r in units]
-    result: dict[str, Any] = _psr_compute(stats, fps=fps, sample_rate=sample_rate)
-    result["signature"] = make_signature(
-        "psr",
-        {
-            "pos_variant": pos_variant,
-            "graph": _digest(prereq) if pos_variant == "partial_order" else None,
-            "matching": matching,
-            "empty_video": empty_video,
-            "no_delay": no_delay,
-            "occurrences": occurrences,
-            "fps": float(fps),
-            "sample_rate": sample_rate,
-            "bootstrap": bootstrap or None,
-            "seed": seed if bootstrap or paired_predictions is not None else None,
-            "confidence": confidence if bootstrap or paired_predictions is not None else None,
-        },
-        _ABBREV,
-    )
-    if return_per_video:
-        result["per_video"] = {uid: s for (uid, _, _), s in zip(units, stats, strict=True)}
-    paired_stats = None
-    if paired_predictions is not None:
-        paired_units = _pair_units(paired_predictions, references, video_ids)
-        paired_stats = [_psr_update(p, r, unit_id=uid, **options) for uid, p, r in paired_units]
-
-    def compute(s: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-        return _psr_compute(s, fps=fps, sample_rate=sample_rate)
-
-    return with_uncertainty(
-        result,
-        stats,
-        compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_stats,
-    )
-
-
-def psr_from_states(
-    predictions: Sequence[Any] | Mapping[Any, Any],
-    references: Sequence[Any] | Mapping[Any, Any],
-    *,
-    component_names: Sequence[str],
-    graph_nodes: Sequence[str],
-    prereq: Mapping[str, Sequence[str]],
-    fps: float,
-    alias: Mapping[str, str] | None = None,
-    event_labels: EventLabels = "graph",
-    pos_variant: PosVariant = "partial_order",
-    matching: Matching = "impact",
-    empty_video: EmptyVideo = "guard",
-    no_delay: NoDelay = "zero",
-    occurrences: Occurrences = "all",
-    video_ids: Sequence[Any] | None = None,
-    return_per_video: bool = False,
-    bootstrap: int = 0,
-    confidence: float = 0.95,
-    seed: int = 0,
-    paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
-    validate_args: bool = True,
-) -> dict[str, Any]:
-    """PSR scores of dense ``[C, T]`` state predictions against dense GT states (IMPACT spec §7.2).
-
-    Both sides are converted by :func:`proceval.scores.state_events.states_to_events` (only labels in
-    ``graph_nodes`` count), then scored by :func:`psr`.
-
-    Args:
-        predictions: per video a ``[C, T]`` int array (−1/0/1); list or mapping by video id.
-        references: the GT state arrays, same form.
-        component_names: raw component names in component index order (the ASR JSON ``components``).
-        graph_nodes: ``procedure_graph.json["nodes"]``.
-        prereq: ``procedure_graph.json["prereq"]``.
-        fps: video frame rate (30 for IMPACT).
-        alias: ``component_alias.json`` (raw → canonical component names).
-        event_labels: ``"graph"`` (default; ``install_ok``/``recover_ok``/``remove_ok``) or
-            ``"collapsed"`` (Gemini: ``install`` / ``remove`` labels and a collapsed graph).
-        pos_variant, matching, empty_video, no_delay, occurrences, video_ids, return_per_video,
-            bootstrap, confidence, seed, validate_args: as in :func:`psr` (state frames are video frames,
-            so ``sample_rate`` is 1).
-        paired_predictions: a second system's state arrays, same form as ``predictions``.
-
-    Returns:
-        The :func:`psr` result dict.
-    """
-    check_choice("event_labels", event_labels, EVENT_LABELS_CHOICES)
-
-    def convert(states: Any, uid: Any) -> list[dict[str, Any]]:
-        events = states_to_events(states, component_names, graph_nodes=graph_nodes, alias=alias, video_id=uid)
-        if event_labels == "collapsed":
-            events = [{**e, "label": collapse_event_label(e["label"])} for e in events]
-        return events
-
-    def convert_all(side: Any) -> Any:
-        if isinstance(side, Mapping):
-            return {k: convert(v, k) for k, v in side.items()}
-        return [convert(v, video_ids[i] if video_ids is not None else f"#{i}") for i, v in enumerate(side)]
-
-    graph = collapse_prereq(prereq) if event_labels == "collapsed" else prereq
-    return psr(
-        convert_all(predictions),
-        convert_all(references),
-        fps=fps,
-        prereq=graph,
+    options = PsrOptions(
         pos_variant=pos_variant,
         matching=matching,
         empty_video=empty_video,
         no_delay=no_delay,
         occurrences=occurrences,
-        video_ids=video_ids,
-        return_per_video=return_per_video,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_predictions=None if paired_predictions is None else convert_all(paired_predictions),
-        validate_args=validate_args,
+        sample_rate=sample_rate,
     )
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    fps = _check_inputs(fps, prereq, options.pos_variant)
+    steps = None if labels is None else list(dict.fromkeys(labels))
+
+    def stats_of(preds: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+        units = pair_units(preds, references, ids, id_name="ids")
+        stats = [_psr_update(p, r, options, unit_id=uid, prereq=prereq, labels=steps) for uid, p, r in units]
+        return [u[0] for u in units], stats
+
+    unit_ids, stats = stats_of(predictions)
+
+    def compute(s: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+        return _psr_compute(s, fps=fps, sample_rate=options.sample_rate)
+
+    result: dict[str, Any] = compute(stats)
+    result["signature"] = psr_signature(options, uncertainty, fps=fps, prereq=prereq, labels=labels)
+    if return_per_video:
+        result["per_video"] = dict(zip(unit_ids, stats, strict=True))
+    paired_stats = stats_of(paired_predictions)[1] if paired_predictions is not None else None
+    return with_uncertainty(result, stats, compute, uncertainty=uncertainty, paired_units=paired_stats)
 
 
 __all__ = [
-    "EMPTY_VIDEO_CHOICES",
-    "MATCHING_CHOICES",
-    "NO_DELAY_CHOICES",
     "NO_DELAY_FRAMES",
-    "OCCURRENCES_CHOICES",
-    "POS_VARIANT_CHOICES",
+    "PsrOptions",
     "f1_with_guards",
-    "first_occurrences",
+    "prereq_digest",
     "procedure_order_similarity",
-    "psr",
-    "psr_from_states",
+    "psr_scores",
+    "psr_signature",
 ]

@@ -77,8 +77,15 @@ CONTEXT_KEYS: tuple[tuple[str, str], ...] = (("data_version", "data"), ("config"
 """The keys a scored config adds to a score's signature, with their abbreviations, in order."""
 
 
-def with_context(signature: str, **context: Any) -> str:
-    """Insert the dataset context (``data_version``, ``config``, ``split``) before the version key.
+def with_context(signature: str, extra: Mapping[str, Any] | None = None, **context: Any) -> str:
+    """Insert ``extra`` options, then the dataset context (``data_version``, ``config``, ``split``),
+    before the version key.
+
+    Args:
+        signature: a score signature ending in ``|v:<version>``.
+        extra: further ``{abbreviation: value}`` pairs (options applied before the score function);
+            ``None`` values are dropped.
+        **context: ``data_version``, ``config`` and ``split``.
 
     Example:
         >>> with_context("tas|conv:mstcn|v:0.1.0", data_version="impact-1a2b3c4d", config="tas_s_s1",
@@ -91,5 +98,6 @@ def with_context(signature: str, **context: Any) -> str:
     head, sep, version = signature.rpartition("|v:")
     if not sep:
         head, version = signature, __version__
-    parts = [head] + [f"{abbr}:{_fmt(context[k])}" for k, abbr in CONTEXT_KEYS if context.get(k) is not None]
+    parts = [head] + [f"{k}:{_fmt(v)}" for k, v in (extra or {}).items() if v is not None]
+    parts += [f"{abbr}:{_fmt(context[k])}" for k, abbr in CONTEXT_KEYS if context.get(k) is not None]
     return "|".join(parts) + f"|v:{version}"

@@ -165,7 +165,7 @@ def psr_from_asr(
     alias: Mapping[str, str],
 ) -> dict[str, list[dict[str, Any]]]:
     """Completion events from predicted states (spec §7.2 dense-state → event conversion)."""
-    from proceval.scores.state_events import states_to_events
+    from proceval.benchmarks.impact.state_events import states_to_events
 
     return {
         vid: [

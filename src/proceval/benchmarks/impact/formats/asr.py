@@ -79,7 +79,7 @@ def dense_states_from_runs(
         >>> dense_states_from_runs([0, 2], [[1, 0], [-1, 0]], 4).tolist()
         [[1, 1, -1, -1], [0, 0, 0, 0]]
     """
-    from proceval.scores.state_events import dense_states_from_sequence
+    from proceval.benchmarks.impact.state_events import dense_states_from_sequence
 
     frames = np.asarray(state_frames, dtype=np.int64).tolist()
     arr = np.asarray(states, dtype=np.int64)

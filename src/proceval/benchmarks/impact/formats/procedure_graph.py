@@ -26,7 +26,7 @@ import numpy as np
 
 from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
-from proceval.scores.state_events import EVENT_TYPES, transition_to_event
+from proceval.benchmarks.impact.state_events import EVENT_TYPES, transition_to_event
 
 GRAPH_EVENT_TYPES: tuple[str, ...] = EVENT_TYPES
 GraphCopy = Literal["psr", "asr"]

@@ -1,4 +1,4 @@
-"""Dense component states ↔ step-completion events (IMPACT spec §7.2 and §8).
+"""IMPACT dense component states ↔ step-completion events (IMPACT spec §7.2 and §8).
 
 IMPACT's assembly-state annotations give, per video, a state in {−1, 0, 1} for each of 17 components
 and every frame (1 = installed, 0 = not installed, −1 = the in-between state). Two conversions are
@@ -16,16 +16,31 @@ needed by the PSR and ASR scores:
 The Gemini variant (``evaluate_psr.py``) collapses graph labels (``install_ok → install``,
 ``recover_ok``/``remove_ok`` → ``remove``) and keeps only the first occurrence of each label:
 :func:`collapse_event_label`, :func:`collapse_prereq` and :func:`first_occurrences`.
+
+:func:`psr_from_states` scores dense state predictions with :func:`proceval.scores.psr.psr_scores`
+after this conversion (the generic PSR scores know nothing of IMPACT's components or graph).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from proceval.errors import InputValidationError
+from proceval.scores.options import Uncertainty, opt
+from proceval.scores.psr import (
+    EmptyVideo,
+    Matching,
+    NoDelay,
+    Occurrences,
+    PosVariant,
+    PsrOptions,
+    psr_scores,
+    psr_signature,
+)
 
 EVENT_TYPES: tuple[str, ...] = ("install_ok", "recover_ok", "remove_ok")
 """Event types that are procedure-graph nodes (``procedure_graph.json`` ``meta.event_types``)."""
@@ -282,3 +297,104 @@ def first_occurrences(events: Iterable[Mapping[str, Any]], key: str = "label") -
         seen.add(lab)
         out.append(dict(event))
     return out
+
+
+EventLabels = Literal["graph", "collapsed"]
+
+
+@dataclass(frozen=True)
+class PsrStatesOptions(PsrOptions):
+    """:class:`~proceval.scores.psr.PsrOptions` plus how state changes become event labels (``ev``)."""
+
+    score_name: ClassVar[str] = "psr_from_states"
+    event_labels: EventLabels = opt("graph", "ev")
+
+
+def psr_from_states(
+    predictions: Sequence[Any] | Mapping[Any, Any],
+    references: Sequence[Any] | Mapping[Any, Any],
+    *,
+    component_names: Sequence[str],
+    graph_nodes: Sequence[str],
+    prereq: Mapping[str, Sequence[str]],
+    fps: float,
+    alias: Mapping[str, str] | None = None,
+    event_labels: EventLabels = "graph",
+    pos_variant: PosVariant = "partial_order",
+    matching: Matching = "nearest_nonzero",
+    empty_video: EmptyVideo = "guard",
+    no_delay: NoDelay = "zero",
+    occurrences: Occurrences = "all",
+    ids: Sequence[Hashable] | None = None,
+    return_per_video: bool = False,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """PSR scores of dense ``[C, T]`` state predictions against dense GT states (IMPACT spec §7.2).
+
+    Both sides are converted by :func:`states_to_events` (only labels in ``graph_nodes`` count), then
+    scored by :func:`proceval.scores.psr.psr_scores`.
+
+    Args:
+        predictions: per video a ``[C, T]`` int array (−1/0/1); list or mapping by video id.
+        references: the GT state arrays, same form.
+        component_names: raw component names in component index order (the ASR JSON ``components``).
+        graph_nodes: ``procedure_graph.json["nodes"]``.
+        prereq: ``procedure_graph.json["prereq"]``.
+        fps: video frame rate (30 for IMPACT).
+        alias: ``component_alias.json`` (raw → canonical component names).
+        event_labels: ``"graph"`` (default; ``install_ok``/``recover_ok``/``remove_ok``) or
+            ``"collapsed"`` (Gemini: ``install`` / ``remove`` labels and a collapsed graph).
+        pos_variant, matching, empty_video, no_delay, occurrences, ids, return_per_video,
+            bootstrap, confidence, seed: as in :func:`proceval.scores.psr.psr_scores` (state frames are
+            video frames, so ``sample_rate`` is 1).
+        paired_predictions: a second system's state arrays, same form as ``predictions``.
+
+    Returns:
+        The :func:`proceval.scores.psr.psr_scores` result dict; its signature adds ``ev`` (the
+        ``event_labels`` choice).
+    """
+    options = PsrStatesOptions(
+        pos_variant=pos_variant,
+        matching=matching,
+        empty_video=empty_video,
+        no_delay=no_delay,
+        occurrences=occurrences,
+        event_labels=event_labels,
+    )
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+
+    def convert(states: Any, uid: Any) -> list[dict[str, Any]]:
+        events = states_to_events(states, component_names, graph_nodes=graph_nodes, alias=alias, video_id=uid)
+        if options.event_labels == "collapsed":
+            events = [{**e, "label": collapse_event_label(e["label"])} for e in events]
+        return events
+
+    def convert_all(side: Any) -> Any:
+        if isinstance(side, Mapping):
+            return {k: convert(v, k) for k, v in side.items()}
+        return [convert(v, ids[i] if ids is not None else f"#{i}") for i, v in enumerate(side)]
+
+    graph = collapse_prereq(prereq) if options.event_labels == "collapsed" else prereq
+    result = psr_scores(
+        convert_all(predictions),
+        convert_all(references),
+        fps=fps,
+        prereq=graph,
+        pos_variant=options.pos_variant,
+        matching=options.matching,
+        empty_video=options.empty_video,
+        no_delay=options.no_delay,
+        occurrences=options.occurrences,
+        ids=ids,
+        return_per_video=return_per_video,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_predictions=None if paired_predictions is None else convert_all(paired_predictions),
+    )
+    result["signature"] = psr_signature(options, uncertainty, fps=fps, prereq=graph)
+    return result
+
