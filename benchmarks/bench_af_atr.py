@@ -4,13 +4,13 @@ Run with ``python -m benchmarks.bench_af_atr``. On the real IMPACT release (unpa
 by :func:`proceval.benchmarks.impact.release_cache.unpack_impact_release`) it builds, with a fixed seed,
 
 * AF-S: every hand segment of the S1 test videos (null included, ego ids normalised), oracle one-hot
-  action logits plus Gaussian noise [N, 138], and times ``af_s_recall`` (action, per hand + overall)
+  action logits plus Gaussian noise [N, 138], and times ``af_s_scores`` (action, per hand + overall)
   against a loop that sorts each score row and counts hits per class in dicts;
 * AF-L: step windows (M = 2 observed, Z = 5 future, NULL runs dropped) from the S1 test exo CAS frame
-  labels, K = 5 candidates (truth with random substitutions), and times ``af_l_edit_distance``
+  labels, K = 5 candidates (truth with random substitutions), and times ``af_l_scores``
   against a loop with a textbook dynamic-programming Levenshtein;
 * ATR: per-frame probabilities [T, 6] painted from the L and R S1 test segments plus noise, and times
-  ``atr_map_from_frames`` against a loop that averages frames with ``sum`` and computes AP by sorting.
+  ``atr_scores_from_frames`` against a loop that averages frames with ``sum`` and computes AP by sorting.
 
 Each timing is the median of repeats; the numbers are checked equal before the ratio is reported. One
 JSON line is printed and written (atomically) to ``benchmarks/results/af_atr.json``.
@@ -34,11 +34,11 @@ from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_names
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.benchmarks.impact.formats.naming import canonical_video_id
-from proceval.io import atomic_write_json
 from proceval.benchmarks.impact.release_cache import unpack_impact_release
-from proceval.scores.af_l import af_l_edit_distance
-from proceval.scores.af_s import af_s_recall
-from proceval.scores.atr import atr_map_from_frames
+from proceval.io import atomic_write_json
+from proceval.scores.af_l import af_l_scores
+from proceval.scores.af_s import af_s_scores
+from proceval.scores.atr import atr_scores_from_frames
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results" / "af_atr.json"
@@ -92,7 +92,7 @@ def bench_afs(dataset: Path) -> dict[str, Any]:
     targets, hands = afs_samples(dataset)
     rng = np.random.default_rng(SEED)
     logits = np.eye(138)[targets] * 2.0 + rng.normal(size=(targets.size, 138))
-    fast_t, fast = _median_time(lambda: af_s_recall(logits, targets, hands))
+    fast_t, fast = _median_time(lambda: af_s_scores(logits, targets, hands))
     as_lists = logits.tolist()
     tlist = targets.tolist()
     plain_t, plain = _median_time(lambda: plain_afs(as_lists, tlist, hands), repeats=1)
@@ -156,7 +156,7 @@ def bench_afl(dataset: Path) -> dict[str, Any]:
     preds = np.repeat(future[:, :, None], 5, axis=2)
     noise = rng.random(preds.shape) < 0.4
     preds = np.where(noise, rng.integers(0, 26, size=preds.shape), preds)
-    fast_t, fast = _median_time(lambda: af_l_edit_distance(preds, future))
+    fast_t, fast = _median_time(lambda: af_l_scores(preds, future))
     plist, flist = preds.tolist(), future.tolist()
     plain_t, plain = _median_time(lambda: plain_afl(plist, flist), repeats=1)
     assert math.isclose(fast["aued"], plain["aued"], abs_tol=1e-12)
@@ -207,7 +207,7 @@ def bench_atr(dataset: Path) -> dict[str, Any]:
         probs = {v: rng.random((t, 6)) for v, t in length.items()}
         for r in segs:
             probs[r["video_id"]][r["start_frame"] : r["end_frame"] + 1] += np.asarray(r["labels"]) * 0.05
-        fast_t, fast = _median_time(lambda probs=probs, segs=segs: atr_map_from_frames(probs, segs))
+        fast_t, fast = _median_time(lambda probs=probs, segs=segs: atr_scores_from_frames(probs, segs))
         plists = {v: p.tolist() for v, p in probs.items()}
         plain_t, plain = _median_time(lambda plists=plists, segs=segs: plain_atr(plists, segs), repeats=1)
         assert math.isclose(fast["mean_ap"], plain, abs_tol=1e-12)

@@ -1,4 +1,4 @@
-"""ASR benchmark: vectorised ``proceval.scores.asr.asr`` vs a straightforward pure-Python evaluator.
+"""ASR benchmark: vectorised ``proceval.scores.asr.asr_scores`` vs a straightforward pure-Python evaluator.
 
 Run with ``python -m benchmarks.bench_asr`` (``--repeats N``). It
 
@@ -8,7 +8,7 @@ Run with ``python -m benchmarks.bench_asr`` (``--repeats N``). It
 2. builds deterministic predictions: every state change 15 frames later, plus 0.5 % of frames set to a
    random state (seed 0), which adds spurious short transitions;
 3. times, in the same process and alternately, a pure-Python evaluator (frame loops for the pooled
-   per-state counts, list-based transitions and greedy first-fit matching) and ``asr``, checks they give
+   per-state counts, list-based transitions and greedy first-fit matching) and ``asr_scores``, checks they give
    the same numbers, and reports median wall and CPU times; ``ratio`` is the ratio of median CPU times
    (the machine is shared), ``ratio_wall`` that of wall times;
 4. prints one JSON line and writes it (atomically) to ``benchmarks/results/asr.json``.
@@ -26,9 +26,9 @@ import numpy as np
 from benchmarks._timing import compare
 from proceval.benchmarks.impact.formats.asr import read_asr_file
 from proceval.benchmarks.impact.formats.bundles import read_bundle
-from proceval.io import atomic_write_json
 from proceval.benchmarks.impact.release_cache import unpack_impact_release
-from proceval.scores.asr import asr
+from proceval.io import atomic_write_json
+from proceval.scores.asr import asr_scores
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results" / "asr.json"
@@ -117,11 +117,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     timing = compare(
         lambda: baseline_asr(preds_py, refs_py),
-        lambda: asr(preds, refs, tolerance_frames=TOLERANCE, video_ids=ids),
+        lambda: asr_scores(preds, refs, tolerance_frames=TOLERANCE, ids=ids),
         args.repeats,
     )
     base = timing.pop("results")["baseline"]
-    fast = asr(preds, refs, tolerance_frames=TOLERANCE, video_ids=ids)
+    fast = asr_scores(preds, refs, tolerance_frames=TOLERANCE, ids=ids)
     max_abs_diff = max(abs(base[k] - fast[k]) for k in base)
     record = {
         "benchmark": "asr",

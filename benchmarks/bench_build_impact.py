@@ -6,7 +6,7 @@ and reports its own peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_m
 1. ``export``: ``proceval.hub.export.export_hub_repo`` of **every registered IMPACT config**
    (all splits) from the unpacked release into a temporary folder, i.e. what ``proceval build impact``
    does: wall time, CPU time, peak RSS, examples and bytes written. Targets: < 120 s, < 2 GB.
-2. ``first_load``: ``proceval.datasets.load.load_impact`` of one config (``tas_bl_s1`` by default,
+2. ``first_load``: ``proceval.benchmarks.impact.load.load_impact`` of one config (``tas_bl_s1`` by default,
    the largest frame-level config) into an empty Arrow cache (generation + Arrow write).
 3. ``second_load``: the same call in a **fresh process** on the now-filled cache (memory-mapped
    Arrow; the release is not read). Target: < 1 s (the call itself; interpreter and import time are
@@ -63,7 +63,7 @@ def _worker_export(source: str, out: str) -> dict:
 
 def _worker_load(source: str, name: str, cache: str) -> dict:
     t_import = time.perf_counter()
-    from proceval.datasets.load import load_impact
+    from proceval.benchmarks.impact.load import load_impact
 
     import_s = time.perf_counter() - t_import
     t0 = time.perf_counter()
@@ -157,7 +157,7 @@ def _fragment(r: dict) -> str:
 {e["examples"]:,} examples over all splits) from the full annotation release with
 `proceval.hub.export.export_hub_repo` (what `proceval build impact` runs: Parquet per config and
 split, dataset card, `eval.yaml`), each measurement in its own child process, and then loads one config
-with `proceval.datasets.load.load_impact` twice (fresh processes): once into an empty Arrow cache, once
+with `proceval.benchmarks.impact.load.load_impact` twice (fresh processes): once into an empty Arrow cache, once
 from the filled cache. Raw numbers: `benchmarks/results/build_impact.json`.
 
 Machine: {r["machine"]["cpus"]} cores, shared (load average {r["machine"]["load_avg"]}), Python {r["machine"]["python"]}.

@@ -8,10 +8,10 @@ numbers agree:
 
 * score functions on given per-query vectors: ``cv_ta`` (TA-Global front<->left, TA-Local 12 pairs),
   ``cv_smr`` (front queries);
-* end to end from embeddings: ``evaluate_cv_ta`` (TA-Global front->left, TA-Local 12 pairs, Exo->Ego 4
-  pairs) and ``evaluate_cv_smr`` (front queries; the pure-Python side would take minutes on all five
+* end to end from embeddings: ``cv_ta_protocol_scores`` (TA-Global front->left, TA-Local 12 pairs, Exo->Ego 4
+  pairs) and ``cv_smr_protocol_scores`` (front queries; the pure-Python side would take minutes on all five
   views, so the all-view vectorised time is reported alone);
-* ``cv_smc_levels``: Top-1 + Macro-F1 at the four label levels in one call on the S1 test segments,
+* ``cv_smc_levels_scores``: Top-1 + Macro-F1 at the four label levels in one call on the S1 test segments,
   perturbed predictions (the pure-Python side scores each level).
 
 Prints one JSON line and writes ``benchmarks/results/cv.json`` atomically (with the load average seen).
@@ -34,23 +34,23 @@ from pathlib import Path
 
 import numpy as np
 
-from proceval.io import atomic_write_json, atomic_write_text
-from proceval.benchmarks.impact.protocols import (
-    CVSegment,
+from proceval.benchmarks.impact.cv_protocols import (
     build_cv_smc_segments,
     build_cv_smr_protocol,
     build_cv_ta_protocol,
-    cv_smr_inputs,
-    cv_ta_inputs,
-    evaluate_cv_smr,
-    evaluate_cv_ta,
-    load_cv_annotations,
-    split_trials,
 )
+from proceval.benchmarks.impact.cv_scoring import (
+    cv_smr_inputs,
+    cv_smr_protocol_scores,
+    cv_ta_inputs,
+    cv_ta_protocol_scores,
+)
+from proceval.benchmarks.impact.cv_segments import CvSegment, cv_segments, load_cv_annotations, split_trials
 from proceval.benchmarks.impact.release_cache import unpack_impact_release
-from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, build_vocabulary, cv_smc_levels
-from proceval.scores.cv_smr import cv_smr
-from proceval.scores.cv_ta import cv_ta
+from proceval.io import atomic_write_json, atomic_write_text
+from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, build_vocabulary, cv_smc_levels_scores
+from proceval.scores.cv_smr import cv_smr_scores
+from proceval.scores.cv_ta import cv_ta_scores
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cv.json"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "performance" / "cv.md"
@@ -58,7 +58,7 @@ E2E_DIM = 16  # embedding size for the end-to-end rows (keeps the pure-Python co
 
 
 def perturbed_embeddings(
-    segments: Iterable[CVSegment], dim: int, rng: np.random.Generator, noise: float = 1.0
+    segments: Iterable[CvSegment], dim: int, rng: np.random.Generator, noise: float = 1.0
 ) -> dict[str, np.ndarray]:
     """Ground truth with perturbed predictions: every coarse label gets a random unit prototype, and each
     segment's embedding is its label's prototype plus Gaussian noise of norm about ``noise`` (so segments
@@ -154,7 +154,7 @@ def python_cv_smr_from_embeddings(emb: dict[str, list[float]], protocol) -> dict
         qv = unit[q.uid]
         row, rel = [], []
         for g in protocol.gallery:
-            if g.trial != q.trial and g.view != q.view:
+            if g.trial_id != q.trial_id and g.view != q.view:
                 row.append(sum(a * b for a, b in zip(qv, unit[g.uid], strict=True)))
                 rel.append(1 if g.label == q.label else 0)
         scores.append(row)
@@ -198,27 +198,27 @@ def python_cv_smc(pred: list[str], ref: list[str], coarse_vocab: list[str], leve
 OFFICIAL_ROWS: tuple[tuple[str, str, str], ...] = (
     (
         "cv_ta_global_front_left_from_embeddings",
-        "CV-TA end to end, TA-Global front→left (`evaluate_cv_ta`)",
+        "CV-TA end to end, TA-Global front→left (`cv_ta_protocol_scores`)",
         "1,352 queries × 1,291 gallery, D = 16",
     ),
     (
         "cv_ta_local_12_pairs_from_embeddings",
-        "CV-TA end to end, TA-Local, 12 exo pairs (`evaluate_cv_ta`)",
+        "CV-TA end to end, TA-Local, 12 exo pairs (`cv_ta_protocol_scores`)",
         "15,999 queries (15,711 evaluated) × ~31, D = 16",
     ),
     (
         "cv_ta_exo2ego_from_embeddings",
-        "CV-TA end to end, Exo→Ego, 4 pairs (`evaluate_cv_ta`)",
+        "CV-TA end to end, Exo→Ego, 4 pairs (`cv_ta_protocol_scores`)",
         "5,333 queries (5,099 evaluated) × ~31, D = 16",
     ),
     (
         "cv_smr_front_queries_from_embeddings",
-        "CV-SMR end to end, front queries (`evaluate_cv_smr`)",
+        "CV-SMR end to end, front queries (`cv_smr_protocol_scores`)",
         "1,352 queries × ~5.2k (of 6,652), D = 16",
     ),
     (
         "cv_smc_4_levels",
-        "CV-SMC Top-1 + Macro-F1, all four levels in one call (`cv_smc_levels`)",
+        "CV-SMC Top-1 + Macro-F1, all four levels in one call (`cv_smc_levels_scores`)",
         "6,652 test segments × 4 levels",
     ),
 )
@@ -322,7 +322,7 @@ def render_markdown(r: dict) -> str:
     if "evaluate_cv_smr_all_views_s" in smr:
         lines += [
             "",
-            f"`evaluate_cv_smr` on all five query views ({smr['all_views_queries']:,} queries) takes "
+            f"`cv_smr_protocol_scores` on all five query views ({smr['all_views_queries']:,} queries) takes "
             f"{_seconds(smr['evaluate_cv_smr_all_views_s'])}",
             "(vectorised only: the pure-Python loop would take several minutes, so the end-to-end comparison",
             "uses the front view).",
@@ -360,7 +360,7 @@ are reported so that nobody has to guess, but the target is not claimed for them
 
 ## What bounds the official-input rows
 
-* **CV-TA and CV-SMR from embeddings** (`evaluate_cv_ta`, `evaluate_cv_smr`). Per query, the work is a
+* **CV-TA and CV-SMR from embeddings** (`cv_ta_protocol_scores`, `cv_smr_protocol_scores`). Per query, the work is a
   cosine against its gallery. proceval does one BLAS matrix product per shared gallery: all queries of a
   pair under TA-Global, of a pair and trial under TA-Local / Exo→Ego, in row chunks of about 32 MB.
   Python does per-cell dot products. D = 16 keeps the Python loops affordable; larger embeddings only
@@ -369,7 +369,7 @@ are reported so that nobody has to guess, but the target is not claimed for them
   Evaluations then only gather embeddings, multiply and rank. The JSON records that one-off cost as
   `protocol_index_s` (TA-Local: tens of ms). TA-Local and Exo→Ego have hundreds of small galleries
   (~31 items), so they have the lowest ratios here. Before the compiled index, Exo→Ego measured 21–36×.
-* **`cv_smc_levels`** (the four label levels in one call) takes labels as Python strings. Each
+* **`cv_smc_levels_scores`** (the four label levels in one call) takes labels as Python strings. Each
   prediction and reference must still be looked up once: C-level dict lookups, ≈ 25–45 ns per label,
   against Python's ≈ 1 µs per instance and level. These two lookups are about half of the ≈ 1–2 ms it
   takes on 6.6k segments. The rest is fixed cost: aligning the inputs, one count of (prediction,
@@ -392,7 +392,7 @@ are reported so that nobody has to guess, but the target is not claimed for them
   * the stable-argsort path is taken only where a relevant score ties with another score. Ties among
     irrelevant items change nothing. AP sums the precisions in rank order, equal to the official
     definition up to the last bit.
-* `cv_smc_levels`:
+* `cv_smc_levels_scores`:
   * each label is mapped once to its coarse-vocabulary entry. The lookups return one character per
     code, so one join and decode makes the array; integer ids take one gather;
   * every level is then derived with a lookup table (coarse entry → level class), cached per vocabulary;
@@ -411,7 +411,7 @@ are reported so that nobody has to guess, but the target is not claimed for them
 
 ## Memory
 
-* `evaluate_cv_ta` and `evaluate_cv_smr` never hold more than one chunk of similarities: about 4 M
+* `cv_ta_protocol_scores` and `cv_smr_protocol_scores` never hold more than one chunk of similarities: about 4 M
   float64 cells. `cv_ta` copies its inputs in chunks of 2 MB.
 * `cv_ta_inputs` / `cv_smr_inputs` materialise every per-query score vector:
   * for TA-Global S1 (12 pairs), about 20 M floats (160 MB);
@@ -458,7 +458,7 @@ def main() -> None:
 
     load_start = os.getloadavg()
     cv = unpack_impact_release() / "dataset" / "CV"
-    videos = load_cv_annotations(cv / "annotations_CAS")
+    videos = cv_segments(load_cv_annotations(cv / "annotations_CAS"))
     trials = split_trials(cv / "splits_CAS", "test", 1)
     rng = np.random.default_rng(0)
     cases = {}
@@ -471,7 +471,7 @@ def main() -> None:
     emb = perturbed_embeddings(ta.segments.values(), args.dim, rng)
     inputs = cv_ta_inputs(emb, ta)
     py_sims = [None if p is None else p.tolist() for p in inputs["predictions"]]
-    t_vec, vec = _best_of(lambda: cv_ta(**inputs), vec_repeats)
+    t_vec, vec = _best_of(lambda: cv_ta_scores(**inputs), vec_repeats)
     t_py, ref = _best_of(lambda: python_cv_ta(py_sims, inputs["references"], inputs["pairs"]), args.repeats)
     py_sims = None  # free the lists (the collector would walk their items in every later row)
     _check(vec, ref)
@@ -489,7 +489,7 @@ def main() -> None:
     )
     emb = perturbed_embeddings(e2e.segments.values(), E2E_DIM, rng)
     emb_lists = {u: v.tolist() for u, v in emb.items()}
-    t_vec, vec = _best_of(lambda: evaluate_cv_ta(emb, e2e), vec_repeats)
+    t_vec, vec = _best_of(lambda: cv_ta_protocol_scores(emb, e2e), vec_repeats)
     t_py, ref = _best_of(lambda: python_cv_ta_from_embeddings(emb_lists, e2e.queries), 1)
     _check(vec, ref)
     cases["cv_ta_global_front_left_from_embeddings"] = {
@@ -505,11 +505,11 @@ def main() -> None:
     emb = perturbed_embeddings(loc.segments.values(), args.dim, rng)
     inputs = cv_ta_inputs(emb, loc)
     py_sims = [None if p is None else p.tolist() for p in inputs["predictions"]]
-    t_vec, vec = _best_of(lambda: cv_ta(**inputs), vec_repeats)
+    t_vec, vec = _best_of(lambda: cv_ta_scores(**inputs), vec_repeats)
     t_py, ref = _best_of(lambda: python_cv_ta(py_sims, inputs["references"], inputs["pairs"]), args.repeats)
     py_sims = None  # free the lists (the collector would walk their items in every later row)
     _check(vec, ref)
-    t_proto, _ = _best_of(lambda: evaluate_cv_ta(emb, loc), args.repeats)
+    t_proto, _ = _best_of(lambda: cv_ta_protocol_scores(emb, loc), args.repeats)
     cases["cv_ta_local_12_pairs"] = {
         "queries": len(loc.queries),
         "vectorised_s": t_vec,
@@ -524,11 +524,11 @@ def main() -> None:
     inputs = cv_smr_inputs(emb, smr)
     py_scores = [p.tolist() for p in inputs["predictions"]]
     py_rel = [r.tolist() for r in inputs["references"]]
-    t_vec, vec = _best_of(lambda: cv_smr(inputs["predictions"], inputs["references"]), vec_repeats)
+    t_vec, vec = _best_of(lambda: cv_smr_scores(inputs["predictions"], inputs["references"]), vec_repeats)
     t_py, ref = _best_of(lambda: python_cv_smr(py_scores, py_rel), args.repeats)
     py_scores = py_rel = None  # free millions of list items (the collector would walk them later)
     _check(vec, ref)
-    t_proto, _ = _best_of(lambda: evaluate_cv_smr(emb, smr), 1)
+    t_proto, _ = _best_of(lambda: cv_smr_protocol_scores(emb, smr), 1)
     cases["cv_smr_front_queries"] = {
         "queries": len(smr.queries),
         "gallery": len(smr.gallery),
@@ -541,11 +541,11 @@ def main() -> None:
     # CV-SMR end to end from embeddings (front queries): BLAS + per-query ranking vs Python loops
     emb = perturbed_embeddings(smr.gallery, E2E_DIM, rng)
     emb_lists = {u: v.tolist() for u, v in emb.items()}
-    t_vec, vec = _best_of(lambda: evaluate_cv_smr(emb, smr), vec_repeats)
+    t_vec, vec = _best_of(lambda: cv_smr_protocol_scores(emb, smr), vec_repeats)
     t_py, ref = _best_of(lambda: python_cv_smr_from_embeddings(emb_lists, smr), 1)
     _check(vec, ref)
     all_views = build_cv_smr_protocol(videos, trials=trials)
-    t_all, _ = _best_of(lambda: evaluate_cv_smr(emb, all_views), 1)
+    t_all, _ = _best_of(lambda: cv_smr_protocol_scores(emb, all_views), 1)
     cases["cv_smr_front_queries_from_embeddings"] = {
         "queries": len(smr.queries),
         "gallery": len(smr.gallery),
@@ -563,7 +563,9 @@ def main() -> None:
             protocol = build_cv_ta_protocol(videos, "exo2ego", trials=trials)
         emb = perturbed_embeddings(protocol.segments.values(), E2E_DIM, rng)
         emb_lists = {u: v.tolist() for u, v in emb.items()}
-        t_vec, vec = _best_of(lambda emb=emb, protocol=protocol: evaluate_cv_ta(emb, protocol), vec_repeats)
+        t_vec, vec = _best_of(
+            lambda emb=emb, protocol=protocol: cv_ta_protocol_scores(emb, protocol), vec_repeats
+        )
         t_py, ref = _best_of(
             lambda emb_lists=emb_lists, protocol=protocol: python_cv_ta_from_embeddings(
                 emb_lists, protocol.queries
@@ -594,7 +596,7 @@ def main() -> None:
 
     def vec_smc() -> dict[str, float]:
         out = {}
-        for level, r in cv_smc_levels(preds, refs, vocabulary=coarse_vocab).items():
+        for level, r in cv_smc_levels_scores(preds, refs, vocabulary=coarse_vocab).items():
             out.update({f"{level}_top1_accuracy": r["top1_accuracy"], f"{level}_macro_f1": r["macro_f1"]})
         return out
 

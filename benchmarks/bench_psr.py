@@ -30,15 +30,15 @@ import time
 from pathlib import Path
 
 from proceval.benchmarks.impact.formats.bundles import read_bundle
-from proceval.io import atomic_write_json
 from proceval.benchmarks.impact.release_cache import unpack_impact_release
-from proceval.scores._partial_order import closest_linear_extension, occurrence_predecessor_masks
 from proceval.benchmarks.impact.state_events import (
     collapse_prereq,
     dense_states_from_sequence,
     first_occurrences,
     states_to_events,
 )
+from proceval.io import atomic_write_json
+from proceval.scores._partial_order import closest_linear_extension, occurrence_predecessor_masks
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results" / "psr.json"

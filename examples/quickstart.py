@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     from torch.utils.data import DataLoader
 
     from proceval.benchmarks.impact.baselines import frame_task
-    from proceval.datasets.load import load_impact
+    from proceval.benchmarks.impact.load import load_impact
     from proceval.video.transforms import VideoClipSampler
 
     # 1. datasets: one example per video stream, labels per frame, video decoded lazily
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     result = tas.compute(
         predictions=[predictions[v].tolist() for v in ids],
         references=[list(lbl) for lbl in test["labels"]],
-        video_ids=ids,
+        ids=ids,
     )
     print(json.dumps({k: v for k, v in result.items() if isinstance(v, (float, int, str))}, indent=2))
     return 0 if np.isfinite(result["accuracy"]) else 1

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from proceval.benchmarks.impact.load import load_impact
 from proceval.cli import COMMANDS, build_parser, main
-from proceval.datasets.load import load_impact
 from proceval.evaluation.predictions import write_predictions
 
 
@@ -55,7 +55,30 @@ def test_list_configs_json(capsys: pytest.CaptureFixture[str]) -> None:
     }
     expected |= {"af_s_s1", "af_l_s1", "psr_s1", "asr_s1"}
     assert names == expected
-    assert all(r["metrics"] for r in rows)
+    assert all(r["metric"] != "-" for r in rows)
+
+
+def test_list_unknown_benchmark_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "configs", "--benchmark", "egoproactive"]) == 1
+    err = capsys.readouterr().err
+    assert "one of: impact, pro2bench, procobject" in err and "'egoproactive'" in err
+    assert "Traceback" not in err
+    assert main(["list", "configs", "--benchmark", "pro2bench"]) == 0
+    assert "no configs yet" in capsys.readouterr().out
+
+
+def test_list_tasks_and_metrics_come_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    from proceval.registry import get_benchmark
+
+    assert main(["list", "tasks", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    impact = get_benchmark("impact")
+    assert [r["task"] for r in rows if r["benchmark"] == "impact"] == [t.name for t in impact.tasks]
+    af_l = next(r for r in rows if r["task"] == "af_l")
+    assert af_l["headline"][0] == "aued↓"
+    assert main(["list", "metrics", "--format", "json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert {m["metric"] for m in metrics} == set(impact.metrics())
 
 
 def test_evaluate_json_and_text_and_out_file(
@@ -127,3 +150,34 @@ def test_evaluate_bad_input_exits_1_with_message(
     )
     assert code == 1
     assert "predictions file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("metric", "config", "option", "message"),
+    [
+        ("tas", "tas_s_s9", None, r"Expected a config of 'impact' \(one of: tas_s_s1, "),
+        ("tas", "ppr_l_s1", None, r"scored by `tas` \(one of: tas_s_s1,.*'ppr_l_s1', which `ppr` scores"),
+        ("tas", "tas_s_s1", "conventon=fact", r"Unknown option 'conventon' for `tas`.*allowed: convention, "),
+        ("af_s", "af_s_s1", "instance=all", r"allowed: .*instances"),
+    ],
+)
+def test_evaluate_unknown_config_or_option_is_one_line(
+    sample_release: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    metric: str,
+    config: str,
+    option: str | None,
+    message: str,
+) -> None:
+    import re
+
+    preds = write_predictions(tmp_path / "p.json", {"x": [0]})
+    args = ["evaluate", metric, "--source", str(sample_release / "impact" / "impact-release")]
+    args += ["--config", config, "--predictions", str(preds), "--cache-dir", str(tmp_path / "c")]
+    if option:
+        args += ["-o", option]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert re.search(message, err), err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

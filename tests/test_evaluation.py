@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from proceval.datasets.load import load_impact
+from proceval.benchmarks.impact.adapters import reference_states
+from proceval.benchmarks.impact.load import load_impact
 from proceval.errors import InputValidationError, ReleaseFormatError
-from proceval.benchmarks.impact.adapters import ADAPTERS, reference_states
 from proceval.evaluation.predictions import read_predictions, write_predictions
 from proceval.evaluation.runner import evaluate_config, metric_for_config
 
@@ -29,13 +30,15 @@ def _ds(release: Path, cache: Path, name: str, split: str = "test"):
     return load_impact(release, name, split=split, cache_dir=cache)
 
 
-def test_every_catalog_metric_has_an_adapter() -> None:
-    from proceval.catalog import METRICS
+def test_every_config_has_exactly_one_task_and_metric() -> None:
+    from proceval.registry import get_benchmark
 
-    assert {m.name for m in METRICS} == set(ADAPTERS)
+    impact = get_benchmark("impact")
+    by_task = [c for t in impact.tasks for c in t.configs]
+    assert sorted(by_task) == sorted(impact.config_names())  # each config in exactly one task
     assert metric_for_config("tas_bl_s3") == "tas"
     assert metric_for_config("atr_r_s2") == "atr"
-    with pytest.raises(InputValidationError, match="No metric scores config 'nope_s1'"):
+    with pytest.raises(InputValidationError, match=r"Expected a config name \(one of: tas_s_s1, .*'nope_s1'"):
         metric_for_config("nope_s1")
 
 
@@ -54,7 +57,8 @@ def test_oracle_frame_predictions_score_perfectly_and_names_equal_ids(release: P
     from proceval import __version__
 
     assert r_ids["signature"].startswith("tas|conv:mstcn|ign:0|")
-    assert r_ids["signature"].endswith(f"|data:impact-v1|cfg:tas_s_s1|split:test|v:{__version__}")
+    assert re.search(rf"\|data:impact-[0-9a-f]{{8}}\|cfg:tas_s_s1\|split:test\|v:{__version__}$", r_ids["signature"])
+    assert r_ids["data_version"] == r_ids["signature"].split("|data:")[1].split("|")[0]
 
 
 def test_shifted_frame_predictions_match_direct_score_call(release: Path, cache: Path) -> None:
@@ -187,3 +191,42 @@ def test_prediction_files_roundtrip_and_errors(tmp_path: Path) -> None:
     (tmp_path / "list.json").write_text(json.dumps([1, 2]))
     with pytest.raises(ReleaseFormatError, match="expected a JSON object"):
         read_predictions(tmp_path / "list.json")
+
+
+# ----------------------------------------------------------------------------------------- signatures
+
+
+def test_data_version_is_a_content_hash(release: Path, tmp_path: Path, impact_dataset_dir: Path) -> None:
+    import shutil
+
+    from proceval.registry import get_benchmark
+
+    impact = get_benchmark("impact")
+    sample_version = impact.data_version(impact.resolve_release(release))
+    real_version = impact.data_version(impact.resolve_release(impact_dataset_dir))
+    assert re.fullmatch(r"impact-[0-9a-f]{8}", sample_version)
+    assert sample_version != real_version  # the sample is never signed like the real release
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    assert impact.data_version(impact.resolve_release(copy)) == sample_version  # content, not path
+    gt = next((copy / "dataset" / "TAS").rglob("*.txt"))
+    gt.write_text(gt.read_text() + "\n")
+    assert impact.data_version(impact.resolve_release(copy)) != sample_version
+
+
+def test_adapter_options_and_paired_resamples_are_signed(release: Path, cache: Path) -> None:
+    ds = _ds(release, cache, "af_s_s1")
+    num_actions = len(ds.features["action"].names)
+    preds = {
+        f"{v}:{i}": {"action": [1.0 / (1 + (k + a) % num_actions) for k in range(num_actions)]}
+        for v, i, a in zip(ds["video_id"], ds["segment_index"], ds["action"])
+    }
+    official = evaluate_config("af_s", release, "af_s_s1", preds, cache_dir=cache)
+    every = evaluate_config("af_s", release, "af_s_s1", preds, options={"instances": "all"}, cache_dir=cache)
+    assert "|inst:official|" in official["signature"] and "|inst:all|" in every["signature"]
+    tas = _ds(release, cache, "tas_s_s1")
+    refs = {v: list(lbl) for v, lbl in zip(tas["video_id"], tas["labels"])}
+    shifted = {v: lbl[3:] + lbl[-1:] * 3 for v, lbl in refs.items()}
+    paired = evaluate_config("tas", release, "tas_s_s1", refs, paired_predictions=shifted, cache_dir=cache)
+    assert "|bs:1000|ci:0.95|rs:0|paired:yes|" in paired["signature"]
+    assert "paired" in paired["scores"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -17,9 +16,9 @@ from impact_mini_release import (
     write_mini_release,
 )
 
+from proceval.benchmarks.impact.load import load_impact
 from proceval.benchmarks.impact.release import resolve_dataset_dir
-from proceval.datasets.builder import ImpactBuilder
-from proceval.datasets.load import load_impact
+from proceval.datasets.builder import BenchmarkBuilder, builder_class
 from proceval.datasets.spec import list_configs
 from proceval.errors import ReleaseFormatError
 
@@ -35,13 +34,16 @@ def mini(tmp_path: Path) -> Path:
 
 
 def test_builder_configs_come_from_registry() -> None:
-    assert [c.name for c in ImpactBuilder.BUILDER_CONFIGS] == [s.name for s in list_configs("impact")]
-    config = ImpactBuilder.builder_configs["tas_bl_s3"]
-    assert (config.task, config.protocol, config.decode_video, config.annotation_version) == (
+    builder = builder_class("impact")
+    assert builder is builder_class("impact")  # made once per declaration
+    assert [c.name for c in builder.BUILDER_CONFIGS] == [s.name for s in list_configs("impact")]
+    config = builder.builder_configs["tas_bl_s3"]
+    assert (config.benchmark, config.task, config.protocol, config.decode_video, config.data_version) == (
+        "impact",
         "tas_bl",
         "s3",
         True,
-        "impact-v1",
+        None,  # derived from the release's content when a builder is made
     )
 
 
@@ -57,11 +59,24 @@ def test_load_impact_mini_and_second_load_from_cache(mini: Path, tmp_path: Path)
     assert [CAS[i] for i in row["labels"]] == frame_labels(CAS, 2, "front")
     assert row["segments"][0] == {"label": 0, "start_frame": 0, "end_frame": 3}
     assert all(Path(f["filename"]).is_relative_to(cache) for f in test.cache_files)
-    # Remove the frame files (label maps stay: they type the features): the second load must come
-    # from the Arrow cache alone.
-    shutil.rmtree(mini / "TAS/groundTruth_CAS")
-    again = load_impact(mini, "tas_s_s1", split="test", cache_dir=cache)
+    # Unchanged release: the second load comes from the Arrow cache alone (no example is generated).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(BenchmarkBuilder, "_generate_examples", _no_generation)
+        again = load_impact(mini, "tas_s_s1", split="test", cache_dir=cache)
     assert again["labels"] == test["labels"] and again.cache_files == test.cache_files
+    # An edited ground-truth file changes the data version: a new cache, never the stale table.
+    gt = mini / "TAS/groundTruth_CAS" / f"{row['video_id']}.txt"
+    lines = gt.read_text().splitlines()
+    edited_label = next(n for n in CAS if n != lines[0])
+    gt.write_text("\n".join([edited_label, *lines[1:]]) + "\n")
+    edited = load_impact(mini, "tas_s_s1", split="test", cache_dir=cache)
+    assert edited.cache_files != test.cache_files
+    assert CAS[edited[0]["labels"][0]] == edited_label and edited[0]["labels"][1:] == row["labels"][1:]
+    assert edited[1]["labels"] == test[1]["labels"]
+
+
+def _no_generation(self, *args, **kwargs):
+    raise AssertionError("examples were generated although the cache holds them")
 
 
 def test_source_forms(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

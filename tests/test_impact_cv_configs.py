@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from impact_mini_release import CAS, TRIALS, VIEWS, bundle_ids, frame_labels, video_id, write_mini_release
 
-from proceval.datasets.features import resolve_features
 from proceval.benchmarks.impact.configs.cv import verb_noun
 from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
+from proceval.datasets.features import resolve_features
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
 
@@ -198,3 +198,56 @@ def test_error_missing_cv_folder(mini: Path) -> None:
     shutil.rmtree(mini / "CV/annotations_CAS")
     with pytest.raises(ReleaseFormatError, match="folder not found"):
         _generate(mini, "cv_ta_s1", "test")
+
+
+# ------------------------------------------------------------ one segment type: rows and files agree
+
+
+def test_segments_from_config_rows_equal_segments_from_the_files(
+    sample_release: Path, tmp_path: Path
+) -> None:
+    """The adapters build CV protocols from dataset rows; the files give the same segments, in the same
+    (official record) order, hence the same protocols."""
+    from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol, build_cv_ta_protocol
+    from proceval.benchmarks.impact.cv_segments import (
+        CvSegment,
+        cv_segments,
+        cv_segments_from_rows,
+        load_cv_annotations,
+        split_trials,
+    )
+    from proceval.benchmarks.impact.formats.cv import find_cv_files, read_cv_annotation
+    from proceval.benchmarks.impact.load import load_impact
+
+    release = sample_release / "impact" / "impact-release"
+    dataset_dir = release / "dataset" if (release / "dataset").is_dir() else release
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImpactQuirkWarning)
+        ds = load_impact(release, "cv_ta_s1", split="test", cache_dir=tmp_path)
+    rows = cv_segments_from_rows(ds)
+    files = cv_segments(
+        load_cv_annotations(dataset_dir / "CV" / "annotations_CAS"),
+        split_trials(dataset_dir / "CV" / "splits_CAS", "test", 1),
+    )
+
+    def key(s: CvSegment) -> tuple:
+        return (s.uid, s.video_id, s.trial_id, s.view, s.segment_index, s.label, s.start_frame, s.end_frame)
+
+    assert rows and [key(s) for s in rows] == [key(s) for s in files]
+    assert all(isinstance(s, CvSegment) for s in rows)
+    for name in ("local", "global"):
+        assert build_cv_ta_protocol(rows, name).queries == build_cv_ta_protocol(files, name).queries
+    assert build_cv_smr_protocol(rows).gallery == build_cv_smr_protocol(files).gallery
+    # the annotation reader yields the same type, with the file's anomaly flag and meta activity
+    path, subject = next(iter(find_cv_files(dataset_dir).values()))
+    names = [str(n).lower() for n in ds.features["label"].names]
+    ann = read_cv_annotation(path, names, subject)
+    by_uid = {s.uid: s for s in rows}
+    for seg in ann.segments:
+        assert isinstance(seg, CvSegment) and seg.uid == f"{ann.video_id}:{seg.segment_index}"
+        if seg.uid in by_uid:
+            assert key(by_uid[seg.uid]) == key(seg)
+            assert (by_uid[seg.uid].has_anomaly, by_uid[seg.uid].meta_activity) == (
+                seg.has_anomaly,
+                seg.meta_activity,
+            )

@@ -21,11 +21,12 @@ from impact_mini_release import (
     write_mini_release,
 )
 
-from proceval.cli import main
-from proceval.datasets import export as export_mod
-from proceval.hub.export import export_hub_repo
 from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
+from proceval.cli import main
 from proceval.datasets.spec import get_config, list_configs
+from proceval.hub import export as export_mod
+from proceval.hub.export import export_hub_repo
+from proceval.hub.layout import ExportReport
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,7 @@ def load_every_config(out: Path, cache: Path) -> dict[str, datasets.DatasetDict]
 
 
 @pytest.fixture(scope="module")
-def mini_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, export_mod.ExportReport]:
+def mini_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, ExportReport]:
     root = tmp_path_factory.mktemp("mini")
     ds = write_mini_release(root)
     out = root / "repo"
@@ -89,6 +90,11 @@ def test_layout_card_and_eval_yaml(mini_export) -> None:
     assert all(t["split"] == "test" and t["config"] == t["id"] for t in ev["tasks"])
     metric = {t["id"]: t["metric"] for t in ev["tasks"]}
     assert (metric["tas_bl_s2"], metric["ppr_r_s1"], metric["cv_smc_s4"]) == ("tas", "ppr", "cv_smc")
+    # Tasks, metrics and headline keys (first = the ranking key, with its direction) come from the registry.
+    by_id = {t["id"]: t for t in ev["tasks"]}
+    assert by_id["tas_bl_s2"]["task"] == "tas_bl"
+    assert by_id["tas_bl_s2"]["headline"][0] == {"key": "f1_at_50", "higher_is_better": True}
+    assert {"key": "local:overall_median_rank", "higher_is_better": False} in by_id["cv_ta_s1"]["headline"]
     # The Parquet schema carries the datasets features (typed labels) for script-free loading.
     schema = pq.read_schema(out / "tas_bl/s1/test-00000-of-00001.parquet")
     features = datasets.Features.from_arrow_schema(schema)
@@ -282,3 +288,36 @@ def test_real_release_every_config_exports_and_loads(impact_release: Path, tmp_p
     for name, dsd in loaded.items():
         assert {k: v.num_rows for k, v in dsd.items()} == report.counts[name]
     assert report.counts["tas_s_s4"]["test"] == 112
+
+
+def test_dataset_script_builds_what_proceval_build_builds(tmp_path: Path) -> None:
+    """``dataset_scripts/impact/build.py`` is a thin command line over the code ``proceval build`` runs."""
+    import subprocess
+    import sys
+
+    write_mini_release(tmp_path / "rel")
+    script = Path(__file__).resolve().parents[1] / "dataset_scripts/impact/build.py"
+    args = ["--source", str(tmp_path / "rel"), "--configs", "tas_s_s1,cv_smc_s2", "--no-progress"]
+    done = subprocess.run(
+        [sys.executable, str(script), *args, "--out", str(tmp_path / "script")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].split() == ["tas_s_s1", "5", "5", "5"]
+    assert main(["build", "impact", *args, "--out", str(tmp_path / "cli")]) == 0
+    for rel in (
+        "README.md",
+        "eval.yaml",
+        "tas_s/s1/test-00000-of-00001.parquet",
+        "cv_smc/s2/train-00000-of-00001.parquet",
+    ):
+        assert (tmp_path / "script" / rel).read_bytes() == (tmp_path / "cli" / rel).read_bytes(), rel
+    bad = subprocess.run(
+        [sys.executable, str(script), *args[:2], "--configs", "tas_s_s9", "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 1 and "tas_s_s9" in bad.stderr

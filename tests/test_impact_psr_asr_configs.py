@@ -11,11 +11,18 @@ import numpy as np
 import pytest
 
 from proceval.benchmarks.impact.configs.asr import dense_states
+from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias, load_procedure_graph
 from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
+from proceval.benchmarks.impact.state_events import states_to_events
 from proceval.datasets.spec import get_config
 from proceval.errors import ReleaseFormatError
-from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias, load_procedure_graph
-from proceval.benchmarks.impact.state_events import states_to_events
+from proceval.registry import get_benchmark
+
+
+def metric_of(config: str) -> str:
+    """The metric that scores ``config`` (from the registry's task declarations)."""
+    return get_benchmark("impact").task_of_config(config).metric
+
 
 SPLIT_FILES = {"train": "train", "validation": "val", "test": "test"}
 
@@ -92,7 +99,7 @@ def test_asr_component_alias_quirk(impact_dataset_dir: Path, asr_examples) -> No
 
 def test_asr_features_encode(asr_examples) -> None:
     spec = get_config("impact", "asr_s1")
-    assert spec.media == "video" and spec.metrics == ("asr",)
+    assert spec.media == "video" and metric_of(spec.name) == "asr"
     for _, ex in asr_examples["test"][:3]:
         spec.features.encode_example(ex)
 
@@ -157,7 +164,7 @@ def test_psr_graph_events_equal_dense_pipeline(impact_release: Path, asr_example
 
 def test_psr_features_and_metadata(impact_dataset_dir: Path, psr_examples) -> None:
     spec = get_config("impact", "psr_s1")
-    assert spec.media == "video" and spec.metrics == ("psr",)
+    assert spec.media == "video" and metric_of(spec.name) == "psr"
     feats = spec.extra["features_fn"](impact_dataset_dir)
     assert feats["completion_events"].feature["step_id"].num_classes == 51
     for _, ex in psr_examples["test"][:3]:

@@ -10,9 +10,9 @@ import evaluate
 import numpy as np
 import pytest
 
-from proceval.scores.af_l import af_l_edit_distance
-from proceval.scores.af_s import af_s_recall
-from proceval.scores.atr import atr_map
+from proceval.scores.af_l import af_l_scores
+from proceval.scores.af_s import af_s_scores
+from proceval.scores.atr import atr_scores
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,7 +61,7 @@ def _afs_inputs(seed: int = 0, n: int = 60):
 
 def test_af_s_batches_compute_and_library_agree():
     preds, refs, (a_scores, v_scores, action, verb, _noun, hands) = _afs_inputs()
-    lib = af_s_recall(
+    lib = af_s_scores(
         a_scores, action.tolist(), hands, verb_predictions=v_scores, verb_references=verb.tolist()
     )
     metric = _load("af_s")
@@ -87,7 +87,7 @@ def test_af_s_ranked_ids_with_derived_verb_noun():
     out = _load("af_s").compute(
         predictions=preds, references=refs, prediction_format="ranked_ids", action_to_verb_noun=amap, k=5
     )
-    lib = af_s_recall(
+    lib = af_s_scores(
         [[2, 1, 0], [3]],
         [1, 0],
         ["left", "right"],
@@ -104,10 +104,10 @@ def test_af_s_ranked_ids_with_derived_verb_noun():
 def test_af_s_ids_bootstrap_passthrough():
     preds, refs, _ = _afs_inputs(seed=1, n=30)
     ids = [f"i{j}" for j in range(30)]
-    out = _load("af_s").compute(predictions=preds, references=refs, instance_ids=ids, bootstrap=50, seed=4)
+    out = _load("af_s").compute(predictions=preds, references=refs, ids=ids, bootstrap=50, seed=4)
     assert "overall_action_mean_top5_recall" in out["ci"] and "bs:50" in out["signature"]
     with pytest.raises(ValueError, match="unique ids"):
-        _load("af_s").compute(predictions=preds, references=refs, instance_ids=["x"] * 30)
+        _load("af_s").compute(predictions=preds, references=refs, ids=["x"] * 30)
 
 
 # ------------------------------------------------------------------------------------------- AF-L
@@ -117,7 +117,7 @@ def test_af_l_batches_compute_and_library_agree():
     rng = np.random.default_rng(2)
     preds = rng.integers(0, 6, size=(23, 5, 5))
     refs = rng.integers(0, 6, size=(23, 5))
-    lib = af_l_edit_distance(preds, refs)
+    lib = af_l_scores(preds, refs)
     metric = _load("af_l")
     one = metric.compute(predictions=preds.tolist(), references=refs.tolist())
     for start in range(0, 23, 10):
@@ -145,7 +145,7 @@ def test_atr_batches_compute_and_library_agree():
     scores = rng.random((50, 6))
     labels = (rng.random((50, 6)) < 0.3).astype(int)
     labels[:, 3] = 0  # a class without positives
-    lib = atr_map(scores, labels)
+    lib = atr_scores(scores, labels)
     metric = _load("atr")
     one = metric.compute(predictions=scores.tolist(), references=labels.tolist())
     for start in range(0, 50, 20):
@@ -155,7 +155,7 @@ def test_atr_batches_compute_and_library_agree():
     batched = metric.compute()
     _assert_same(one, lib)
     _assert_same(batched, lib)
-    assert one["excluded_classes"] == ["ERROR_WRONG_PART"] and one["n_classes_evaluated"] == 5
+    assert one["excluded_classes"] == ["ERROR_WRONG_PART"] and one["num_classes_evaluated"] == 5
 
 
 # ------------------------------------------------------------------------------------- card examples
@@ -173,3 +173,19 @@ def test_card_examples_run(name, monkeypatch):
     runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_af_s_module_compute_keywords_equal_the_library_entry_point():
+    """The af_s module forwards its keywords to one library function: same names, order and defaults."""
+    import inspect
+
+    from proceval.scores.af_s import af_s_module_scores
+
+    def keywords(fn, skip):
+        return [(p.name, p.default) for p in inspect.signature(fn).parameters.values() if p.name not in skip]
+
+    module = _load("af_s")
+    compute = keywords(module._compute, ("self", "predictions", "references"))
+    assert compute == keywords(af_s_module_scores, ("predictions", "references"))
+    source = (Path(__file__).resolve().parents[1] / "metrics" / "af_s" / "af_s.py").read_text()
+    assert source.count("from proceval") == 1 and "return af_s_module_scores(" in source

@@ -111,3 +111,86 @@ def test_kwargs_description_doctest(metric_dir: Path, monkeypatch: pytest.Monkey
     result = runner.summarize(verbose=False)
     assert result.attempted >= 1, "the Examples section must hold at least one doctest"
     assert result.failed == 0, f"{result.failed} doctest example(s) failed in {path}"
+
+
+def _load_module_file(metric_dir: Path):
+    path = metric_dir / f"{metric_dir.name}.py"
+    spec = importlib.util.spec_from_file_location(f"_metric_sig_{metric_dir.name}", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _forwarded_function(mod) -> object:
+    """The one library function ``_compute`` returns the result of (``return fn(...)``)."""
+    import ast
+
+    source = inspect.getsource(mod)
+    tree = ast.parse(source)
+    compute = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_compute")
+    returns = [n for n in ast.walk(compute) if isinstance(n, ast.Return)]
+    assert len(returns) == 1, "_compute must have exactly one return: the library call"
+    call = returns[0].value
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name), (
+        "_compute must return one library call, adding no logic"
+    )
+    body = [n for n in compute.body if not isinstance(n, ast.Expr)]  # a docstring is allowed
+    assert len(body) == 1, "_compute must hold nothing but the forwarded call"
+    return getattr(mod, call.func.id)
+
+
+def test_compute_keywords_and_defaults_equal_the_score_function(metric_dir: Path) -> None:
+    mod = _load_module_file(metric_dir)
+    cls = next(v for v in vars(mod).values() if isinstance(v, type) and "_compute" in vars(v))
+    fn = _forwarded_function(mod)
+    own = {
+        n: p.default
+        for n, p in inspect.signature(cls._compute).parameters.items()
+        if n not in ("self", "predictions", "references")
+    }
+    lib = {
+        n: p.default
+        for n, p in inspect.signature(fn).parameters.items()
+        if n not in ("predictions", "references") and p.kind is not inspect.Parameter.VAR_KEYWORD
+    }
+    assert list(own) == list(lib), f"{metric_dir.name}: _compute keywords differ from {fn.__name__}"
+    for name, default in own.items():
+        assert default == lib[name] or (default is None and lib[name] is None), (
+            f"{metric_dir.name}: default of `{name}` is {default!r} in _compute but {lib[name]!r} in {fn.__name__}"
+        )
+
+
+def test_every_metric_folder_is_a_registered_metric_and_back() -> None:
+    from proceval.registry import metric_names
+
+    assert {p.name for p in METRIC_DIRS} == set(metric_names())
+
+
+def test_task_options_classes_match_the_score_keywords() -> None:
+    """Each task's options class fields are keywords of the score function its metric module forwards to."""
+    from proceval.registry import all_tasks
+
+    for task in all_tasks():
+        assert task.options is not None, f"task {task.name} declares no options class"
+        fn = _forwarded_function(_load_module_file(REPO / "metrics" / task.metric))
+        params = inspect.signature(fn).parameters
+        for name, default in task.options.defaults().items():
+            if name not in params:
+                continue  # options read from a protocol object or other container the module takes
+            assert params[name].default == default, (
+                f"{task.metric}: `{name}` defaults to {params[name].default!r} in {fn.__name__} "
+                f"but to {default!r} in {task.options.__name__}"
+            )
+
+
+def test_readme_predictions_table_is_generated_from_the_registry() -> None:
+    from proceval.commands.list import predictions_table
+
+    readme = (REPO / "README.md").read_text()
+    begin = readme.index("<!-- tasks-table:begin")
+    begin = readme.index("\n", begin) + 1
+    end = readme.index("<!-- tasks-table:end -->")
+    assert readme[begin:end].strip() == predictions_table().strip(), (
+        "README's predictions table is stale: paste `proceval list tasks --format markdown`"
+    )

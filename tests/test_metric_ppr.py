@@ -32,13 +32,13 @@ def _videos(seed=0, n=7):
 def test_add_batch_equals_compute_equals_library(metric, aggregate):
     preds, refs = _videos()
     ids = [f"v{i}" for i in range(len(refs))]
-    library = ppr_scores(preds, refs, aggregate=aggregate, video_ids=ids, tas_convention="fact")
+    library = ppr_scores(preds, refs, aggregate=aggregate, ids=ids, tas_convention="fact")
     once = metric.compute(
-        predictions=preds, references=refs, aggregate=aggregate, video_ids=ids, tas_convention="fact"
+        predictions=preds, references=refs, aggregate=aggregate, ids=ids, tas_convention="fact"
     )
     for lo in range(0, len(refs), 3):
         metric.add_batch(predictions=preds[lo : lo + 3], references=refs[lo : lo + 3])
-    batched = metric.compute(aggregate=aggregate, video_ids=ids, tas_convention="fact")
+    batched = metric.compute(aggregate=aggregate, ids=ids, tas_convention="fact")
     for key in SCORE_KEYS:
         assert once[key] == library[key] == batched[key], key
     assert once["tas"]["edit"] == library["tas"]["edit"] == batched["tas"]["edit"]

@@ -12,8 +12,8 @@ import pytest
 
 evaluate = pytest.importorskip("evaluate")
 
-from proceval.scores.asr import asr  # noqa: E402
-from proceval.scores.psr import psr  # noqa: E402
+from proceval.scores.asr import asr_scores  # noqa: E402
+from proceval.scores.psr import psr_scores  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,7 +53,7 @@ def _drop_signature(result: dict) -> dict:
 )
 def test_psr_module_equals_library_and_batches(psr_metric, kwargs):
     preds, refs = _psr_inputs(1)
-    lib = psr(preds, refs, fps=30, **kwargs)
+    lib = psr_scores(preds, refs, fps=30, **kwargs)
     one = psr_metric.compute(predictions=preds, references=refs, fps=30, **kwargs)
     for start in range(0, len(preds), 2):
         psr_metric.add_batch(predictions=preds[start : start + 2], references=refs[start : start + 2])
@@ -67,15 +67,13 @@ def test_psr_module_ids_and_errors(psr_metric):
     preds, refs = _psr_inputs(2)
     ids = [f"v{i}" for i in range(len(preds))]
     r = psr_metric.compute(
-        predictions=preds, references=refs, fps=30, prereq={}, video_ids=ids, return_per_video=True
+        predictions=preds, references=refs, fps=30, prereq={}, ids=ids, return_per_video=True
     )
     assert list(r["per_video"]) == ids
     with pytest.raises(ValueError, match="`fps`"):
         psr_metric.compute(predictions=preds, references=refs, prereq={})
     with pytest.raises(ValueError, match="unique"):
-        psr_metric.compute(
-            predictions=preds, references=refs, fps=30, prereq={}, video_ids=["x"] * len(preds)
-        )
+        psr_metric.compute(predictions=preds, references=refs, fps=30, prereq={}, ids=["x"] * len(preds))
 
 
 def _asr_inputs(seed: int, n_videos: int = 5):
@@ -96,7 +94,7 @@ def _asr_inputs(seed: int, n_videos: int = 5):
 @pytest.mark.parametrize("kwargs", [{}, {"tolerance_frames": 2, "no_transitions": "one"}])
 def test_asr_module_equals_library_and_batches(asr_metric, kwargs):
     preds, refs = _asr_inputs(3)
-    lib = asr([np.array(p) for p in preds], [np.array(r) for r in refs], **kwargs)
+    lib = asr_scores([np.array(p) for p in preds], [np.array(r) for r in refs], **kwargs)
     one = asr_metric.compute(predictions=preds, references=refs, **kwargs)
     for start in range(0, len(preds), 2):
         asr_metric.add_batch(predictions=preds[start : start + 2], references=refs[start : start + 2])
@@ -109,14 +107,14 @@ def test_asr_module_accepts_scores(asr_metric):
     _, refs = _asr_inputs(4, n_videos=2)
     rng = np.random.default_rng(0)
     scores = [rng.normal(size=(4, 3, len(r[0]))).astype(np.float32) for r in refs]
-    lib = asr(scores, [np.array(r) for r in refs])
+    lib = asr_scores(scores, [np.array(r) for r in refs])
     mod = asr_metric.compute(predictions=[s.tolist() for s in scores], references=refs)
     assert mod == lib
 
 
 def test_asr_module_length_mismatch_names_video(asr_metric):
     with pytest.raises(ValueError, match=r"'clip9'.*\(3\), but got 2"):
-        asr_metric.compute(predictions=[[[0, 1]]], references=[[[0, 1, 1]]], video_ids=["clip9"])
+        asr_metric.compute(predictions=[[[0, 1]]], references=[[[0, 1, 1]]], ids=["clip9"])
 
 
 @pytest.mark.parametrize("name", ["psr", "asr"])

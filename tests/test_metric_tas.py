@@ -44,11 +44,11 @@ def _videos(seed=0, n=6):
 def test_add_batch_equals_compute_equals_library(metric, convention):
     preds, refs = _videos()
     ids = [f"v{i}" for i in range(len(refs))]
-    library = tas_scores(preds, refs, convention=convention, video_ids=ids)
-    once = metric.compute(predictions=preds, references=refs, convention=convention, video_ids=ids)
+    library = tas_scores(preds, refs, convention=convention, ids=ids)
+    once = metric.compute(predictions=preds, references=refs, convention=convention, ids=ids)
     for lo in range(0, len(refs), 4):
         metric.add_batch(predictions=preds[lo : lo + 4], references=refs[lo : lo + 4])
-    batched = metric.compute(convention=convention, video_ids=ids)
+    batched = metric.compute(convention=convention, ids=ids)
     for key in SCORE_KEYS:
         assert once[key] == library[key] == batched[key], key
     assert once["signature"] == library["signature"] == batched["signature"]

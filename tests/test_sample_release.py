@@ -89,8 +89,9 @@ def test_other_seed_changes_labels(sample_labels: Path, tmp_path: Path) -> None:
 
 
 def test_video_encoding_is_deterministic(tmp_path: Path) -> None:
-    from proceval.sample import impact_video_jobs, render_videos
+    from proceval.benchmarks.impact.sample import impact_video_jobs
     from proceval.benchmarks.impact.sample.plan import plan_trials
+    from proceval.sample import render_videos
 
     jobs = impact_video_jobs(plan_trials(6, 0))[:2]  # one ego and one exo video
     for name in ("a", "b"):
@@ -637,13 +638,9 @@ def test_cli_writes_and_refuses_to_clobber(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_path_helpers_point_into_the_sample(sample_full: Path) -> None:
-    from proceval.sample import (
-        egoproactive_jsonl,
-        egoproactive_video_dir,
-        impact_release_dir,
-        impact_video_path,
-        procobject_dir,
-    )
+    from proceval.benchmarks.impact.sample import impact_release_dir, impact_video_path
+    from proceval.benchmarks.pro2bench import egoproactive_jsonl, egoproactive_video_dir
+    from proceval.benchmarks.procobject import procobject_dir
 
     assert (impact_release_dir(sample_full) / "dataset/TAS/mapping_CAS.txt").is_file()
     trial = _trials(sample_full)[0]
@@ -655,5 +652,5 @@ def test_path_helpers_point_into_the_sample(sample_full: Path) -> None:
 
 def test_too_few_trials_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(InputValidationError, match="n_trials"):
-        write_sample(tmp_path / "x", n_trials=3, videos=False)
+        write_sample(tmp_path / "x", sizes={"impact": 3}, videos=False)
     assert not (tmp_path / "x").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -9,11 +10,11 @@ import editdistance
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError
 from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_names
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
-from proceval.scores.af_l import af_l_edit_distance
+from proceval.errors import InputValidationError
+from proceval.scores.af_l import AfLOptions, af_l_scores
 
 
 def _reference_ego4d_edit_distance(preds: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -43,7 +44,7 @@ def test_hand_computed_z5_k2():
         ]
     )
     labels = np.array([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]])
-    out = af_l_edit_distance(preds, labels)
+    out = af_l_scores(preds, labels)
     # instance 1: z=1: cand0 [1] vs [1] = 0; z=2: [1,9] vs [1,2] = 1, [2,3] vs [1,2] = 2 -> 1/2
     # z=3: 1/3; z=4: 1/4; z=5: cand0 1, cand1 [2,3,4,5,6] vs [1,2,3,4,5] = 2 -> 1/5
     per = [0.0, 0.5, 1 / 3, 0.25, 0.2]
@@ -52,23 +53,23 @@ def test_hand_computed_z5_k2():
     aued = (0.5 * per[0] + per[1] + per[2] + per[3] + 0.5 * per[4]) / 4 / 2
     assert out["aued"] == pytest.approx(aued)
     assert out["ed_at_horizon"] == out["ed_at_5"]
-    assert out["n_instances"] == 2
-    assert out["signature"].startswith("af_l|z:5|k:2|lev:plain|z1:nan|v:")
+    assert out["num_instances"] == 2
+    assert out["signature"].startswith("af_l|z1:nan|z:5|k:2|lev:plain|v:")
 
 
 def test_perfect_and_worst():
     labels = np.array([[1, 2, 3], [4, 5, 6]])
     perfect = np.repeat(labels[:, :, None], 3, axis=2)
-    out = af_l_edit_distance(perfect, labels)
+    out = af_l_scores(perfect, labels)
     assert out["aued"] == 0.0 and out["ed_at_3"] == 0.0
     worst = np.full((2, 3, 3), 99)
-    out = af_l_edit_distance(worst, labels)
+    out = af_l_scores(worst, labels)
     assert out["aued"] == 1.0 and all(out[f"ed_at_{z}"] == 1.0 for z in (1, 2, 3))
 
 
 def test_plain_levenshtein_not_damerau():
     # a transposition costs 2 under plain Levenshtein (1 under Damerau / OSA)
-    out = af_l_edit_distance([[[2], [1]]], [[1, 2]])
+    out = af_l_scores([[[2], [1]]], [[1, 2]])
     assert out["ed_at_2"] == 1.0
 
 
@@ -76,18 +77,18 @@ def test_label_names_and_mapping_inputs():
     vocab = ["NULL", "A", "B", "C"]
     preds = {"x": [["A", "C"], ["B", "C"]], "y": [["C", "A"], ["C", "B"]]}
     refs = {"y": ["A", "B"], "x": ["A", "B"]}
-    out = af_l_edit_distance(preds, refs, label_names=vocab)
+    out = af_l_scores(preds, refs, label_names=vocab)
     # x: candidate 0 = [A,B] exact; y: candidates [C,C] and [A,B] -> exact
     assert out["ed_at_2"] == 0.0
-    ids = af_l_edit_distance([[[1], [2]]], [[1, 2]], instance_ids=["only"])
+    ids = af_l_scores([[[1], [2]]], [[1, 2]], ids=["only"])
     assert ids["ed_at_1"] == 0.0
 
 
 def test_z1_policy():
-    out = af_l_edit_distance([[[1, 2]]], [[2]])
+    out = af_l_scores([[[1, 2]]], [[2]])
     assert out["ed_at_1"] == 0.0 and math.isnan(out["aued"])
     with pytest.raises(InputValidationError, match="AUED needs Z >= 2"):
-        af_l_edit_distance([[[1, 2]]], [[2]], single_step_aued="error")
+        af_l_scores([[[1, 2]]], [[2]], single_step_aued="error")
 
 
 @pytest.mark.parametrize(
@@ -102,13 +103,13 @@ def test_z1_policy():
         ([[["A"], ["A"]]], [["A", "A"]], {}, "no `label_names`"),
         ({"a": [[1]]}, {"b": [1]}, {}, "missing"),
         ([[[1]]], [[1]], {"single_step_aued": "zero"}, "single_step_aued"),
-        ([[[1]], [[1]]], [[1], [1]], {"instance_ids": ["a", "a"]}, "unique ids"),
+        ([[[1]], [[1]]], [[1], [1]], {"ids": ["a", "a"]}, "unique ids"),
         ([[[1]]], [[1]], {"bootstrap": -1}, "bootstrap"),
     ],
 )
 def test_errors(preds, refs, kwargs, match):
     with pytest.raises(InputValidationError, match=match):
-        af_l_edit_distance(preds, refs, **kwargs)
+        af_l_scores(preds, refs, **kwargs)
 
 
 @pytest.mark.parametrize("shape", [(7, 5, 5), (20, 3, 1), (4, 8, 3)])
@@ -117,7 +118,7 @@ def test_matches_reference_on_random(shape):
     n, z, k = shape
     preds = rng.integers(0, 4, size=(n, z, k))
     labels = rng.integers(0, 4, size=(n, z))
-    out = af_l_edit_distance(preds, labels)
+    out = af_l_scores(preds, labels)
     ref = _reference_ego4d_edit_distance(preds, labels)
     for key, val in ref.items():
         assert out[key] == pytest.approx(val, abs=1e-12), key
@@ -129,12 +130,12 @@ def test_bootstrap_and_paired():
     good = np.repeat(labels[:, :, None], 5, axis=2).copy()
     good[::4, 2:, 0] = 9
     bad = rng.integers(0, 5, size=(40, 5, 5))
-    out = af_l_edit_distance(good, labels, bootstrap=200, seed=1, paired_predictions=bad)
+    out = af_l_scores(good, labels, bootstrap=200, seed=1, paired_predictions=bad)
     low, high = out["ci"]["aued"]
     assert low <= out["aued"] <= high
     assert out["paired"]["aued"]["delta"] < 0 and out["paired"]["aued"]["ci_high"] < 0
     assert "bs:200" in out["signature"] and "rs:1" in out["signature"]
-    again = af_l_edit_distance(good, labels, bootstrap=200, seed=1)
+    again = af_l_scores(good, labels, bootstrap=200, seed=1)
     assert again["ci"] == out["ci"]
 
 
@@ -168,13 +169,13 @@ def test_real_cas_sequences(impact_dataset_dir):
     assert windows.shape[0] > 20 and windows.shape[1] == 7
     future = windows[:, 2:]
     oracle = np.repeat(future[:, :, None], 5, axis=2)
-    out = af_l_edit_distance(oracle, future)
+    out = af_l_scores(oracle, future)
     assert out["aued"] == 0.0 and out["ed_at_5"] == 0.0
     # "repeat the last observed step, then the true future shifted by one": a one-step lag
     shifted = np.concatenate([windows[:, 1:2], future[:, :-1]], axis=1)
     rng = np.random.default_rng(0)
     cand = np.stack([shifted] + [rng.integers(0, 26, size=future.shape) for _ in range(4)], axis=2)
-    out = af_l_edit_distance(cand, future)
+    out = af_l_scores(cand, future)
     ref = _reference_ego4d_edit_distance(cand, future)
     for key, val in ref.items():
         assert out[key] == pytest.approx(val, abs=1e-12)
@@ -185,11 +186,51 @@ def test_large_and_negative_token_ids_use_the_fallback_consistently():
     rng = np.random.default_rng(9)
     preds = rng.integers(0, 4, size=(15, 4, 3))
     labels = rng.integers(0, 4, size=(15, 4))
-    base = af_l_edit_distance(preds, labels)
+    base = af_l_scores(preds, labels)
     # an injective relabelling (negative, and spanning more ids than fit in code points) keeps distances
     for mapping in (lambda a: a - 7, lambda a: a * 1_000_003):
-        out = af_l_edit_distance(mapping(preds), mapping(labels))
+        out = af_l_scores(mapping(preds), mapping(labels))
         for z in range(1, 5):
             assert out[f"ed_at_{z}"] == pytest.approx(base[f"ed_at_{z}"], abs=1e-12)
     ref = _reference_ego4d_edit_distance(preds * 1_000_003, labels * 1_000_003)
     assert base["aued"] == pytest.approx(ref["aued"], abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------------------
+# Options: one frozen dataclass, validated on construction, every field signed
+
+
+def test_invalid_option_names_the_argument():
+    with pytest.raises(InputValidationError, match="`single_step_aued`"):
+        AfLOptions(single_step_aued="zero")
+
+
+def test_unknown_option_lists_the_allowed_keys():
+    with pytest.raises(InputValidationError, match=r"'bogus'.*allowed: single_step_aued"):
+        AfLOptions.from_mapping({"bogus": 1})
+    assert AfLOptions.from_mapping({"single_step_aued": "error"}) == AfLOptions("error")
+
+
+def test_signature_grid_is_distinct():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, size=(6, 3))
+    preds = rng.integers(0, 4, size=(6, 3, 2))
+    grid = [
+        (preds, labels, {}),
+        (preds, labels, {"single_step_aued": "error"}),
+        (preds[:, :2], labels[:, :2], {}),  # Z
+        (preds[:, :, :1], labels, {}),  # K
+        (preds, labels, {"bootstrap": 5}),
+        (preds, labels, {"bootstrap": 5, "seed": 1}),
+        (preds, labels, {"bootstrap": 5, "confidence": 0.9}),  # was not signed before
+    ]
+    sigs = [af_l_scores(p, r, **kw)["signature"] for p, r, kw in grid]
+    assert len(set(sigs)) == len(grid)
+    assert "z1:nan" in af_l_scores(preds[:, :1], labels[:, :1])["signature"]
+
+
+def test_options_are_frozen():
+    opts = AfLOptions()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.single_step_aued = "error"  # type: ignore[misc]
+    assert dataclasses.replace(opts, single_step_aued="error") == AfLOptions("error")

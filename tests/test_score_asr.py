@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import partial
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError
-from proceval.scores.asr import asr, match_transitions
 from proceval.benchmarks.impact.state_events import dense_states_from_sequence
+from proceval.errors import InputValidationError
+from proceval.scores.asr import AsrOptions, asr_scores, match_transitions
 
 # --------------------------------------------------------------------------------------------------
 # plain reference (loops over frames; written from the spec text, not from the library)
@@ -88,7 +89,7 @@ def _random_video(rng, n_comp, n_frames, n_changes):
 
 def test_perfect_prediction_is_perfect_when_every_class_occurs():
     gt = np.array([[-1, -1, 0, 0, 1, 1], [1, 0, 0, -1, -1, 1]])
-    r = asr([gt.copy()], [gt])
+    r = asr_scores([gt.copy()], [gt])
     assert r["macro_f1"] == 1.0
     assert r["transition_f1"] == 1.0
     assert r["final_state_accuracy"] == 1.0
@@ -97,11 +98,11 @@ def test_perfect_prediction_is_perfect_when_every_class_occurs():
 def test_absent_class_counts_as_zero_in_macro_f1():
     # component 0 only ever 1: classes -1 and 0 are absent and never predicted -> F1 0 each
     gt = np.array([[1, 1, 1, 1]])
-    r = asr([gt.copy()], [gt])
+    r = asr_scores([gt.copy()], [gt])
     assert r["macro_f1"] == pytest.approx(1 / 3)
     # no transitions on either side -> official policy 0, alternative 1
     assert r["transition_f1"] == 0.0
-    assert asr([gt.copy()], [gt], no_transitions="one")["transition_f1"] == 1.0
+    assert asr_scores([gt.copy()], [gt], no_transitions="one")["transition_f1"] == 1.0
     assert r["final_state_accuracy"] == 1.0
 
 
@@ -112,14 +113,14 @@ def test_macro_f1_hand_computed_and_pooled_over_videos():
     # pooled: class 0 (state 0): tp 1, fp 2, fn 1 -> P 1/3, R 1/2, F1 0.4
     #         class 1 (state 1): tp 2, fp 1, fn 2 -> P 2/3, R 1/2, F1 4/7
     #         class -1: absent -> 0
-    r = asr(pr, gt, tolerance_frames=0)
+    r = asr_scores(pr, gt, tolerance_frames=0)
     assert r["macro_f1"] == pytest.approx((0.4 + 4 / 7) / 3)
     # transitions: A gt (2,1) pred (1,1): |1| > 0 -> miss -> F1 0; B none gt, pred none -> 0
     assert r["transition_f1"] == 0.0
     assert r["final_state_accuracy"] == pytest.approx(0.5)
-    r1 = asr(pr, gt, tolerance_frames=1)
+    r1 = asr_scores(pr, gt, tolerance_frames=1)
     assert r1["transition_f1"] == pytest.approx(0.5)  # video A 1.0, video B 0.0
-    assert asr(pr, gt, tolerance_frames=1, no_transitions="one")["transition_f1"] == 1.0
+    assert asr_scores(pr, gt, tolerance_frames=1, no_transitions="one")["transition_f1"] == 1.0
 
 
 def test_transition_matching_is_first_in_list_not_nearest():
@@ -135,7 +136,7 @@ def test_transition_matching_is_first_in_list_not_nearest():
 def test_transition_f1_precision_recall():
     gt = np.array([[0] * 10 + [1] * 10 + [0] * 10])  # transitions (10, 1), (20, 0)
     pr = np.array([[0] * 12 + [1] * 3 + [-1] * 3 + [1] * 12])  # (12,1) (15,-1) (18,1): 1 hit of 3
-    r = asr([pr], [gt], tolerance_frames=5)
+    r = asr_scores([pr], [gt], tolerance_frames=5)
     p, rec = 1 / 3, 1 / 2
     assert r["transition_f1"] == pytest.approx(2 * p * rec / (p + rec))
 
@@ -145,23 +146,23 @@ def test_logits_input_equals_argmax_states():
     gt = _random_video(rng, 4, 50, 3)
     logits = rng.normal(size=(4, 3, 50))
     states = logits.argmax(axis=1) - 1
-    assert asr([logits], [gt]) == asr([states], [gt])
+    assert asr_scores([logits], [gt]) == asr_scores([states], [gt])
 
 
 def test_mapping_inputs_are_matched_by_id():
     rng = np.random.default_rng(4)
     a, b = _random_video(rng, 3, 40, 2), _random_video(rng, 3, 30, 2)
     pa, pb = _random_video(rng, 3, 40, 3), _random_video(rng, 3, 30, 3)
-    by_list = asr([pa, pb], [a, b])
-    by_map = asr({"b": pb, "a": pa}, {"a": a, "b": b})
+    by_list = asr_scores([pa, pb], [a, b])
+    by_map = asr_scores({"b": pb, "a": pa}, {"a": a, "b": b})
     assert by_map["macro_f1"] == by_list["macro_f1"]
     assert by_map["transition_f1"] == by_list["transition_f1"]
 
 
 def test_signature_records_options():
     gt = [np.array([[0, 1]])]
-    assert asr(gt, gt)["signature"].startswith("asr|tol:30|empty:zero|v:")
-    assert asr(gt, gt, tolerance_frames=15, no_transitions="one")["signature"].startswith(
+    assert asr_scores(gt, gt)["signature"].startswith("asr|tol:30|empty:zero|v:")
+    assert asr_scores(gt, gt, tolerance_frames=15, no_transitions="one")["signature"].startswith(
         "asr|tol:15|empty:one|v:"
     )
 
@@ -182,7 +183,7 @@ def test_matches_plain_reference(seed, tolerance, empty):
         noise = rng.random(pred.shape) < 0.1
         pred[noise] = rng.integers(-1, 2, size=int(noise.sum()))
         preds.append(pred)
-    ours = asr(preds, refs, tolerance_frames=tolerance, no_transitions=empty)
+    ours = asr_scores(preds, refs, tolerance_frames=tolerance, no_transitions=empty)
     ref = partial(_reference_asr, tolerance=tolerance, empty=empty)(preds, refs)
     for key, value in ref.items():
         assert ours[key] == pytest.approx(value, abs=1e-12), key
@@ -197,12 +198,15 @@ def test_bootstrap_and_paired_sanity():
     refs = [_random_video(rng, 3, 60, 2) for _ in range(6)]
     good = [r.copy() for r in refs]
     bad = [np.zeros_like(r) for r in refs]
-    r = asr(good, refs, bootstrap=50, seed=1, paired_predictions=bad)
+    r = asr_scores(good, refs, bootstrap=50, seed=1, paired_predictions=bad)
     lo, hi = r["ci"]["macro_f1"]
     assert lo <= r["macro_f1"] <= hi
     assert r["paired"]["macro_f1"]["delta"] > 0
     assert "bs:50" in r["signature"] and "rs:1" in r["signature"]
-    assert asr(good, refs, bootstrap=50, seed=1)["ci"] == asr(good, refs, bootstrap=50, seed=1)["ci"]
+    assert (
+        asr_scores(good, refs, bootstrap=50, seed=1)["ci"]
+        == asr_scores(good, refs, bootstrap=50, seed=1)["ci"]
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -218,7 +222,7 @@ _ERRORS = [
         [np.zeros((2, 3), int)],
         r"'#0' to have as many frames as its reference \(3\), but got 4",
     ),
-    ({"video_ids": ["v1"]}, [np.zeros((2, 4), int)], [np.zeros((2, 3), int)], r"'v1'.*\(3\), but got 4"),
+    ({"ids": ["v1"]}, [np.zeros((2, 4), int)], [np.zeros((2, 3), int)], r"'v1'.*\(3\), but got 4"),
     ({}, [np.zeros((3, 3), int)], [np.zeros((2, 3), int)], "Expected 2 components"),
     ({}, [np.full((2, 3), 2)], [np.zeros((2, 3), int)], r"states in \{-1, 0, 1\}"),
     ({}, [np.zeros((2, 4, 3))], [np.zeros((2, 3), int)], r"\[components, 3, frames\]"),
@@ -228,14 +232,14 @@ _ERRORS = [
     ({}, [], [], "at least one video"),
     ({}, {"a": np.zeros((1, 2), int)}, {"b": np.zeros((1, 2), int)}, "missing"),
     ({}, [np.zeros((1, 2), int)], {"b": np.zeros((1, 2), int)}, "mapping"),
-    ({"video_ids": ["x", "x"]}, [np.zeros((1, 2), int)] * 2, [np.zeros((1, 2), int)] * 2, "unique"),
+    ({"ids": ["x", "x"]}, [np.zeros((1, 2), int)] * 2, [np.zeros((1, 2), int)] * 2, "unique"),
 ]
 
 
 @pytest.mark.parametrize(("kwargs", "preds", "refs", "match"), _ERRORS)
 def test_errors(kwargs, preds, refs, match):
     with pytest.raises(InputValidationError, match=match):
-        asr(preds, refs, **kwargs)
+        asr_scores(preds, refs, **kwargs)
 
 
 def test_dense_states_from_sequence_hand_computed_and_errors():
@@ -284,7 +288,7 @@ def _delay_transitions(states: np.ndarray, delay: int) -> np.ndarray:
 def test_release_ground_truth_against_itself(impact_dataset_dir):
     refs = _release_states(impact_dataset_dir)
     assert len(refs) == 18 and all(v.shape[0] == 17 for v in refs.values())
-    r = asr(refs, refs)
+    r = asr_scores(refs, refs)
     # every component changes state in every test video and visits all three states over the split,
     # so even the official "no transitions -> 0" and "absent class -> 0" policies leave the GT perfect
     assert r["macro_f1"] == 1.0
@@ -302,11 +306,11 @@ def test_release_delayed_transitions(impact_dataset_dir):
     results = {}
     for delay in (15, 45):
         preds = {vid: _delay_transitions(refs[vid], delay) for vid in ids}
-        ours = asr(preds, refs, no_transitions="one")
+        ours = asr_scores(preds, refs, no_transitions="one")
         # the frame-loop reference is slow: compare on 4 videos (2 assembly, 2 disassembly)
         few = ids[:4]
         plain = _reference_asr([preds[v] for v in few], [refs[v] for v in few], empty="one")
-        ours_few = asr({v: preds[v] for v in few}, {v: refs[v] for v in few}, no_transitions="one")
+        ours_few = asr_scores({v: preds[v] for v in few}, {v: refs[v] for v in few}, no_transitions="one")
         for key, value in plain.items():
             assert ours_few[key] == pytest.approx(value, abs=1e-12), (delay, key)
         results[delay] = ours
@@ -318,7 +322,55 @@ def test_release_delayed_transitions(impact_dataset_dir):
     assert results[45]["macro_f1"] < results[15]["macro_f1"] < 1.0
     assert results[15]["final_state_accuracy"] == 1.0
     # widening the tolerance to 45 frames recovers the 45-frame delay
-    wide = asr(
+    wide = asr_scores(
         {v: _delay_transitions(refs[v], 45) for v in ids}, refs, tolerance_frames=45, no_transitions="one"
     )
     assert wide["transition_f1"] > 0.95
+
+
+# --------------------------------------------------------------------------------------------------
+# Options: one frozen dataclass, validated on construction, every field signed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"tolerance_frames": -1}, "tolerance_frames"),
+        ({"tolerance_frames": 1.5}, "tolerance_frames"),
+        ({"tolerance_frames": True}, "tolerance_frames"),
+        ({"no_transitions": "nan"}, "no_transitions"),
+    ],
+)
+def test_invalid_option_names_the_argument(kwargs, name):
+    with pytest.raises(InputValidationError, match=f"`{name}`"):
+        AsrOptions(**kwargs)
+
+
+def test_unknown_option_lists_the_allowed_keys():
+    with pytest.raises(InputValidationError, match=r"'bogus'.*allowed: tolerance_frames, no_transitions"):
+        AsrOptions.from_mapping({"bogus": 1})
+    assert AsrOptions.from_mapping({"tolerance_frames": 5}) == AsrOptions(tolerance_frames=5)
+
+
+def test_signature_grid_is_distinct():
+    gt = [np.array([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0]])]
+    pr = [np.array([[0, 0, 0, 0, 1, 1], [1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0]])]
+    grid = [
+        {"tolerance_frames": tol, "no_transitions": empty, **unc}
+        for tol in (0, 2)
+        for empty in ("zero", "one")
+        for unc in ({}, {"bootstrap": 5}, {"bootstrap": 5, "seed": 1}, {"bootstrap": 5, "confidence": 0.9})
+    ]
+    results = [asr_scores(pr, gt, **kw) for kw in grid]
+    assert len({r["signature"] for r in results}) == len(grid)
+    # each option moves the number on this input
+    assert len({(r["transition_f1"]) for r in results}) == 4
+    paired = asr_scores(pr, gt, paired_predictions=gt)["signature"]
+    assert "bs:1000" in paired and "paired:yes" in paired
+
+
+def test_options_are_frozen():
+    opts = AsrOptions()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.tolerance_frames = 3  # type: ignore[misc]
+    assert dataclasses.replace(opts, no_transitions="one") == AsrOptions(30, "one")

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
+from proceval.benchmarks.impact.cv_protocols import build_cv_smc_segments
+from proceval.benchmarks.impact.cv_segments import load_cv_annotations, split_trials
 from proceval.errors import InputValidationError
-from proceval.benchmarks.impact.protocols import build_cv_smc_segments, load_cv_annotations, split_trials
-from proceval.scores.cv_smc import build_vocabulary, cv_smc, cv_smc_levels, derive_label
+from proceval.scores.cv_smc import build_vocabulary, cv_smc_levels_scores, cv_smc_scores, derive_label
 
 VOCAB = [
     "retrieve_adapter_plate",
@@ -51,47 +52,47 @@ REF = ["store_tool", "store_adapter_plate", "store_adapter_plate", "store_tool"]
 
 
 def test_coarse_hand_computed() -> None:
-    r = cv_smc(PRED, REF, vocabulary=VOCAB)
+    r = cv_smc_scores(PRED, REF, vocabulary=VOCAB)
     # store_tool: P 1/2, R 1/2 -> 1/2; store_adapter_plate: P 1, R 1/2 -> 2/3; the other 3 classes: 0
     assert r["top1_accuracy"] == 0.5
     assert r["macro_f1"] == pytest.approx((1 / 2 + 2 / 3) / 5)
     assert r["per_class_f1"]["screw_on_anti_vibration_handle"] == 0.0
     assert r["num_classes"] == 5 and r["num_classes_in_references"] == 2
-    assert r["signature"].startswith("cv_smc|lvl:coarse|avg:vocabulary|nc:5|")
+    assert r["signature"].startswith("cv_smc|lvl:coarse|in:coarse|avg:vocabulary|nc:5|")
 
 
 def test_verb_and_noun_levels_hand_computed() -> None:
-    verb = cv_smc(PRED, REF, vocabulary=VOCAB, label_level="verb")
+    verb = cv_smc_scores(PRED, REF, vocabulary=VOCAB, label_level="verb")
     # verbs: pred [store, store, store, retrieve], ref [store]*4 -> store F1 = 2*1*0.75/1.75; 3 others 0
     assert verb["top1_accuracy"] == 0.75
     assert verb["macro_f1"] == pytest.approx((2 * 0.75 / 1.75) / 4)
-    noun = cv_smc(PRED, REF, vocabulary=VOCAB, label_level="noun")
+    noun = cv_smc_scores(PRED, REF, vocabulary=VOCAB, label_level="noun")
     # nouns: pred [tool, tool, adapter_plate, adapter_plate], ref [tool, adapter_plate, adapter_plate, tool]
     assert noun["top1_accuracy"] == 0.5 and noun["macro_f1"] == pytest.approx((0.5 + 0.5) / 4)
-    vn = cv_smc(PRED, REF, vocabulary=VOCAB, label_level="verb_noun")
-    coarse = cv_smc(PRED, REF, vocabulary=VOCAB)
+    vn = cv_smc_scores(PRED, REF, vocabulary=VOCAB, label_level="verb_noun")
+    coarse = cv_smc_scores(PRED, REF, vocabulary=VOCAB)
     assert vn["macro_f1"] == coarse["macro_f1"] and "store::tool" in vn["per_class_f1"]
 
 
 def test_macro_f1_matches_sklearn_with_labels_but_not_its_default() -> None:
-    r = cv_smc(PRED, REF, vocabulary=VOCAB)
+    r = cv_smc_scores(PRED, REF, vocabulary=VOCAB)
     official = f1_score(REF, PRED, labels=VOCAB, average="macro", zero_division=0)
     sklearn_default = f1_score(REF, PRED, average="macro", zero_division=0)  # classes in REF ∪ PRED only
     assert r["macro_f1"] == pytest.approx(official)
     assert sklearn_default == pytest.approx((1 / 2 + 2 / 3 + 0) / 3)
     assert r["macro_f1"] < sklearn_default
-    present = cv_smc(PRED, REF, vocabulary=VOCAB, macro_average="present")
+    present = cv_smc_scores(PRED, REF, vocabulary=VOCAB, macro_average="present")
     assert present["macro_f1"] == pytest.approx(sklearn_default)
 
 
 def test_ids_train_labels_and_level_inputs() -> None:
-    ids = cv_smc([VOCAB.index(x) for x in PRED], [VOCAB.index(x) for x in REF], vocabulary=VOCAB)
-    assert ids["macro_f1"] == cv_smc(PRED, REF, vocabulary=VOCAB)["macro_f1"]
+    ids = cv_smc_scores([VOCAB.index(x) for x in PRED], [VOCAB.index(x) for x in REF], vocabulary=VOCAB)
+    assert ids["macro_f1"] == cv_smc_scores(PRED, REF, vocabulary=VOCAB)["macro_f1"]
     # vocabulary = sorted(train ∪ references): here 3 classes, not 5
-    built = cv_smc(PRED, REF, train_labels=["retrieve_adapter_plate"])
+    built = cv_smc_scores(PRED, REF, train_labels=["retrieve_adapter_plate"])
     assert built["num_classes"] == 3
     assert built["macro_f1"] == pytest.approx((1 / 2 + 2 / 3) / 3)
-    lvl = cv_smc(
+    lvl = cv_smc_scores(
         ["store", "store"],
         ["store", "retrieve"],
         vocabulary=["retrieve", "store"],
@@ -99,7 +100,7 @@ def test_ids_train_labels_and_level_inputs() -> None:
         label_level="verb",
     )
     assert lvl["top1_accuracy"] == 0.5 and lvl["macro_f1"] == pytest.approx((2 / 3) / 2)
-    mapped = cv_smc(
+    mapped = cv_smc_scores(
         {"s2": "store_tool", "s1": "store_tool"},
         {"s1": "store_tool", "s2": "store_adapter_plate"},
         vocabulary=VOCAB,
@@ -108,7 +109,7 @@ def test_ids_train_labels_and_level_inputs() -> None:
 
 
 def test_empty_input_policy() -> None:
-    r = cv_smc([], [], vocabulary=VOCAB)
+    r = cv_smc_scores([], [], vocabulary=VOCAB)
     assert math.isnan(r["top1_accuracy"]) and math.isnan(r["macro_f1"]) and r["num_instances"] == 0
 
 
@@ -130,7 +131,7 @@ def test_empty_input_policy() -> None:
 )
 def test_errors(args: tuple, kwargs: dict, match: str) -> None:
     with pytest.raises(InputValidationError, match=match):
-        cv_smc(*args, **kwargs)
+        cv_smc_scores(*args, **kwargs)
 
 
 def _reference_cv_smc(pred, ref, vocab):
@@ -151,7 +152,7 @@ def test_against_reference_on_random_inputs(level: str) -> None:
     rng = np.random.default_rng(1)
     ref = [VOCAB[i] for i in rng.integers(0, 3, 200)]  # classes 3, 4 absent from the references
     pred = [VOCAB[i] for i in rng.integers(0, 4, 200)]
-    got = cv_smc(pred, ref, vocabulary=VOCAB, label_level=level)
+    got = cv_smc_scores(pred, ref, vocabulary=VOCAB, label_level=level)
     top1, macro = _reference_cv_smc(
         [derive_label(p, level) for p in pred],
         [derive_label(r, level) for r in ref],
@@ -164,10 +165,10 @@ def test_bootstrap_and_paired() -> None:
     rng = np.random.default_rng(0)
     ref = [VOCAB[i] for i in rng.integers(0, 5, 100)]
     noisy = [r if rng.random() < 0.6 else VOCAB[0] for r in ref]
-    r = cv_smc(noisy, ref, vocabulary=VOCAB, bootstrap=100, seed=2)
+    r = cv_smc_scores(noisy, ref, vocabulary=VOCAB, bootstrap=100, seed=2)
     lo, hi = r["ci"]["macro_f1"]
-    assert lo <= r["macro_f1"] <= hi and "bs:100|rs:2" in r["signature"]
-    paired = cv_smc(ref, ref, vocabulary=VOCAB, paired_predictions=noisy, bootstrap=100)["paired"][
+    assert lo <= r["macro_f1"] <= hi and "bs:100|ci:0.95|rs:2|" in r["signature"]
+    paired = cv_smc_scores(ref, ref, vocabulary=VOCAB, paired_predictions=noisy, bootstrap=100)["paired"][
         "top1_accuracy"
     ]
     assert paired["a"] == 1.0 and paired["delta"] > 0
@@ -185,12 +186,12 @@ def test_real_release_gt_and_perturbed(impact_dataset_dir: Path, protocol: int, 
     vocab = build_vocabulary([s.label for s in train + test])
     assert len(vocab) == 25
     ref = [s.label for s in test]
-    gt = cv_smc(ref, ref, vocabulary=vocab)
+    gt = cv_smc_scores(ref, ref, vocabulary=vocab)
     # GT vs itself: Top-1 is perfect, Macro-F1 is the share of vocabulary classes present in the test set
     assert gt["top1_accuracy"] == 1.0 and gt["macro_f1"] == pytest.approx(present / 25)
     pred = [vocab[(vocab.index(r) + 1) % 25] if i % 7 == 0 else r for i, r in enumerate(ref)]
     for level in ("coarse", "verb", "noun", "verb_noun"):
-        got = cv_smc(pred, ref, vocabulary=vocab, label_level=level)
+        got = cv_smc_scores(pred, ref, vocabulary=vocab, label_level=level)
         p = [derive_label(x, level) for x in pred]
         r = [derive_label(x, level) for x in ref]
         labels = build_vocabulary(vocab, level)
@@ -216,15 +217,15 @@ def _perturbed(n: int, seed: int) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("level", ["coarse", "verb", "noun", "verb_noun"])
 def test_fast_lookup_equals_per_instance_path(level: str) -> None:
     pred, ref = _perturbed(500, 3)
-    want = cv_smc(pred, ref, vocabulary=VOCAB, label_level=level)
+    want = cv_smc_scores(pred, ref, vocabulary=VOCAB, label_level=level)
     # other spellings (case, spaces) and label ids take the per-instance path; numpy ids the gather path
-    spelled = cv_smc([p.upper() + " " for p in pred], ref, vocabulary=VOCAB, label_level=level)
+    spelled = cv_smc_scores([p.upper() + " " for p in pred], ref, vocabulary=VOCAB, label_level=level)
     ids = [VOCAB.index(p) for p in pred]
-    as_ids = cv_smc(ids, ref, vocabulary=VOCAB, label_level=level)
-    as_array = cv_smc(
+    as_ids = cv_smc_scores(ids, ref, vocabulary=VOCAB, label_level=level)
+    as_array = cv_smc_scores(
         np.asarray(ids), np.asarray([VOCAB.index(r) for r in ref]), vocabulary=VOCAB, label_level=level
     )
-    from_train = cv_smc(pred, ref, train_labels=VOCAB, label_level=level)
+    from_train = cv_smc_scores(pred, ref, train_labels=VOCAB, label_level=level)
     for other in (spelled, as_ids, as_array, from_train):
         for key in ("top1_accuracy", "macro_f1", "per_class_f1", "per_class_support", "num_classes"):
             assert other[key] == want[key], key
@@ -247,7 +248,7 @@ def test_fast_lookup_errors_name_the_instance(bad, match: str) -> None:
         values = list(head)
         values[7] = bad
         with pytest.raises(InputValidationError, match=match):
-            cv_smc(values, ref, vocabulary=VOCAB, segment_ids=ids)
+            cv_smc_scores(values, ref, vocabulary=VOCAB, ids=ids)
 
 
 def test_columnar_stats_index_like_instance_stats() -> None:
@@ -260,17 +261,17 @@ def test_columnar_stats_index_like_instance_stats() -> None:
     assert _cv_smc_compute(stats, ["a", "b", "c"]) == _cv_smc_compute(as_list, ["a", "b", "c"])
 
 
-# ------------------------------------------------------------------ cv_smc_levels (all levels in one call)
+# ------------------------------------------------------------ cv_smc_levels_scores (all levels in one call)
 
 LEVELS = ("coarse", "verb", "noun", "verb_noun")
 
 
 def _per_level(pred, ref, levels=LEVELS, **kwargs) -> dict:
-    return {level: cv_smc(pred, ref, label_level=level, **kwargs) for level in levels}
+    return {level: cv_smc_scores(pred, ref, label_level=level, **kwargs) for level in levels}
 
 
 def test_levels_hand_computed() -> None:
-    r = cv_smc_levels(PRED, REF, vocabulary=VOCAB)
+    r = cv_smc_levels_scores(PRED, REF, vocabulary=VOCAB)
     assert list(r) == list(LEVELS)
     # as in the single-level tests above: coarse, verb, noun, verb_noun
     assert r["coarse"]["top1_accuracy"] == 0.5
@@ -281,8 +282,8 @@ def test_levels_hand_computed() -> None:
     assert r["noun"]["top1_accuracy"] == 0.5 and r["noun"]["macro_f1"] == pytest.approx(0.25)
     assert r["verb_noun"]["per_class_f1"]["store::adapter_plate"] == pytest.approx(2 / 3)
     assert [r[lv]["label_level"] for lv in LEVELS] == list(LEVELS)
-    assert r["noun"]["signature"].startswith("cv_smc|lvl:noun|avg:vocabulary|nc:4|")
-    only = cv_smc_levels(PRED, REF, vocabulary=VOCAB, levels=["noun", "verb", "noun"])
+    assert r["noun"]["signature"].startswith("cv_smc|lvl:noun|in:coarse|avg:vocabulary|nc:4|")
+    only = cv_smc_levels_scores(PRED, REF, vocabulary=VOCAB, levels=["noun", "verb", "noun"])
     assert list(only) == ["noun", "verb"] and only["verb"] == r["verb"]
 
 
@@ -314,10 +315,14 @@ def test_levels_equal_one_call_per_level(case: str) -> None:
         kwargs["macro_average"] = "present"
     elif case == "bootstrap_paired":
         kwargs.update(bootstrap=40, seed=3, paired_predictions=other)
-    got = cv_smc_levels(pred, ref, **kwargs)
+    got = cv_smc_levels_scores(pred, ref, **kwargs)
     assert got == _per_level(pred, ref, **kwargs)
     if case == "bootstrap_paired":
-        assert "ci" in got["verb"] and "paired" in got["verb"] and "bs:40|rs:3" in got["verb"]["signature"]
+        assert (
+            "ci" in got["verb"]
+            and "paired" in got["verb"]
+            and "bs:40|ci:0.95|rs:3|paired:yes" in got["verb"]["signature"]
+        )
 
 
 def test_levels_equal_one_call_per_level_with_many_names(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,18 +330,18 @@ def test_levels_equal_one_call_per_level_with_many_names(monkeypatch: pytest.Mon
     from proceval.scores import cv_smc as module
 
     pred, ref = _perturbed(300, 7)
-    want = cv_smc_levels(pred, ref, vocabulary=VOCAB, bootstrap=20)
+    want = cv_smc_levels_scores(pred, ref, vocabulary=VOCAB, bootstrap=20)
     monkeypatch.setattr(module, "_PAIR_COUNT_MAX_NAMES", 0)
     module._cached_coarse_tables.cache_clear()
     try:
         assert module._coarse_tables(VOCAB, LEVELS).onehot is None
-        assert cv_smc_levels(pred, ref, vocabulary=VOCAB, bootstrap=20) == want
+        assert cv_smc_levels_scores(pred, ref, vocabulary=VOCAB, bootstrap=20) == want
     finally:
         module._cached_coarse_tables.cache_clear()
 
 
 def test_levels_empty_input() -> None:
-    r = cv_smc_levels([], [], vocabulary=VOCAB)
+    r = cv_smc_levels_scores([], [], vocabulary=VOCAB)
     assert all(math.isnan(s["top1_accuracy"]) and math.isnan(s["macro_f1"]) for s in r.values())
     assert r["verb"]["num_classes"] == 4 and r["verb"]["num_instances"] == 0
 
@@ -361,12 +366,14 @@ def test_levels_errors_name_the_instance_as_cv_smc(bad, levels: tuple, match: st
     pred, ref = _perturbed(300, 4)
     ids = [f"seg{i}" for i in range(300)]
     pred[7] = bad
-    kwargs = {"vocabulary": VOCAB, "segment_ids": ids}
+    kwargs = {"vocabulary": VOCAB, "ids": ids}
     if match is None:
-        assert cv_smc_levels(pred, ref, levels=levels, **kwargs) == _per_level(pred, ref, levels, **kwargs)
+        assert cv_smc_levels_scores(pred, ref, levels=levels, **kwargs) == _per_level(
+            pred, ref, levels, **kwargs
+        )
         return
     with pytest.raises(InputValidationError, match=match) as got:
-        cv_smc_levels(pred, ref, levels=levels, **kwargs)
+        cv_smc_levels_scores(pred, ref, levels=levels, **kwargs)
     with pytest.raises(InputValidationError) as want:  # the first level that fails, as one call per level
         _per_level(pred, ref, levels, **kwargs)
     assert str(got.value) == str(want.value)
@@ -386,12 +393,12 @@ def test_levels_errors_name_the_instance_as_cv_smc(bad, levels: tuple, match: st
 )
 def test_levels_option_and_vocabulary_errors(kwargs: dict, match: str) -> None:
     with pytest.raises(InputValidationError, match=match):
-        cv_smc_levels(PRED, REF, **kwargs)
+        cv_smc_levels_scores(PRED, REF, **kwargs)
 
 
 def test_adapter_scores_all_levels_in_one_call(sample_release: Path, tmp_path: Path) -> None:
-    from proceval.datasets.load import load_impact
     from proceval.benchmarks.impact.adapters import cv_segment_labels
+    from proceval.benchmarks.impact.load import load_impact
     from proceval.evaluation.runner import evaluate_config
 
     release = sample_release / "impact" / "impact-release"
@@ -414,7 +421,13 @@ def test_adapter_scores_all_levels_in_one_call(sample_release: Path, tmp_path: P
     want = _per_level(
         preds, refs, ("verb", "coarse"), train_labels=train, paired_predictions=other, bootstrap=20
     )
-    assert out["scores"] == want
+
+    def numbers(scores: dict) -> dict:
+        return {level: {k: v for k, v in r.items() if k != "signature"} for level, r in scores.items()}
+
+    assert numbers(out["scores"]) == numbers(want)
+    for level, r in want.items():  # the runner appends its own keys (config, split, ...) to the score's
+        assert out["scores"][level]["signature"].startswith(r["signature"].rsplit("|v:", 1)[0] + "|")
     with pytest.raises(InputValidationError, match="input_level"):
         evaluate_config(
             "cv_smc", release, "cv_smc_s1", preds, options={"input_level": "level"}, cache_dir=tmp_path
@@ -426,30 +439,86 @@ def test_levels_code_exact_names_and_ids_once(monkeypatch: pytest.MonkeyPatch) -
     from proceval.scores import cv_smc as module
 
     pred, ref = _perturbed(200, 8)
-    want = cv_smc_levels(pred, ref, vocabulary=VOCAB, paired_predictions=ref)
+    want = cv_smc_levels_scores(pred, ref, vocabulary=VOCAB, paired_predictions=ref)
 
     def per_level(*args, **kwargs):
         raise AssertionError("per-level path")
 
     monkeypatch.setattr(module, "_score_level", per_level)
-    assert cv_smc_levels(pred, ref, vocabulary=VOCAB, paired_predictions=ref) == want
-    assert cv_smc_levels([VOCAB.index(p) for p in pred], ref, vocabulary=VOCAB) == cv_smc_levels(
-        pred, ref, vocabulary=VOCAB
-    )
-    cv_smc_levels(pred, ref, train_labels=VOCAB)
+    assert cv_smc_levels_scores(pred, ref, vocabulary=VOCAB, paired_predictions=ref) == want
+    assert cv_smc_levels_scores(
+        [VOCAB.index(p) for p in pred], ref, vocabulary=VOCAB
+    ) == cv_smc_levels_scores(pred, ref, vocabulary=VOCAB)
+    cv_smc_levels_scores(pred, ref, train_labels=VOCAB)
     with pytest.raises(AssertionError, match="per-level path"):
-        cv_smc_levels(_spelled(pred), ref, vocabulary=VOCAB)
+        cv_smc_levels_scores(_spelled(pred), ref, vocabulary=VOCAB)
 
 
 def test_levels_raise_at_the_first_failing_level() -> None:
     """An unknown label at the first level is reported before a vocabulary name without a verb (`null`)."""
     pred = ["zzz_top", *PRED[1:]]
-    kwargs = {"vocabulary": [*VOCAB, "null"], "segment_ids": ["a", "b", "c", "d"]}
+    kwargs = {"vocabulary": [*VOCAB, "null"], "ids": ["a", "b", "c", "d"]}
     with pytest.raises(
         InputValidationError, match=r"Unknown coarse label 'zzz_top' in `predictions` for 'a'"
     ):
-        cv_smc_levels(pred, REF, levels=("coarse", "verb"), **kwargs)
+        cv_smc_levels_scores(pred, REF, levels=("coarse", "verb"), **kwargs)
     with pytest.raises(
         InputValidationError, match=r"form 'verb_noun' to derive the verb class, but got 'null'"
     ):
-        cv_smc_levels(pred, REF, levels=("verb", "coarse"), **kwargs)
+        cv_smc_levels_scores(pred, REF, levels=("verb", "coarse"), **kwargs)
+
+
+# ------------------------------------------------------------------ options: validated, listed, signed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"label_level": "object"}, "label_level"),
+        ({"input_level": "fine"}, "input_level"),
+        ({"macro_average": "micro"}, "macro_average"),
+        ({"label_level": "all", "input_level": "level"}, "input_level"),
+    ],
+)
+def test_invalid_option_names_the_argument(kwargs: dict, name: str) -> None:
+    from proceval.scores.cv_smc import CvSmcOptions
+
+    with pytest.raises(InputValidationError, match=rf"Expected argument `{name}` to be .*, but got"):
+        CvSmcOptions(**kwargs)
+    with pytest.raises(InputValidationError, match=f"`{name}`"):
+        cv_smc_scores(PRED, REF, vocabulary=VOCAB, **kwargs)
+
+
+def test_options_from_mapping_lists_the_allowed_keys() -> None:
+    from proceval.scores.cv_smc import CvSmcOptions
+
+    with pytest.raises(InputValidationError, match="allowed: label_level, input_level, macro_average"):
+        CvSmcOptions.from_mapping({"bogus": 1})
+
+
+def test_options_that_change_the_number_change_the_signature() -> None:
+    signatures = set()
+    for level in ("coarse", "verb", "noun", "verb_noun"):
+        for average in ("vocabulary", "present"):
+            for bootstrap, seed in ((0, 0), (10, 0), (10, 1)):
+                kwargs = {
+                    "label_level": level,
+                    "macro_average": average,
+                    "bootstrap": bootstrap,
+                    "seed": seed,
+                }
+                signatures.add(cv_smc_scores(PRED, REF, vocabulary=VOCAB, **kwargs)["signature"])
+    assert len(signatures) == 4 * 2 * 3
+    verbs = sorted({derive_label(v, "verb") for v in VOCAB})
+    as_level = cv_smc_scores(
+        [derive_label(p, "verb") for p in PRED],
+        [derive_label(r, "verb") for r in REF],
+        vocabulary=verbs,
+        label_level="verb",
+        input_level="level",
+    )
+    coarse_in = cv_smc_scores(PRED, REF, vocabulary=VOCAB, label_level="verb")
+    assert as_level["signature"] != coarse_in["signature"] and "|in:level|" in as_level["signature"]
+    every = cv_smc_scores(PRED, REF, vocabulary=VOCAB, label_level="all")
+    assert every == cv_smc_levels_scores(PRED, REF, vocabulary=VOCAB)
+    assert {r["signature"].split("|")[1] for r in every.values()} == {f"lvl:{v}" for v in LEVELS}

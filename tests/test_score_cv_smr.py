@@ -9,15 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol
+from proceval.benchmarks.impact.cv_scoring import cv_smr_inputs, cv_smr_protocol_scores
+from proceval.benchmarks.impact.cv_segments import load_cv_annotations, split_trials
 from proceval.errors import InputValidationError
-from proceval.benchmarks.impact.protocols import (
-    build_cv_smr_protocol,
-    cv_smr_inputs,
-    evaluate_cv_smr,
-    load_cv_annotations,
-    split_trials,
-)
-from proceval.scores.cv_smr import cv_smr
+from proceval.scores.cv_smr import cv_smr_scores
 
 T1, T2, T3 = "20250101_0001", "20250101_0002", "20250101_0003"
 
@@ -51,7 +47,7 @@ def uid(trial: str, view: str, index: int) -> str:
 
 
 def test_hand_computed_ap_and_recall() -> None:
-    r = cv_smr([[0.9, 0.5, 0.1], [0.3, 0.7]], [[0, 1, 1], [1, 0]])
+    r = cv_smr_scores([[0.9, 0.5, 0.1], [0.3, 0.7]], [[0, 1, 1], [1, 0]])
     # query 1: hits [0, 1, 1] -> AP = (1/2 + 2/3) / 2; query 2: hits [0, 1] -> AP = 1/2
     assert r["overall_map"] == pytest.approx(((1 / 2 + 2 / 3) / 2 + 1 / 2) / 2)
     assert r["overall_recall_at_1"] == 0.0 and r["overall_recall_at_5"] == 1.0
@@ -59,19 +55,21 @@ def test_hand_computed_ap_and_recall() -> None:
 
 
 def test_ties_keep_gallery_order() -> None:
-    assert cv_smr([[0.5, 0.5]], [[0, 1]])["overall_map"] == 0.5
-    assert cv_smr([[0.5, 0.5]], [[1, 0]])["overall_map"] == 1.0
+    assert cv_smr_scores([[0.5, 0.5]], [[0, 1]])["overall_map"] == 0.5
+    assert cv_smr_scores([[0.5, 0.5]], [[1, 0]])["overall_map"] == 1.0
 
 
 def test_recall_at_5_cutoff_and_custom_ks() -> None:
     scores = [np.linspace(1, 0, 8)]
-    assert cv_smr(scores, [[0, 0, 0, 0, 0, 1, 0, 0]])["overall_recall_at_5"] == 0.0
-    r = cv_smr(scores, [[0, 0, 0, 0, 0, 1, 0, 0]], ks=[6])
+    assert cv_smr_scores(scores, [[0, 0, 0, 0, 0, 1, 0, 0]])["overall_recall_at_5"] == 0.0
+    r = cv_smr_scores(scores, [[0, 0, 0, 0, 0, 1, 0, 0]], ks=[6])
     assert r["overall_recall_at_6"] == 1.0 and r["overall_map"] == pytest.approx(1 / 6)
 
 
 def test_skipping_policy_and_per_view() -> None:
-    r = cv_smr([[], [0.1, 0.2], [0.4, 0.3]], [[], [0, 0], [1, 0]], query_views=["ego", "front", "front"])
+    r = cv_smr_scores(
+        [[], [0.1, 0.2], [0.4, 0.3]], [[], [0, 0], [1, 0]], query_views=["ego", "front", "front"]
+    )
     assert (r["num_skipped_empty_gallery"], r["num_skipped_no_positive"], r["num_evaluated_queries"]) == (
         1,
         1,
@@ -80,7 +78,7 @@ def test_skipping_policy_and_per_view() -> None:
     assert r["overall_map"] == 1.0
     assert r["per_query_view_num_evaluated_queries"] == {"ego": 0, "front": 1}
     assert math.isnan(r["per_query_view_map"]["ego"])
-    none = cv_smr([[]], [[]])
+    none = cv_smr_scores([[]], [[]])
     assert math.isnan(none["overall_map"]) and "per_query_view_map" not in none
 
 
@@ -99,7 +97,7 @@ def test_skipping_policy_and_per_view() -> None:
 )
 def test_errors(args: tuple, kwargs: dict, match: str) -> None:
     with pytest.raises(InputValidationError, match=match):
-        cv_smr(*args, **kwargs)
+        cv_smr_scores(*args, **kwargs)
 
 
 def _reference_cv_smr(scores, relevance, ks=(1, 5)):
@@ -130,7 +128,7 @@ def test_against_reference_on_random_inputs(seed: int, decimals: int | None) -> 
     if decimals is not None:  # rounding makes ties (stable-sort path); without it, the binary-search path
         scores = [np.round(s, decimals) for s in scores]
     relevance = [(rng.random(s.size) < 0.2).astype(int) for s in scores]
-    got = cv_smr(scores, relevance)
+    got = cv_smr_scores(scores, relevance)
     for key, value in _reference_cv_smr(scores, relevance).items():
         assert got[key] == pytest.approx(value), key
 
@@ -139,11 +137,13 @@ def test_bootstrap_and_paired() -> None:
     rng = np.random.default_rng(0)
     scores = [rng.random(20) for _ in range(50)]
     relevance = [(rng.random(20) < 0.3).astype(int) for _ in range(50)]
-    r = cv_smr(scores, relevance, bootstrap=100, seed=1)
+    r = cv_smr_scores(scores, relevance, bootstrap=100, seed=1)
     lo, hi = r["ci"]["overall_map"]
     assert lo <= r["overall_map"] <= hi and "bs:100" in r["signature"]
     oracle = [rel.astype(float) for rel in relevance]
-    paired = cv_smr(oracle, relevance, paired_predictions=scores, bootstrap=100)["paired"]["overall_map"]
+    paired = cv_smr_scores(oracle, relevance, paired_predictions=scores, bootstrap=100)["paired"][
+        "overall_map"
+    ]
     assert paired["a"] == 1.0 and paired["delta"] > 0
 
 
@@ -158,7 +158,7 @@ def test_gallery_rule_other_trial_and_other_view() -> None:
     # official order: ego first, then front, left, ...; only T2 and only views other than front
     assert gallery == [uid(T2, "ego", 0), uid(T2, "left", 0), uid(T2, "left", 1)]
     inputs = cv_smr_inputs({s.uid: np.ones(2) for s in p.gallery}, p)
-    i = inputs["query_ids"].index(uid(T1, "front", 0))
+    i = inputs["ids"].index(uid(T1, "front", 0))
     assert inputs["references"][i].tolist() == [1, 0, 1]
 
 
@@ -166,12 +166,12 @@ def test_empty_gallery_and_no_positive_queries_are_counted() -> None:
     rng = np.random.default_rng(0)
     p = build_cv_smr_protocol(TINY)
     emb = {s.uid: rng.standard_normal(4) for s in p.gallery}
-    r = evaluate_cv_smr(emb, p)
+    r = cv_smr_protocol_scores(emb, p)
     # only T1 left 'b' lacks a partner: the other 'b' segments are T1 (same trial) or T2 left (same view)
     assert r["num_candidate_queries"] == 11
     assert r["num_skipped_no_positive"] == 1 and r["num_evaluated_queries"] == 10
     one_trial = build_cv_smr_protocol(TINY, trials=[T1])
-    r1 = evaluate_cv_smr(emb, one_trial)
+    r1 = cv_smr_protocol_scores(emb, one_trial)
     assert r1["num_skipped_empty_gallery"] == r1["num_candidate_queries"] == 6
     assert math.isnan(r1["overall_map"])
 
@@ -181,8 +181,8 @@ def test_evaluate_equals_score_on_inputs(seed: int) -> None:
     rng = np.random.default_rng(seed)
     p = build_cv_smr_protocol(TINY)
     emb = {s.uid: rng.standard_normal(3) for s in p.gallery}
-    a = evaluate_cv_smr(emb, p)
-    b = cv_smr(**cv_smr_inputs(emb, p))
+    a = cv_smr_protocol_scores(emb, p)
+    b = cv_smr_scores(**cv_smr_inputs(emb, p))
     for key in ("overall_map", "overall_recall_at_1", "overall_recall_at_5", "per_query_view_map"):
         assert a[key] == pytest.approx(b[key])
 
@@ -203,7 +203,7 @@ def test_real_s1_front_queries_oracle_and_random(impact_dataset_dir: Path) -> No
         v = np.zeros(len(labels))
         v[labels.index(g.label)] = 1.0
         oracle[g.uid] = v + 0.01 * rng.standard_normal(v.size)
-    r = evaluate_cv_smr(oracle, p)
+    r = cv_smr_protocol_scores(oracle, p)
     assert r["overall_map"] == pytest.approx(1.0) and r["overall_recall_at_1"] == 1.0
     assert r["num_evaluated_queries"] + r["num_skipped_no_positive"] == 1352
     # random embeddings: equal to a straightforward per-query computation
@@ -213,11 +213,11 @@ def test_real_s1_front_queries_oracle_and_random(impact_dataset_dir: Path) -> No
     g_label = np.asarray([g.label for g in p.gallery])
     scores, relevance = [], []
     for q in p.queries[:200]:
-        keep = np.asarray([g.trial != q.trial and g.view != q.view for g in p.gallery])
+        keep = np.asarray([g.trial_id != q.trial_id and g.view != q.view for g in p.gallery])
         scores.append((g_mat @ unit[q.uid])[keep].tolist())
         relevance.append((g_label[keep] == q.label).astype(int).tolist())
     want = _reference_cv_smr(scores, relevance)
-    sub = evaluate_cv_smr(emb, type(p)(p.queries[:200], p.gallery))
+    sub = cv_smr_protocol_scores(emb, type(p)(p.queries[:200], p.gallery))
     for key, value in want.items():
         assert sub[key] == pytest.approx(value), key
     assert 0.0 < sub["overall_map"] < 0.2
@@ -232,10 +232,10 @@ def test_relevance_dtypes_give_equal_numbers(dtype) -> None:
     scores = [rng.random(rng.integers(1, 80)) for _ in range(120)]
     relevance = [(rng.random(s.size) < 0.3) for s in scores]
     want = _reference_cv_smr(scores, [r.astype(int).tolist() for r in relevance])
-    got = cv_smr(scores, [r.astype(dtype) for r in relevance])
+    got = cv_smr_scores(scores, [r.astype(dtype) for r in relevance])
     for key, value in want.items():
         assert got[key] == pytest.approx(value), key
-    as_lists = cv_smr([s.tolist() for s in scores], [r.astype(int).tolist() for r in relevance])
+    as_lists = cv_smr_scores([s.tolist() for s in scores], [r.astype(int).tolist() for r in relevance])
     assert as_lists["overall_map"] == got["overall_map"]
 
 
@@ -248,7 +248,9 @@ def test_map_equals_the_precision_at_each_relevant_rank() -> None:
         rel[0] = True
         ranks = np.array([1 + np.sum(s > x) for x in s[rel]])
         among = np.array([1 + np.sum(s[rel] > x) for x in s[rel]])
-        assert cv_smr([s], [rel])["overall_map"] == pytest.approx(float(np.mean(among / ranks)), rel=1e-14)
+        assert cv_smr_scores([s], [rel])["overall_map"] == pytest.approx(
+            float(np.mean(among / ranks)), rel=1e-14
+        )
 
 
 @pytest.mark.parametrize(
@@ -268,7 +270,7 @@ def test_map_equals_the_precision_at_each_relevant_rank() -> None:
     ],
 )
 def test_ties_follow_the_stable_gallery_order(scores, relevance, ap, best) -> None:
-    r = cv_smr([np.asarray(scores)], [np.asarray(relevance, np.int8)], ks=[1, 2, 3, 4])
+    r = cv_smr_scores([np.asarray(scores)], [np.asarray(relevance, np.int8)], ks=[1, 2, 3, 4])
     assert r["overall_map"] == pytest.approx(ap)
     assert [r[f"overall_recall_at_{k}"] for k in (1, 2, 3, 4)] == [float(best <= k) for k in (1, 2, 3, 4)]
 
@@ -309,4 +311,41 @@ def test_fast_checks_fall_back_to_errors_naming_the_query(bad_pred, bad_ref, mat
     relevance = [(rng.random(30) < 0.3).astype(np.int8) for _ in range(60)]
     scores[33], relevance[33] = bad_pred, bad_ref
     with pytest.raises(InputValidationError, match=match):
-        cv_smr(scores, relevance, query_ids=[f"q{i}" for i in range(60)])
+        cv_smr_scores(scores, relevance, ids=[f"q{i}" for i in range(60)])
+
+
+# ------------------------------------------------------------------ options: validated, listed, signed
+
+
+@pytest.mark.parametrize("ks", [[0], [], "5", [1.5], [True]])
+def test_invalid_ks_names_the_argument(ks) -> None:
+    from proceval.scores.cv_smr import CvSmrOptions
+
+    with pytest.raises(
+        InputValidationError, match=r"Expected argument `ks` to be positive integers, but got"
+    ):
+        CvSmrOptions(ks=ks)
+    with pytest.raises(InputValidationError, match="`ks`"):
+        cv_smr_scores([[0.1]], [[1]], ks=ks)
+
+
+def test_options_from_mapping_lists_the_allowed_keys() -> None:
+    from proceval.scores.cv_smr import CvSmrOptions
+
+    with pytest.raises(InputValidationError, match=r"Unknown option 'bogus' for `cv_smr`; allowed: ks\."):
+        CvSmrOptions.from_mapping({"bogus": 1})
+
+
+def test_options_that_change_the_number_change_the_signature() -> None:
+    scores, relevance = [[0.9, 0.5, 0.1], [0.3, 0.7]], [[0, 1, 1], [1, 0]]
+    signatures = {
+        cv_smr_scores(scores, relevance, ks=ks, bootstrap=b, confidence=c, seed=s)["signature"]
+        for ks in ((1, 5), (1, 2))
+        for b, c, s in ((0, 0.95, 0), (10, 0.95, 0), (10, 0.9, 0), (10, 0.95, 1))
+    }
+    assert len(signatures) == 2 * 4
+    p = build_cv_smr_protocol(TINY)
+    emb = {s.uid: np.asarray([1.0, float(i)]) for i, s in enumerate(p.gallery)}
+    full = cv_smr_protocol_scores(emb, p)["signature"]
+    front = cv_smr_protocol_scores(emb, build_cv_smr_protocol(TINY, query_views=("front",)))["signature"]
+    assert "qviews" not in full and "|qviews:front|" in front

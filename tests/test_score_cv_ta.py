@@ -10,18 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError, ReleaseFormatError
-from proceval.benchmarks.impact.protocols import (
-    build_cv_ta_protocol,
+from proceval.benchmarks.impact.cv_protocols import build_cv_ta_protocol, lcs_align
+from proceval.benchmarks.impact.cv_scoring import cv_ta_inputs, cv_ta_protocol_scores
+from proceval.benchmarks.impact.cv_segments import (
     cv_segments,
-    cv_ta_inputs,
-    evaluate_cv_ta,
-    lcs_align,
     load_cv_annotations,
     segment_embedding,
     split_trials,
 )
-from proceval.scores.cv_ta import cv_ta
+from proceval.errors import InputValidationError, ReleaseFormatError
+from proceval.scores.cv_ta import cv_ta_scores
 
 T1, T2 = "20250101_0001", "20250101_0002"
 
@@ -160,23 +158,25 @@ EMB = _angles(
 
 def test_evaluate_local_hand_computed() -> None:
     p = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",))
-    r = evaluate_cv_ta(EMB, p)
+    r = cv_ta_protocol_scores(EMB, p)
     # ranks: T1 front0 -> 3 (left1 and left3 closer), T1 front2 -> 1, T2 front1 -> 1
     assert r["overall_recall_at_1"] == pytest.approx(2 / 3)
     assert r["overall_recall_at_5"] == 1.0
     assert r["overall_median_rank"] == 1.0
     assert r["overall_coverage"] == pytest.approx(3 / 5)
     assert r["per_pair_num_candidate_queries"] == {"front->left": 5}
-    assert r["signature"].startswith("cv_ta|protocol:local|in:similarities|k:1,5|medr:median_of_pairs")
+    assert r["signature"].startswith(
+        "cv_ta|in:similarities|k:1,5|medr:median_of_pairs|protocol:local|pairs:front->left|ties:optimistic|v:"
+    )
     # the same numbers through the score function on explicit similarity vectors
-    s = cv_ta(**cv_ta_inputs(EMB, p))
+    s = cv_ta_scores(**cv_ta_inputs(EMB, p))
     for key in ("overall_recall_at_1", "overall_recall_at_5", "overall_median_rank", "overall_coverage"):
         assert s[key] == pytest.approx(r[key])
 
 
 def test_evaluate_global_hand_computed_with_tie() -> None:
     p = build_cv_ta_protocol(TINY, "global", source_views=("front",), target_views=("left",))
-    r = evaluate_cv_ta(EMB, p)
+    r = cv_ta_protocol_scores(EMB, p)
     # T1 front0 ties with T2 left0 (both at 80 degrees): optimistic -> rank 3; T2 front1 -> rank 3
     assert r["overall_recall_at_1"] == pytest.approx(1 / 3)
     assert r["overall_median_rank"] == 3.0
@@ -185,15 +185,15 @@ def test_evaluate_global_hand_computed_with_tie() -> None:
 def test_embeddings_pooled_and_checked() -> None:
     p = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",))
     two_d = {k: np.stack([v * 2, v * 4]) for k, v in EMB.items()}  # [T, D]: mean-pooled, then normalised
-    assert evaluate_cv_ta(two_d, p)["overall_recall_at_1"] == pytest.approx(2 / 3)
+    assert cv_ta_protocol_scores(two_d, p)["overall_recall_at_1"] == pytest.approx(2 / 3)
     missing = dict(EMB)
     del missing[uid(T1, "left", 3)]
     with pytest.raises(InputValidationError, match="embedding for segment"):
-        evaluate_cv_ta(missing, p)
+        cv_ta_protocol_scores(missing, p)
     zero = dict(EMB)
     zero[uid(T1, "left", 3)] = np.zeros(2)
     with pytest.raises(InputValidationError, match="non-zero"):
-        evaluate_cv_ta(zero, p)
+        cv_ta_protocol_scores(zero, p)
     assert segment_embedding(np.arange(8.0).reshape(4, 2), 2, 5, 8).tolist() == [3.0, 4.0]
 
 
@@ -227,7 +227,7 @@ def test_bad_protocol_options() -> None:
 
 
 def test_ranks_are_optimistic_on_ties() -> None:
-    r = cv_ta([[0.5, 0.5, 0.5], [0.5, 0.7, 0.5]], [1, 2], ["a->b", "a->b"])
+    r = cv_ta_scores([[0.5, 0.5, 0.5], [0.5, 0.7, 0.5]], [1, 2], ["a->b", "a->b"])
     assert r["per_pair_median_rank"] == {"a->b": 1.5}  # ranks 1 and 2
     assert r["overall_recall_at_1"] == 0.5
 
@@ -235,8 +235,8 @@ def test_ranks_are_optimistic_on_ties() -> None:
 def test_median_of_medians_vs_pooled() -> None:
     ranks = [1, 1, 1, 10, 2, 4]
     pairs = ["A"] * 3 + ["B"] + ["C"] * 2
-    official = cv_ta(ranks, None, pairs, input_type="ranks")
-    pooled = cv_ta(ranks, None, pairs, input_type="ranks", median_rank_reduction="pooled")
+    official = cv_ta_scores(ranks, None, pairs, input_type="ranks")
+    pooled = cv_ta_scores(ranks, None, pairs, input_type="ranks", median_rank_reduction="pooled")
     assert official["overall_median_rank"] == 3.0  # median(1, 10, 3)
     assert pooled["overall_median_rank"] == 1.5  # median of all six ranks
     assert official["per_pair_median_rank"] == {"A": 1.0, "B": 10.0, "C": 3.0}
@@ -245,21 +245,23 @@ def test_median_of_medians_vs_pooled() -> None:
 
 
 def test_coverage_and_pair_without_evaluated_query() -> None:
-    r = cv_ta([2, None, None], None, ["A", "A", "B"], evaluable=[True, False, False], input_type="ranks")
+    r = cv_ta_scores(
+        [2, None, None], None, ["A", "A", "B"], evaluable=[True, False, False], input_type="ranks"
+    )
     assert r["overall_coverage"] == pytest.approx(1 / 3)
     assert r["per_pair_coverage"] == {"A": 0.5, "B": 0.0}
     assert math.isnan(r["per_pair_median_rank"]["B"]) and r["overall_median_rank"] == 2.0
-    none = cv_ta([None], None, ["A"], evaluable=[False], input_type="ranks")
+    none = cv_ta_scores([None], None, ["A"], evaluable=[False], input_type="ranks")
     assert math.isnan(none["overall_recall_at_1"]) and none["overall_coverage"] == 0.0
-    empty = cv_ta([], None, [])
+    empty = cv_ta_scores([], None, [])
     assert math.isnan(empty["overall_coverage"]) and empty["num_pairs"] == 0
 
 
 def test_mapping_inputs_match_by_id() -> None:
-    seq = cv_ta([[0.1, 0.9], [0.8, 0.2]], [0, 0], ["A", "B"])
-    mapped = cv_ta({"q2": [0.8, 0.2], "q1": [0.1, 0.9]}, {"q1": 0, "q2": 0}, {"q1": "A", "q2": "B"})
+    seq = cv_ta_scores([[0.1, 0.9], [0.8, 0.2]], [0, 0], ["A", "B"])
+    mapped = cv_ta_scores({"q2": [0.8, 0.2], "q1": [0.1, 0.9]}, {"q1": 0, "q2": 0}, {"q1": "A", "q2": "B"})
     assert mapped["per_pair_median_rank"] == seq["per_pair_median_rank"] == {"A": 2.0, "B": 1.0}
-    assert cv_ta([[0.1, 0.9]], [0], [("front", "left")])["num_pairs"] == 1
+    assert cv_ta_scores([[0.1, 0.9]], [0], [("front", "left")])["num_pairs"] == 1
 
 
 @pytest.mark.parametrize(
@@ -281,12 +283,12 @@ def test_mapping_inputs_match_by_id() -> None:
         (([[0.1]], [0], ["A"]), {"median_rank_reduction": "mean"}, "median_rank_reduction"),
         (({"q": [0.1]}, {"p": 0}, {"q": "A"}), {}, "missing"),
         (({"q": [0.1]}, [0], {"q": "A"}), {}, "mapping"),
-        (([[0.1], [0.2]], [0, 0], ["A", "A"]), {"query_ids": ["x", "x"]}, "unique"),
+        (([[0.1], [0.2]], [0, 0], ["A", "A"]), {"ids": ["x", "x"]}, "unique"),
     ],
 )
 def test_errors(args: tuple, kwargs: dict, match: str) -> None:
     with pytest.raises(InputValidationError, match=match):
-        cv_ta(*args, **kwargs)
+        cv_ta_scores(*args, **kwargs)
 
 
 def _reference_cv_ta(sims, positives, pairs, evaluable):
@@ -315,7 +317,7 @@ def test_against_reference_on_random_inputs(seed: int) -> None:
     positives = [int(rng.integers(0, s.size)) for s in sims]
     pairs = [str(rng.choice(["front->left", "left->top", "top->front", "front->ego"])) for _ in range(n)]
     evaluable = [bool(x) for x in rng.random(n) < 0.9]
-    got = cv_ta(sims, positives, pairs, evaluable=evaluable)
+    got = cv_ta_scores(sims, positives, pairs, evaluable=evaluable)
     want = _reference_cv_ta(sims, positives, pairs, evaluable)
     for key, value in want.items():
         assert got[key] == pytest.approx(value), key
@@ -326,19 +328,21 @@ def test_bootstrap_and_paired() -> None:
     sims = [rng.random(10) for _ in range(60)]
     pos = [0] * 60
     pairs = ["A", "B", "C"] * 20
-    r = cv_ta(sims, pos, pairs, bootstrap=200, seed=3)
+    r = cv_ta_scores(sims, pos, pairs, bootstrap=200, seed=3)
     lo, hi = r["ci"]["overall_recall_at_1"]
     assert lo <= r["overall_recall_at_1"] <= hi
     assert "bs:200" in r["signature"] and "rs:3" in r["signature"]
-    assert r == cv_ta(sims, pos, pairs, bootstrap=200, seed=3)
+    assert r == cv_ta_scores(sims, pos, pairs, bootstrap=200, seed=3)
     better = [s.copy() for s in sims]
     for s in better:
         s[0] = 2.0
-    paired = cv_ta(better, pos, pairs, paired_predictions=sims, bootstrap=200)["paired"][
+    paired = cv_ta_scores(better, pos, pairs, paired_predictions=sims, bootstrap=200)["paired"][
         "overall_recall_at_1"
     ]
     assert paired["a"] == 1.0 and paired["delta"] > 0 and paired["ci_low"] > 0
-    same = cv_ta(sims, pos, pairs, paired_predictions=sims, bootstrap=50)["paired"]["overall_recall_at_1"]
+    same = cv_ta_scores(sims, pos, pairs, paired_predictions=sims, bootstrap=50)["paired"][
+        "overall_recall_at_1"
+    ]
     assert same["delta"] == 0.0
 
 
@@ -396,10 +400,10 @@ def test_real_s1_protocol_counts_and_oracle(s1, protocol: str) -> None:
             continue
         src, tgt = q.pair.split("->")
         qs, ps = p.segments[q.query_uid], p.segments[q.positive_uid]
-        assert (qs.view, ps.view, ps.trial, ps.label) == (src, tgt, qs.trial, qs.label)
+        assert (qs.view, ps.view, ps.trial_id, ps.label) == (src, tgt, qs.trial_id, qs.label)
         assert q.positive_uid in q.gallery
     emb = _oracle_embeddings(p.segments)
-    got = evaluate_cv_ta(emb, p)
+    got = cv_ta_protocol_scores(emb, p)
     # independent straightforward computation: per query, cosine to each gallery item, count the larger ones
     unit = {u: v / np.linalg.norm(v) for u, v in emb.items()}
     hits = []
@@ -475,20 +479,20 @@ def test_fast_path_equals_reference_across_chunks(length: int | None) -> None:
     sims, pos = _many_rows(n, length)
     pairs = ["front->left", ("left", "front"), "top->left"] * (n // 3)  # tuple and string spellings
     evaluable = [i % 17 != 0 for i in range(n)]
-    got = cv_ta(sims, pos, pairs, evaluable=evaluable)
+    got = cv_ta_scores(sims, pos, pairs, evaluable=evaluable)
     names = [p if isinstance(p, str) else f"{p[0]}->{p[1]}" for p in pairs]
     want = _reference_cv_ta(sims, pos, names, evaluable)
     for key, value in want.items():
         assert got[key] == pytest.approx(value, abs=0), key
     # lists of floats, ints and bools go through the per-query conversion and give the same numbers
-    as_lists = cv_ta([s.tolist() for s in sims], pos, pairs, evaluable=evaluable)
+    as_lists = cv_ta_scores([s.tolist() for s in sims], pos, pairs, evaluable=evaluable)
     assert as_lists["overall_recall_at_5"] == got["overall_recall_at_5"]
     assert as_lists["per_pair_median_rank"] == got["per_pair_median_rank"]
 
 
 def test_integer_and_bool_similarities_are_converted() -> None:
-    assert cv_ta([[3, 1, 2]], [2], ["A"])["overall_median_rank"] == 2.0
-    assert cv_ta([np.array([True, False])], [1], ["A"])["overall_median_rank"] == 2.0
+    assert cv_ta_scores([[3, 1, 2]], [2], ["A"])["overall_median_rank"] == 2.0
+    assert cv_ta_scores([np.array([True, False])], [1], ["A"])["overall_median_rank"] == 2.0
 
 
 @pytest.mark.parametrize("length", [None, 300])
@@ -511,9 +515,11 @@ def test_fast_path_errors_name_the_bad_query(length: int | None, bad, match: str
     pos[1234] = 0
     ids = [f"q{i}" for i in range(len(sims))]
     with pytest.raises(InputValidationError, match=match):
-        cv_ta(sims, pos, ["A"] * len(sims), query_ids=ids)
+        cv_ta_scores(sims, pos, ["A"] * len(sims), ids=ids)
     with pytest.raises(InputValidationError, match=match):  # mapping input: the key names the query
-        cv_ta(dict(zip(ids, sims, strict=True)), dict(zip(ids, pos, strict=True)), dict.fromkeys(ids, "A"))
+        cv_ta_scores(
+            dict(zip(ids, sims, strict=True)), dict(zip(ids, pos, strict=True)), dict.fromkeys(ids, "A")
+        )
 
 
 @pytest.mark.parametrize(
@@ -528,7 +534,7 @@ def test_bad_positive_index_names_the_query(ref, match: str) -> None:
     sims, pos = _many_rows(500, 40, seed=2)
     pos[77] = ref
     with pytest.raises(InputValidationError, match=match):
-        cv_ta(sims, pos, ["A"] * 500, query_ids=[f"q{i}" for i in range(500)])
+        cv_ta_scores(sims, pos, ["A"] * 500, ids=[f"q{i}" for i in range(500)])
 
 
 def test_bad_pair_and_evaluable_name_the_query() -> None:
@@ -536,13 +542,13 @@ def test_bad_pair_and_evaluable_name_the_query() -> None:
     pairs = ["A"] * 200
     pairs[150] = ""
     with pytest.raises(InputValidationError, match="`pairs` entry for query 150"):
-        cv_ta(sims, pos, pairs)
+        cv_ta_scores(sims, pos, pairs)
     pairs[150] = ["front", "left"]  # unhashable but valid
-    assert cv_ta(sims, pos, pairs)["per_pair_num_candidate_queries"] == {"A": 199, "front->left": 1}
+    assert cv_ta_scores(sims, pos, pairs)["per_pair_num_candidate_queries"] == {"A": 199, "front->left": 1}
     flags = [True] * 200
     flags[42] = 1
     with pytest.raises(InputValidationError, match="`evaluable` for query 42 to be a bool"):
-        cv_ta(sims, pos, ["A"] * 200, evaluable=flags)
+        cv_ta_scores(sims, pos, ["A"] * 200, evaluable=flags)
 
 
 def test_columnar_stats_compute_like_a_list_of_query_stats() -> None:
@@ -561,9 +567,13 @@ def test_columnar_stats_compute_like_a_list_of_query_stats() -> None:
     assert r["per_pair_median_rank"] == {"A": 4.0, "B": 3.0} and r["overall_coverage"] == 3 / 5
 
 
-def test_embedding_matrix_fast_path_equals_per_segment_path() -> None:
-    from proceval.benchmarks.impact.protocols import _embedding_matrix, _embedding_matrix_per_segment
+def test_embedding_matrix_fast_path_equals_per_item_path() -> None:
+    from functools import partial
 
+    from proceval.scores.retrieval import embedding_matrix, embedding_matrix_per_item
+
+    _embedding_matrix = partial(embedding_matrix, what="segment")
+    _embedding_matrix_per_segment = partial(embedding_matrix_per_item, what="segment")
     rng = np.random.default_rng(0)
     emb = {f"s{i}": rng.standard_normal(24) * 10.0 ** rng.integers(-3, 3) for i in range(400)}
     uids = list(emb)
@@ -594,6 +604,75 @@ def test_embedding_matrix_fast_path_equals_per_segment_path() -> None:
 def test_mapping_ids_mismatch_names_the_ids(refs: dict, match: str) -> None:
     sims = {f"q{i}": [0.5, 0.1] for i in range(3)}
     with pytest.raises(InputValidationError, match=match):
-        cv_ta(sims, refs, dict.fromkeys(sims, "A"))
+        cv_ta_scores(sims, refs, dict.fromkeys(sims, "A"))
     reordered = dict(reversed(list(sims.items())))  # matched by id, not by position
-    assert cv_ta(reordered, dict.fromkeys(sims, 0), dict.fromkeys(sims, "A"))["overall_recall_at_1"] == 1.0
+    assert (
+        cv_ta_scores(reordered, dict.fromkeys(sims, 0), dict.fromkeys(sims, "A"))["overall_recall_at_1"]
+        == 1.0
+    )
+
+
+# ------------------------------------------------------------------ options: validated, listed, signed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"input_type": "scores"}, "input_type"),
+        ({"ks": [0]}, "ks"),
+        ({"ks": []}, "ks"),
+        ({"ks": "15"}, "ks"),
+        ({"ks": [True]}, "ks"),
+        ({"median_rank_reduction": "mean"}, "median_rank_reduction"),
+    ],
+)
+def test_invalid_option_names_the_argument(kwargs: dict, name: str) -> None:
+    from proceval.scores.cv_ta import CvTaOptions
+
+    with pytest.raises(InputValidationError, match=rf"Expected argument `{name}` to be .*, but got"):
+        CvTaOptions(**kwargs)
+    with pytest.raises(InputValidationError, match=f"`{name}`"):
+        cv_ta_scores([[0.1]], [0], ["A"], **kwargs)
+
+
+def test_options_from_mapping_lists_the_allowed_keys() -> None:
+    from proceval.scores.cv_ta import CvTaOptions
+
+    with pytest.raises(InputValidationError, match="allowed: input_type, ks, median_rank_reduction"):
+        CvTaOptions.from_mapping({"bogus": 1})
+    assert CvTaOptions.from_mapping({"ks": [1, 10]}).ks == (1, 10)
+
+
+def test_options_that_change_the_number_change_the_signature() -> None:
+    ranks = [1, 1, 1, 10, 2, 4, 7]
+    pairs = ["A"] * 3 + ["B"] + ["C"] * 3
+    signatures = set()
+    for ks in ((1, 5), (1, 10)):
+        for reduction in ("median_of_pairs", "pooled"):
+            for bootstrap, confidence in ((0, 0.95), (20, 0.95), (20, 0.9)):
+                r = cv_ta_scores(
+                    ranks,
+                    None,
+                    pairs,
+                    input_type="ranks",
+                    ks=ks,
+                    median_rank_reduction=reduction,
+                    bootstrap=bootstrap,
+                    confidence=confidence,
+                )
+                signatures.add(r["signature"])
+    assert len(signatures) == 2 * 2 * 3
+    p = build_cv_ta_protocol(TINY, "local")
+    emb = {u: np.asarray([1.0, float(i)]) for i, u in enumerate(sorted(p.segments))}
+    local = {
+        cv_ta_protocol_scores(emb, build_cv_ta_protocol(TINY, name))["signature"] for name in CV_TA_NAMES
+    }
+    assert len(local) == 3
+    overridden = build_cv_ta_protocol(TINY, "local", source_views=("front",), target_views=("left",))
+    assert "pairs:front->left" in cv_ta_protocol_scores(emb, overridden)["signature"]
+    assert "pairs:" not in cv_ta_protocol_scores(emb, p)["signature"]
+    paired = cv_ta_protocol_scores(emb, p, paired_embeddings=emb)["signature"]
+    assert "|bs:1000|ci:0.95|rs:0|paired:yes|" in paired
+
+
+CV_TA_NAMES = ("local", "global", "exo2ego")

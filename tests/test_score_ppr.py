@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError
 from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
-from proceval.scores.ppr import PPR_CLASSES, ppr_scores
+from proceval.errors import InputValidationError
+from proceval.scores.ppr import PPR_CLASSES, PprOptions, ppr_scores
 from proceval.scores.tas import tas_scores
 
 KEYS = ("accuracy", "macro_f1", "f1_normal", "f1_anomaly", "f1_recovery")
@@ -89,7 +91,7 @@ def test_names_and_mapping_inputs():
     preds = {"b": ["normal", "ANOMALY", "Recovery"], "a": ["NORMAL", "NORMAL"]}
     refs = {"a": ["NORMAL", "ANOMALY"], "b": [0, 1, 2]}
     out = ppr_scores(preds, refs)
-    ids = ppr_scores([[0, 0], [0, 1, 2]], [[0, 1], [0, 1, 2]], video_ids=["a", "b"])
+    ids = ppr_scores([[0, 0], [0, 1, 2]], [[0, 1], [0, 1, 2]], ids=["a", "b"])
     for key in KEYS:
         assert out[key] == ids[key]
     assert list(out["per_video"]) == ["a", "b"]
@@ -191,3 +193,45 @@ def test_release_perturbation_matches_reference(s1_ppr_l, aggregate):
     out = ppr_scores(dict(zip(vids, preds, strict=True)), s1_ppr_l, aggregate=aggregate)
     _check(out, _reference_ppr(preds, refs, aggregate))
     assert 0.0 < out["macro_f1"] < 1.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Options: one frozen dataclass, validated on construction, every field signed
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"aggregate": "macro"}, "aggregate"), ({"tas_convention": "foo"}, "tas_convention")],
+)
+def test_invalid_option_names_the_argument(kwargs, name):
+    with pytest.raises(InputValidationError, match=f"`{name}`"):
+        PprOptions(**kwargs)
+    with pytest.raises(InputValidationError, match=f"`{name}`"):
+        ppr_scores([[0]], [[0]], **kwargs)
+
+
+def test_unknown_option_lists_the_allowed_keys():
+    with pytest.raises(InputValidationError, match=r"'bogus'.*allowed: aggregate, tas_convention"):
+        PprOptions.from_mapping({"bogus": 1})
+    assert PprOptions.from_mapping({"aggregate": "per_video"}) == PprOptions(aggregate="per_video")
+
+
+def test_signature_grid_is_distinct():
+    preds, refs = [[0, 0, 1, 2], [1, 1, 0, 0]], [[0, 1, 1, 2], [1, 1, 0, 2]]
+    grid = [
+        {"aggregate": agg, "tas_convention": tas, **unc}
+        for agg in ("pooled", "per_video")
+        for tas in (None, "mstcn", "ltcontext")
+        for unc in ({}, {"bootstrap": 5}, {"bootstrap": 5, "seed": 1}, {"bootstrap": 5, "confidence": 0.9})
+    ]
+    sigs = [ppr_scores(preds, refs, **kw)["signature"] for kw in grid]
+    assert len(set(sigs)) == len(grid)
+    # the numbers do move with the aggregation
+    assert ppr_scores(preds, refs)["macro_f1"] != ppr_scores(preds, refs, aggregate="per_video")["macro_f1"]
+
+
+def test_options_are_frozen_and_signed():
+    opts = PprOptions(tas_convention="fact")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.aggregate = "per_video"  # type: ignore[misc]
+    assert dataclasses.replace(opts, aggregate="per_video") == PprOptions("per_video", "fact")
+    assert opts.signature_items() == {"agg": "pooled", "tas": "fact"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -10,6 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from proceval.benchmarks.impact.state_events import (
+    PsrStatesOptions,
+    collapse_event_label,
+    collapse_prereq,
+    dense_states_from_sequence,
+    first_occurrences,
+    psr_from_states,
+    states_to_events,
+    transition_to_event,
+)
 from proceval.errors import InputValidationError
 from proceval.scores._partial_order import (
     closest_linear_extension,
@@ -17,15 +28,7 @@ from proceval.scores._partial_order import (
     osa_distance,
     true_dl_distance,
 )
-from proceval.scores.psr import f1_with_guards, procedure_order_similarity, psr, psr_from_states
-from proceval.benchmarks.impact.state_events import (
-    collapse_event_label,
-    collapse_prereq,
-    dense_states_from_sequence,
-    first_occurrences,
-    states_to_events,
-    transition_to_event,
-)
+from proceval.scores.psr import PsrOptions, f1_with_guards, procedure_order_similarity, psr_scores
 
 # --------------------------------------------------------------------------------------------------
 # plain references
@@ -134,7 +137,7 @@ def _ev(*items):
 def test_early_prediction_is_a_false_positive_and_delay_is_mean_over_gt():
     gt = [_ev((10, "a", 1), (20, "b", 1))]
     pr = [_ev((13, "b", 1), (16, "a", 1))]
-    r = psr(pr, gt, fps=30, prereq={})
+    r = psr_scores(pr, gt, fps=30, prereq={})
     assert (r["system_tp"], r["system_fp"], r["system_fn"]) == (1, 1, 0)
     assert r["mean_f1"] == pytest.approx(2 * 0.5 * 1 / (1.5 + 1e-6))
     assert r["mean_delay_frames"] == 6.0
@@ -145,32 +148,32 @@ def test_early_prediction_is_a_false_positive_and_delay_is_mean_over_gt():
 def test_delay_seconds_use_sample_rate_and_fps():
     gt = [_ev((10, "a", 1))]
     pr = [_ev((16, "a", 1))]
-    assert psr(pr, gt, fps=30, prereq={}, sample_rate=2)["mean_delay_s"] == pytest.approx(6 * 2 / 30)
+    assert psr_scores(pr, gt, fps=30, prereq={}, sample_rate=2)["mean_delay_s"] == pytest.approx(6 * 2 / 30)
     # STORM-PSR's hard-coded 10 fps on IMPACT's 30-fps frames: 3x the seconds
-    assert psr(pr, gt, fps=10, prereq={})["mean_delay_s"] == pytest.approx(
-        3 * psr(pr, gt, fps=30, prereq={})["mean_delay_s"]
+    assert psr_scores(pr, gt, fps=10, prereq={})["mean_delay_s"] == pytest.approx(
+        3 * psr_scores(pr, gt, fps=30, prereq={})["mean_delay_s"]
     )
 
 
 def test_exact_time_match_quirk_of_each_matching():
     gt = [_ev((10, "a", 1), (20, "a", 1))]
     pr = [_ev((10, "a", 1), (20, "a", 1))]
-    # impact: |Δ| = 0 counts as ∞: GT 10 takes pred 20 (delay 10), GT 20 takes pred 10 (Δ < 0: FP)
-    r = psr(pr, gt, fps=30, prereq={}, matching="impact")
+    # nearest_nonzero (IMPACT): |Δ| = 0 counts as ∞: GT 10 takes pred 20 (delay 10), GT 20 takes pred 10 (Δ < 0: FP)
+    r = psr_scores(pr, gt, fps=30, prereq={}, matching="nearest_nonzero")
     assert (r["system_tp"], r["system_fp"], r["mean_delay_frames"]) == (1, 1, 10.0)
     # industreal: only strictly later events count; GT 20 falls back to the used slot of pred 20 (Δ 0)
-    r = psr(pr, gt, fps=30, prereq={}, matching="industreal")
+    r = psr_scores(pr, gt, fps=30, prereq={}, matching="industreal")
     assert (r["system_tp"], r["system_fp"], r["mean_delay_frames"]) == (2, 0, 5.0)
     # nearest (corrected): identical events match themselves
-    r = psr(pr, gt, fps=30, prereq={}, matching="nearest")
+    r = psr_scores(pr, gt, fps=30, prereq={}, matching="nearest")
     assert (r["system_tp"], r["system_fp"], r["mean_delay_frames"]) == (2, 0, 0.0)
 
 
 def test_surplus_gt_is_fn_and_rest_matched():
     gt = [_ev((10, "a", 1), (30, "a", 1))]
     pr = [_ev((25, "a", 1))]
-    for matching in ("impact", "industreal", "nearest"):
-        r = psr(pr, gt, fps=30, prereq={}, matching=matching)
+    for matching in ("nearest_nonzero", "industreal", "nearest"):
+        r = psr_scores(pr, gt, fps=30, prereq={}, matching=matching)
         # pred 25 pairs with GT 30 (nearest / strictly later): Δ = -5 -> FP; the other GT is a FN
         assert (r["system_tp"], r["system_fp"], r["system_fn"]) == (0, 1, 1), matching
 
@@ -178,7 +181,7 @@ def test_surplus_gt_is_fn_and_rest_matched():
 def test_unmatched_labels_and_perception_counts():
     gt = [_ev((10, "a", 1), (20, "b", 1))]
     pr = [_ev((5, "a", 0), (30, "c", 1))]
-    r = psr(pr, gt, fps=30, prereq={})
+    r = psr_scores(pr, gt, fps=30, prereq={})
     # a: implied (conf 0) before GT -> perception FP + perception FN, not a system FP; c: system FP; b: FN
     assert (r["system_tp"], r["system_fp"], r["system_fn"]) == (1, 1, 1)
     assert (r["perception_fp"], r["perception_fn"]) == (2, 2)
@@ -187,17 +190,17 @@ def test_unmatched_labels_and_perception_counts():
 def test_no_delay_policy():
     gt = [_ev((10, "a", 1))]
     pr = [_ev((5, "a", 1))]
-    assert psr(pr, gt, fps=30, prereq={})["mean_delay_frames"] == 0.0
-    assert psr(pr, gt, fps=30, prereq={}, no_delay="industreal")["mean_delay_frames"] == 100.0
+    assert psr_scores(pr, gt, fps=30, prereq={})["mean_delay_frames"] == 0.0
+    assert psr_scores(pr, gt, fps=30, prereq={}, no_delay="industreal")["mean_delay_frames"] == 100.0
 
 
 def test_empty_video_policy_and_global_f1():
     gt = [[], _ev((10, "a", 1))]
     pr = [[], _ev((12, "a", 1))]
-    guard = psr(pr, gt, fps=30, prereq={})
+    guard = psr_scores(pr, gt, fps=30, prereq={})
     assert guard["mean_f1"] == pytest.approx((f1_with_guards(0, 0, 0) + f1_with_guards(1, 0, 0)) / 2)
     assert f1_with_guards(0, 0, 0) < 1e-6
-    one = psr(pr, gt, fps=30, prereq={}, empty_video="one")
+    one = psr_scores(pr, gt, fps=30, prereq={}, empty_video="one")
     assert one["mean_f1"] == pytest.approx((1 + f1_with_guards(1, 0, 0)) / 2)
     assert guard["overall_f1"] == one["overall_f1"] == pytest.approx(f1_with_guards(1, 0, 0))
     assert guard["mean_pos"] == 1.0  # empty GT and empty prediction: POS 1
@@ -206,43 +209,45 @@ def test_empty_video_policy_and_global_f1():
 def test_occurrences_first_keeps_first_completion():
     gt = [_ev((10, "a", 1), (20, "b", 1), (30, "a", 1))]
     pr = [_ev((12, "a", 1), (22, "b", 1))]
-    assert psr(pr, gt, fps=30, prereq={})["system_fn"] == 1
-    r = psr(pr, gt, fps=30, prereq={}, occurrences="first")
+    assert psr_scores(pr, gt, fps=30, prereq={})["system_fn"] == 1
+    r = psr_scores(pr, gt, fps=30, prereq={}, occurrences="first")
     assert (r["system_tp"], r["system_fp"], r["system_fn"], r["mean_delay_frames"]) == (2, 0, 0, 2.0)
 
 
 def test_integer_ids_tuples_and_vocabulary():
     gt = [[{"frame": 3, "id": 7}], [(4, 2)]]
     pr = [[(5, 7, 1)], [(4, 2)]]
-    r = psr(pr, gt, fps=30, prereq={}, labels=[2, 7], matching="nearest")
+    r = psr_scores(pr, gt, fps=30, prereq={}, labels=[2, 7], matching="nearest")
     assert r["system_tp"] == 2 and r["mean_delay_frames"] == 1.0
     with pytest.raises(InputValidationError, match="Unknown step label 9"):
-        psr([[(5, 9)]], [[(3, 7)]], fps=30, prereq={}, labels=[2, 7])
+        psr_scores([[(5, 9)]], [[(3, 7)]], fps=30, prereq={}, labels=[2, 7])
 
 
 def test_mapping_inputs_and_per_video():
     gt = {"v1": _ev((10, "a", 1)), "v2": _ev((10, "b", 1))}
     pr = {"v2": _ev((11, "b", 1)), "v1": _ev((14, "a", 1))}
-    r = psr(pr, gt, fps=30, prereq={}, return_per_video=True)
+    r = psr_scores(pr, gt, fps=30, prereq={}, return_per_video=True)
     assert r["per_video"]["v1"]["delay_frames"] == 4.0 and r["per_video"]["v2"]["delay_frames"] == 1.0
     assert r["mean_delay_frames"] == 2.5
 
 
 def test_signature_records_options():
     gt = [_ev((10, "a", 1))]
-    sig = psr(gt, gt, fps=30, prereq={})["signature"]
+    sig = psr_scores(gt, gt, fps=30, prereq={})["signature"]
     assert sig.startswith(
-        "psr|pos:partial_order|graph:97d170e1|match:impact|empty:guard|nodelay:zero|occ:all|fps:30|sr:1|v:"
+        "psr|pos:partial_order|match:nearest_nonzero|empty:guard|nodelay:zero|occ:all|sr:1|graph:97d170e1|fps:30|v:"
     )
     # the graph hash ignores key order and empty entries, and changes with the edges
-    assert psr(gt, gt, fps=30, prereq={"z": [], "a": []})["signature"] == sig
-    assert "graph:5e48ecad" in psr(gt, gt, fps=30, prereq={"b": ["a"]})["signature"]
-    sig = psr(gt, gt, fps=10, pos_variant="sequential", no_delay="industreal", bootstrap=20)["signature"]
+    assert psr_scores(gt, gt, fps=30, prereq={"z": [], "a": []})["signature"] == sig
+    assert "graph:5e48ecad" in psr_scores(gt, gt, fps=30, prereq={"b": ["a"]})["signature"]
+    sig = psr_scores(gt, gt, fps=10, pos_variant="sequential", no_delay="industreal", bootstrap=20)[
+        "signature"
+    ]
     assert "pos:sequential" in sig and "nodelay:industreal" in sig and "fps:10" in sig and "bs:20" in sig
 
 
 @pytest.mark.parametrize("seed", range(4))
-@pytest.mark.parametrize("matching", ["impact", "industreal"])
+@pytest.mark.parametrize("matching", ["nearest_nonzero", "industreal"])
 def test_matches_plain_reference_on_random_events(seed, matching):
     rng = random.Random(seed)
     gts, preds = [], []
@@ -254,7 +259,7 @@ def test_matches_plain_reference_on_random_events(seed, matching):
         )
         gts.append(gt)
         preds.append(pr)
-    r = psr(preds, gts, fps=30, pos_variant="sequential", matching=matching, return_per_video=True)
+    r = psr_scores(preds, gts, fps=30, pos_variant="sequential", matching=matching, return_per_video=True)
     for i, (p, g) in enumerate(zip(preds, gts, strict=True)):
         ref = _reference_determine_performance(g, p, signed=matching == "industreal")
         ours = r["per_video"][f"#{i}"]
@@ -352,7 +357,9 @@ def test_exact_search_equals_brute_force_on_random_cases():
 
 def test_cyclic_prerequisites_raise():
     with pytest.raises(InputValidationError, match="cycle"):
-        psr([_ev((1, "a", 1))], [_ev((1, "a", 1), (2, "b", 1))], fps=30, prereq={"a": ["b"], "b": ["a"]})
+        psr_scores(
+            [_ev((1, "a", 1))], [_ev((1, "a", 1), (2, "b", 1))], fps=30, prereq={"a": ["b"], "b": ["a"]}
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -438,7 +445,7 @@ def test_psr_from_states_passes_every_option_to_psr():
         "pos_variant": "sequential",
         "matching": "nearest",
         "no_delay": "industreal",
-        "video_ids": ["v1", "v2"],
+        "ids": ["v1", "v2"],
         "return_per_video": True,
         "bootstrap": 20,
         "seed": 3,
@@ -448,8 +455,13 @@ def test_psr_from_states_passes_every_option_to_psr():
     def events(states):
         return [states_to_events(x, ["a", "b"], graph_nodes=common["graph_nodes"]) for x in states]
 
-    want = psr(events(pred), events(gt), fps=30, prereq=prereq, paired_predictions=events(other), **options)
-    assert got == want
+    want = psr_scores(
+        events(pred), events(gt), fps=30, prereq=prereq, paired_predictions=events(other), **options
+    )
+    assert {k: v for k, v in got.items() if k != "signature"} == {
+        k: v for k, v in want.items() if k != "signature"
+    }
+    assert got["signature"] == want["signature"].replace("|sr:1|", "|sr:1|ev:graph|")
     assert set(got["per_video"]) == {"v1", "v2"} and "paired" in got and "ci" in got
 
 
@@ -473,7 +485,7 @@ _ERRORS = [
 def test_option_errors(kwargs, match):
     gt = [_ev((1, "a", 1))]
     with pytest.raises(InputValidationError, match=match):
-        psr(gt, gt, **kwargs)
+        psr_scores(gt, gt, **kwargs)
 
 
 _EVENT_ERRORS = [
@@ -491,17 +503,17 @@ _EVENT_ERRORS = [
 @pytest.mark.parametrize(("preds", "match"), _EVENT_ERRORS)
 def test_event_errors(preds, match):
     with pytest.raises(InputValidationError, match=match):
-        psr(preds, [_ev((1, "a", 1))], fps=30, prereq={}, video_ids=None)
+        psr_scores(preds, [_ev((1, "a", 1))], fps=30, prereq={}, ids=None)
 
 
 def test_id_errors():
     gt = {"v1": _ev((1, "a", 1))}
     with pytest.raises(InputValidationError, match="missing"):
-        psr({"v2": []}, gt, fps=30, prereq={})
+        psr_scores({"v2": []}, gt, fps=30, prereq={})
     with pytest.raises(InputValidationError, match="unique"):
-        psr([[], []], [[], []], fps=30, prereq={}, video_ids=["x", "x"])
+        psr_scores([[], []], [[], []], fps=30, prereq={}, ids=["x", "x"])
     with pytest.raises(InputValidationError, match="'vid7'"):
-        psr([[(3, "a"), (1, "a")]], [[]], fps=30, prereq={}, video_ids=["vid7"])
+        psr_scores([[(3, "a"), (1, "a")]], [[]], fps=30, prereq={}, ids=["vid7"])
 
 
 def test_bootstrap_and_paired_sanity():
@@ -509,13 +521,13 @@ def test_bootstrap_and_paired_sanity():
     gts = [sorted((rng.randint(0, 100), rng.choice("abc"), 1) for _ in range(5)) for _ in range(8)]
     good = [[(f + 2, lab, 1) for f, lab, _ in g] for g in gts]
     bad = [[(f + 2, "c", 1) for f, _, _ in g] for g in gts]
-    r = psr(good, gts, fps=30, prereq={}, bootstrap=40, seed=2, paired_predictions=bad)
+    r = psr_scores(good, gts, fps=30, prereq={}, bootstrap=40, seed=2, paired_predictions=bad)
     lo, hi = r["ci"]["mean_f1"]
     assert lo <= r["mean_f1"] <= hi
     assert r["paired"]["mean_f1"]["delta"] > 0
     assert (
-        psr(good, gts, fps=30, prereq={}, bootstrap=40, seed=2)["ci"]
-        == psr(good, gts, fps=30, prereq={}, bootstrap=40, seed=2)["ci"]
+        psr_scores(good, gts, fps=30, prereq={}, bootstrap=40, seed=2)["ci"]
+        == psr_scores(good, gts, fps=30, prereq={}, bootstrap=40, seed=2)["ci"]
     )
 
 
@@ -544,7 +556,7 @@ def test_release_events_against_themselves(impact_release):
     graph, _, events = _release_inputs(impact_release)
     assert len(events) == 18
     assert sum(len(v) for v in events.values()) == 188
-    fixed = psr(events, events, fps=30, prereq=graph["prereq"], matching="nearest", empty_video="one")
+    fixed = psr_scores(events, events, fps=30, prereq=graph["prereq"], matching="nearest", empty_video="one")
     assert fixed["mean_f1"] == pytest.approx(1.0, abs=1e-5) and fixed["overall_f1"] == pytest.approx(
         1.0, abs=1e-5
     )
@@ -553,7 +565,7 @@ def test_release_events_against_themselves(impact_release):
     assert (fixed["system_fp"], fixed["system_fn"]) == (0, 0)
     # the official matching mismatches the one repeated label (gearbox_housing__remove_ok at frames 141
     # and 3307 of 20250408_1420): exactly one FP, as the plain reference says; two videos have no events
-    official = psr(events, events, fps=30, prereq=graph["prereq"], return_per_video=True)
+    official = psr_scores(events, events, fps=30, prereq=graph["prereq"], return_per_video=True)
     assert (official["system_tp"], official["system_fp"], official["system_fn"]) == (187, 1, 0)
     assert official["mean_pos"] == 1.0
     for vid, ev in events.items():
@@ -579,8 +591,8 @@ def test_release_delayed_and_shuffled_predictions(impact_release):
             rng.shuffle(window)
             labels[start : start + 4] = window
         preds[vid] = [(f, lab, 1) for (f, _, _), lab in zip(shifted, labels, strict=True)]
-    r = psr(preds, events, fps=30, prereq=prereq, return_per_video=True)
-    seq = psr(preds, events, fps=30, pos_variant="sequential", return_per_video=True)
+    r = psr_scores(preds, events, fps=30, prereq=prereq, return_per_video=True)
+    seq = psr_scores(preds, events, fps=30, pos_variant="sequential", return_per_video=True)
     for vid, ev in events.items():
         gt = [(e["frame"], e["label"], e["conf"]) for e in ev]
         ref = _reference_determine_performance(gt, preds[vid])
@@ -638,7 +650,9 @@ def test_release_gemini_variant_on_psr_labels(impact_release):
         gts[csv_path.parent.name] = first_occurrences(events)
     assert len(gts) == 18
     prereq = collapse_prereq(graph["prereq"], alias)
-    r = psr(gts, gts, fps=30, prereq=prereq, occurrences="first", empty_video="one", return_per_video=True)
+    r = psr_scores(
+        gts, gts, fps=30, prereq=prereq, occurrences="first", empty_video="one", return_per_video=True
+    )
     assert r["mean_f1"] == pytest.approx(1.0, abs=1e-5)
     assert r["mean_delay_frames"] == 0.0
     # The collapsed graph comes from recover_ok edges (assembly order), so "remove" GT events of
@@ -652,3 +666,84 @@ def test_release_gemini_variant_on_psr_labels(impact_release):
         assert (r["per_video"][vid]["pos"] == 1.0) == valid, vid
     assert n_valid == 9
     assert r["mean_pos"] == pytest.approx(0.531986531986532)
+
+
+# --------------------------------------------------------------------------------------------------
+# Options: one frozen dataclass, validated on construction, every field signed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"matching": "impact"}, "matching"),
+        ({"pos_variant": "x"}, "pos_variant"),
+        ({"empty_video": "x"}, "empty_video"),
+        ({"no_delay": "x"}, "no_delay"),
+        ({"occurrences": "x"}, "occurrences"),
+        ({"sample_rate": 0}, "sample_rate"),
+        ({"sample_rate": 1.5}, "sample_rate"),
+    ],
+)
+def test_invalid_option_names_the_argument(kwargs, name):
+    with pytest.raises(InputValidationError, match=f"`{name}`"):
+        PsrOptions(**kwargs)
+
+
+def test_missing_fps_names_the_argument():
+    gt = [_ev((1, "a", 1))]
+    with pytest.raises(InputValidationError, match="`fps`"):
+        psr_scores(gt, gt, prereq={})
+
+
+def test_unknown_option_lists_the_allowed_keys():
+    allowed = "pos_variant, matching, empty_video, no_delay, occurrences, sample_rate"
+    with pytest.raises(InputValidationError, match=f"'bogus'.*allowed: {allowed}"):
+        PsrOptions.from_mapping({"bogus": 1})
+    with pytest.raises(InputValidationError, match=f"allowed: {allowed}, event_labels"):
+        PsrStatesOptions.from_mapping({"bogus": 1})
+    assert PsrOptions.from_mapping({"matching": "nearest"}) == PsrOptions(matching="nearest")
+
+
+def test_signature_grid_is_distinct():
+    gt = [_ev((10, "a", 1), (20, "b", 1), (30, "a", 1))]
+    pr = [_ev((20, "b", 1), (22, "a", 1))]
+    base = {"fps": 30, "prereq": {"b": ["a"]}}
+    grid = [
+        {},
+        {"pos_variant": "sequential"},
+        {"matching": "industreal"},
+        {"matching": "nearest"},
+        {"empty_video": "one"},
+        {"no_delay": "industreal"},
+        {"occurrences": "first"},
+        {"sample_rate": 2},
+        {"fps": 10},
+        {"prereq": {"a": ["b"]}},
+        {"labels": ["a", "b"]},
+        {"labels": ["b", "a"]},
+        {"bootstrap": 5},
+        {"bootstrap": 5, "seed": 1},
+        {"bootstrap": 5, "confidence": 0.9},
+    ]
+    sigs = [psr_scores(pr, gt, **{**base, **kw})["signature"] for kw in grid]
+    assert len(set(sigs)) == len(grid)
+    assert "lab:" not in sigs[0] and "lab:" in sigs[-4]
+
+
+def test_psr_from_states_signs_event_labels():
+    gt = [np.array([[0, 0, 1, 1], [0, 1, 1, 1]])]
+    common = {"component_names": ["a", "b"], "graph_nodes": ["a__install_ok", "b__install_ok"], "fps": 30}
+    graph = psr_from_states(gt, gt, prereq={}, **common)["signature"]
+    collapsed = psr_from_states(gt, gt, prereq={}, event_labels="collapsed", **common)["signature"]
+    assert "ev:graph" in graph and "ev:collapsed" in collapsed
+    with pytest.raises(InputValidationError, match="`event_labels`"):
+        psr_from_states(gt, gt, prereq={}, event_labels="x", **common)
+
+
+def test_options_are_frozen():
+    opts = PsrOptions()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.matching = "nearest"  # type: ignore[misc]
+    assert dataclasses.replace(opts, matching="industreal", no_delay="industreal") == PsrOptions(
+        matching="industreal", no_delay="industreal"
+    )

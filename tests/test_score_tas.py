@@ -380,7 +380,7 @@ def test_label_names_and_mapping_inputs():
     preds = {"v2": ["null", "CUT", "CUT"], "v1": ["WELD", "WELD", "NULL"]}
     refs = {"v1": ["WELD", "WELD", "WELD"], "v2": ["NULL", "CUT", "CUT"]}
     out = tas_scores(preds, refs, label_names=names, ignore_labels=["NULL"])
-    ids = tas_scores([[2, 2, 0], [0, 1, 1]], [[2, 2, 2], [0, 1, 1]], video_ids=["v1", "v2"])
+    ids = tas_scores([[2, 2, 0], [0, 1, 1]], [[2, 2, 2], [0, 1, 1]], ids=["v1", "v2"])
     for key in ("accuracy", "edit", *F1_KEYS):
         assert out[key] == ids[key]
     assert list(out["per_video"]) == ["v1", "v2"]
@@ -457,7 +457,7 @@ ERROR_CASES = [
     ({"predictions": [[1, 1]], "references": [[1, 1, 1]]}, r"'0'|0.*3\).*got 2"),
     ({"predictions": {"a": [1]}, "references": {"b": [1]}}, r"missing: 'b'"),
     ({"predictions": {"a": [1]}, "references": [[1]]}, r"both mappings"),
-    ({"predictions": [[1]], "references": [[1]], "video_ids": ["x", "x"]}, r"unique ids"),
+    ({"predictions": [[1]], "references": [[1]], "ids": ["x", "x"]}, r"unique ids"),
     ({"predictions": [[1], [1]], "references": [[1]]}, r"one prediction per reference"),
     ({"predictions": [], "references": []}, r"at least one video"),
     ({"predictions": [[]], "references": [[]]}, r"at least one frame"),
@@ -610,3 +610,76 @@ def test_release_tas_bl_gt_vs_itself_and_perturbation(impact_dataset_dir):
     for convention in ("mstcn", "ltcontext"):
         got = tas_scores(preds, list(refs.values()), convention=convention, label_names=names)
         _check_close(got, _reference_tas(preds, list(refs.values()), **REFERENCE_CONVENTIONS[convention]))
+
+
+# ----------------------------------------------------------------------------------------- options
+
+
+def test_tas_presets_are_replacements_of_the_mstcn_base() -> None:
+    import dataclasses
+
+    from proceval.scores.tas import TAS_PRESETS, TasOptions
+
+    base = TAS_PRESETS["mstcn"]
+    assert TasOptions() == base
+    assert TAS_PRESETS["ltcontext"] == dataclasses.replace(
+        base,
+        convention="ltcontext",
+        background_mode="mask_gt_frames",
+        aggregate="per_video",
+        accuracy_frames="foreground",
+    )
+    # an explicit option overrides the preset; the rest come from it
+    opts = TasOptions(convention="fact", aggregate="per_video")
+    assert opts.aggregate == "per_video" and opts.f1_epsilon == 1e-5 and opts.empty_edit == "skip"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"convention": "msctn"}, r"`convention` to be one of 'mstcn'"),
+        ({"aggregate": "mean"}, r"`aggregate` to be one of 'pooled' or 'per_video'"),
+        ({"f1_epsilon": 1.5}, r"`f1_epsilon` to be a float in \[0, 1\)"),
+        ({"overlaps": []}, r"`overlaps` to be floats in \(0, 1\]"),
+        ({"ignore_labels": "NULL"}, r"`ignore_labels` to be a list"),
+    ],
+)
+def test_tas_options_refuse_bad_values_on_construction(kwargs: dict, match: str) -> None:
+    from proceval.scores.tas import TasOptions
+
+    with pytest.raises(InputValidationError, match=match):
+        TasOptions(**kwargs)
+
+
+def test_tas_unknown_option_key_lists_the_allowed_ones() -> None:
+    from proceval.scores.tas import TasOptions
+
+    with pytest.raises(
+        InputValidationError, match=r"Unknown option 'conventon' for `tas`; allowed: convention,"
+    ):
+        TasOptions.from_mapping({"conventon": "fact"})
+
+
+def test_tas_different_numbers_never_share_a_signature() -> None:
+    import itertools
+
+    rng = np.random.default_rng(3)
+    refs = [np.repeat(rng.integers(0, 4, 12), rng.integers(1, 9, 12)) for _ in range(5)]
+    preds = [np.roll(r, 3) for r in refs]
+    preds[1][:] = 0  # a video predicted as background only
+    grid = {
+        "convention": ("mstcn", "fact", "ltcontext", "asquery", "diffact"),
+        "aggregate": (None, "per_video"),
+        "overlaps": ((0.1, 0.25, 0.5), (0.5,)),
+        "bootstrap": (0, 20),
+    }
+    seen: dict[str, dict] = {}
+    for values in itertools.product(*grid.values()):
+        kwargs = dict(zip(grid, values))
+        out = tas_scores(preds, refs, **kwargs)
+        numbers = {k: v for k, v in out.items() if k not in ("signature", "per_video")}
+        sig = out["signature"]
+        if sig in seen:
+            assert seen[sig] == numbers, f"two different results share the signature {sig}"
+        seen[sig] = numbers
+    assert len(seen) > 20

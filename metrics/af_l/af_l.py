@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.scores.af_l import _af_l_arg_validation, af_l_edit_distance
+from proceval.scores.af_l import af_l_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -35,11 +35,11 @@ Args:
     references: per instance the true next Z steps (ids, or names with label_names).
     label_names (list of str, optional): the step vocabulary, index = id.
     single_step_aued (str): "nan" (default) or "error" when Z = 1 (AUED undefined).
-    instance_ids (list, optional): ids aligned with the accumulated predictions (error messages).
+    ids (list, optional): instance ids aligned with the accumulated predictions (error messages).
     bootstrap (int): instance resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
 Returns:
-    ed_at_1 ... ed_at_Z, ed_at_horizon (= ED@Z), aued (lower is better), per_step_ed, n_instances,
+    ed_at_1 ... ed_at_Z, ed_at_horizon (= ED@Z), aued (lower is better), per_step_ed, num_instances,
     signature.
 Examples:
     >>> import evaluate
@@ -86,22 +86,20 @@ class AfL(evaluate.Metric):
         references,
         label_names=None,
         single_step_aued="nan",
-        instance_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        _af_l_arg_validation(single_step_aued, bootstrap, confidence)
-        return af_l_edit_distance(
+        return af_l_scores(
             predictions,
             references,
             label_names=label_names,
             single_step_aued=single_step_aued,
-            instance_ids=instance_ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,
             paired_predictions=paired_predictions,
-            validate_args=False,
         )

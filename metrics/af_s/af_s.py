@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.scores.af_s import _af_s_arg_validation, af_s_recall
+from proceval.scores.af_s import af_s_module_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -49,13 +49,13 @@ Args:
     k (int): top-k cut-off, default 5.
     classes (dict, optional): {task: class ids} to average over (RULSTM many-shot variant).
     empty_pool (str): "nan" (default) or "error" for a hand with no scored instance.
-    instance_ids (list, optional): ids aligned with the accumulated predictions (error messages).
+    ids (list, optional): instance ids aligned with the accumulated predictions (error messages).
     bootstrap (int): instance resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's prediction dicts for a paired bootstrap.
 Returns:
     {pool}_{task}_mean_top{k}_recall for pool in overall / left / right and each scored task (higher
-    is better), {pool}_{task}_mean_class_recall, _top1_accuracy, _top{k}_accuracy, _n_instances,
-    _n_classes, per_class_{task}_top{k}_recall, n_instances, signature.
+    is better), {pool}_{task}_mean_class_recall, _top1_accuracy, _top{k}_accuracy, _num_instances,
+    _num_classes, per_class_{task}_top{k}_recall, num_instances, signature.
 Examples:
     >>> import evaluate
     >>> af_s_metric = evaluate.load("metrics/af_s")
@@ -67,11 +67,6 @@ Examples:
     >>> [r[f"{pool}_action_mean_top1_recall"] for pool in ("overall", "left", "right")]
     [0.5, 1.0, 0.0]
 """
-
-
-def _task_column(predictions, task):
-    column = [p[task] for p in predictions]
-    return column if any(len(c) for c in column) else None
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
@@ -114,43 +109,24 @@ class AfS(evaluate.Metric):
         k=5,
         classes=None,
         empty_pool="nan",
-        instance_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        _af_s_arg_validation(k, prediction_format, empty_pool, classes, bootstrap, confidence)
-        verb_predictions = _task_column(predictions, "verb")
-        noun_predictions = _task_column(predictions, "noun")
-        score_verb = verb_predictions is not None or action_to_verb_noun is not None
-        score_noun = noun_predictions is not None or action_to_verb_noun is not None
-        return af_s_recall(
-            [p["action"] for p in predictions],
-            [r["action"] for r in references],
-            [r["hand"] for r in references],
-            verb_predictions=verb_predictions,
-            verb_references=[r["verb"] for r in references] if score_verb else None,
-            noun_predictions=noun_predictions,
-            noun_references=[r["noun"] for r in references] if score_noun else None,
-            action_to_verb_noun=action_to_verb_noun,
+        return af_s_module_scores(
+            predictions,
+            references,
             prediction_format=prediction_format,
+            action_to_verb_noun=action_to_verb_noun,
             num_classes=num_classes,
             k=k,
             classes=classes,
             empty_pool=empty_pool,
-            instance_ids=instance_ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,
-            paired_predictions=None
-            if paired_predictions is None
-            else [p["action"] for p in paired_predictions],
-            paired_verb_predictions=None
-            if paired_predictions is None
-            else _task_column(paired_predictions, "verb"),
-            paired_noun_predictions=None
-            if paired_predictions is None
-            else _task_column(paired_predictions, "noun"),
-            validate_args=False,
+            paired_predictions=paired_predictions,
         )

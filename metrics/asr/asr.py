@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.scores.asr import asr
+from proceval.scores.asr import asr_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -34,7 +34,7 @@ Args:
     tolerance_frames (int): largest |t_pred - t_gt| in frames for a transition hit, default 30.
     no_transitions (str): transition F1 of a (video, component) with no change on either side:
         "zero" (official, default) or "one".
-    video_ids (list, optional): ids aligned with the accumulated predictions (error messages).
+    ids (list, optional): video ids aligned with the accumulated predictions (error messages).
     bootstrap (int): video resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
 Returns:
@@ -79,18 +79,18 @@ class Asr(evaluate.Metric):
         references,
         tolerance_frames=30,
         no_transitions="zero",
-        video_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        return asr(
+        return asr_scores(
             predictions,
             references,
             tolerance_frames=tolerance_frames,
             no_transitions=no_transitions,
-            video_ids=video_ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,

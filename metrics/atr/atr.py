@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.scores.atr import _atr_arg_validation, atr_map
+from proceval.scores.atr import atr_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -21,7 +21,7 @@ precision at their rank / number of positives (non-interpolated, no tie grouping
 scikit-learn's average_precision_score when scores tie). Classes without a positive get AP NaN and are
 left out of mAP. Segments whose labels are all zero are skipped (official) and counted. Scores are
 fractions in [0, 1] (the IMPACT paper prints x100). For per-frame probabilities plus the segment manifest
-use proceval.scores.atr.atr_map_from_frames.
+use proceval.scores.atr.atr_scores_from_frames.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -30,19 +30,19 @@ Args:
         the class order above.
     references: per segment the 6-value multi-hot label (0/1).
     unlabeled (str): "skip" (default, official) or "keep" all-zero label rows (negatives everywhere).
-    segment_ids (list, optional): ids aligned with the accumulated predictions (error messages).
+    ids (list, optional): segment ids aligned with the accumulated predictions (error messages).
     bootstrap (int): segment resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's scores for a paired bootstrap.
 Returns:
-    mean_ap (higher is better), per_class_ap (NaN for classes without positives), n_classes_evaluated,
-    excluded_classes, n_positives_per_class, n_segments, n_unlabeled_skipped, signature.
+    mean_ap (higher is better), per_class_ap (NaN for classes without positives), num_classes_evaluated,
+    excluded_classes, num_positives_per_class, num_segments, num_unlabeled_skipped, signature.
 Examples:
     >>> import evaluate
     >>> atr_metric = evaluate.load("metrics/atr")
     >>> scores = [[0.9, 0.1, 0, 0, 0, 0], [0.2, 0.8, 0, 0, 0, 0], [0.7, 0.3, 0, 0, 0, 0]]
     >>> labels = [[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0]]
     >>> r = atr_metric.compute(predictions=scores, references=labels)
-    >>> r["per_class_ap"]["ERROR_TEMPORAL"], r["per_class_ap"]["ERROR_SPATIAL"], r["n_classes_evaluated"]
+    >>> r["per_class_ap"]["ERROR_TEMPORAL"], r["per_class_ap"]["ERROR_SPATIAL"], r["num_classes_evaluated"]
     (1.0, 1.0, 2)
 """
 
@@ -72,21 +72,19 @@ class Atr(evaluate.Metric):
         predictions,
         references,
         unlabeled="skip",
-        segment_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        _atr_arg_validation(unlabeled, bootstrap, confidence)
-        return atr_map(
+        return atr_scores(
             predictions,
             references,
             unlabeled=unlabeled,
-            segment_ids=segment_ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,
             paired_predictions=paired_predictions,
-            validate_args=False,
         )

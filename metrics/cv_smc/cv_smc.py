@@ -3,8 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.errors import InputValidationError
-from proceval.scores.cv_smc import _cv_smc_arg_validation, cv_smc, cv_smc_levels
+from proceval.scores.cv_smc import cv_smc_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -35,7 +34,7 @@ Args:
     input_level (str): "coarse" (inputs are coarse names/ids, derived to label_level; default) or "level"
         (inputs are already label_level classes).
     macro_average (str): "vocabulary" (official, default) or "present" (scikit-learn default).
-    segment_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
+    ids (list, optional): segment ids aligned with the accumulated predictions, used in error messages.
     bootstrap (int): segment resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
 Returns:
@@ -93,35 +92,23 @@ class CvSmc(evaluate.Metric):
         label_level="coarse",
         input_level="coarse",
         macro_average="vocabulary",
-        segment_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        options = {
-            "vocabulary": vocabulary,
-            "train_labels": train_labels,
-            "macro_average": macro_average,
-            "segment_ids": segment_ids,
-            "bootstrap": bootstrap,
-            "confidence": confidence,
-            "seed": seed,
-            "paired_predictions": paired_predictions,
-        }
-        if label_level == "all":
-            if input_level != "coarse":
-                raise InputValidationError(
-                    f"Expected input_level 'coarse' with label_level 'all' (every level derives from coarse "
-                    f"labels), but got {input_level!r}."
-                )
-            return cv_smc_levels(predictions, references, **options)
-        _cv_smc_arg_validation(label_level, input_level, macro_average)
-        return cv_smc(
+        return cv_smc_scores(
             predictions,
             references,
+            vocabulary=vocabulary,
+            train_labels=train_labels,
             label_level=label_level,
             input_level=input_level,
-            validate_args=False,
-            **options,
+            macro_average=macro_average,
+            ids=ids,
+            bootstrap=bootstrap,
+            confidence=confidence,
+            seed=seed,
+            paired_predictions=paired_predictions,
         )

@@ -3,8 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.benchmarks.impact.protocols import evaluate_cv_smr, module_embeddings, reject_per_query_arguments
-from proceval.scores.cv_smr import _cv_smr_arg_validation, cv_smr
+from proceval.benchmarks.impact.cv_scoring import cv_smr_module_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -21,8 +20,8 @@ relevant. The gallery is sorted by descending score with a stable sort (ties kee
 official evaluator). AP is non-interpolated over the full gallery, R@k = any relevant item in the top k.
 Queries with an empty gallery or no relevant item are skipped and counted. Overall values are means over
 evaluated queries pooled over query views. Two ways in: the official one, segment embeddings plus a
-protocol built from the release with `proceval.benchmarks.impact.protocols.build_cv_smr_protocol` (the metric computes
-the cosines and the gallery rule); or per-query score and relevance vectors (`cv_smr_inputs` builds
+protocol built from the release with `proceval.benchmarks.impact.cv_protocols.build_cv_smr_protocol` (the metric
+computes the cosines and the gallery rule); or per-query score and relevance vectors (`cv_smr_inputs` builds
 them). Scores are fractions in [0, 1] (the IMPACT paper prints x100).
 """
 
@@ -33,10 +32,10 @@ Args:
         breaks ties.
     references: with `protocol`: the segment id "{video_id}:{segment_index}" of each embedding.
         Otherwise per query a 0/1 relevance list of the same length (1 = same coarse label).
-    protocol (CVSMRProtocol, optional): `proceval.benchmarks.impact.protocols.build_cv_smr_protocol(videos, trials=...)`;
-        embeddings are L2-normalised and mean-pooled if [T, D]. Per-query-view outputs are included.
+    protocol (CVSMRProtocol, optional): `proceval.benchmarks.impact.cv_protocols.build_cv_smr_protocol(segments,
+        trials=...)`; embeddings are L2-normalised and mean-pooled if [T, D]. Per-query-view outputs are included.
     query_views (list of str, optional): per query its view, for per_query_view_* outputs.
-    query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
+    ids (list, optional): query ids aligned with the accumulated predictions, used in error messages.
     ks (list of int): recall cut-offs, default [1, 5].
     bootstrap (int): query resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions (same form) for a paired bootstrap.
@@ -87,37 +86,22 @@ class CvSmr(evaluate.Metric):
         references,
         protocol=None,
         query_views=None,
-        query_ids=None,
+        ids=None,
         ks=(1, 5),
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        _cv_smr_arg_validation(ks)
-        if protocol is not None:
-            reject_per_query_arguments(query_views=query_views, query_ids=query_ids)
-            embeddings, paired = module_embeddings(
-                references, predictions, paired_predictions, protocol.segment_uids
-            )
-            return evaluate_cv_smr(
-                embeddings,
-                protocol,
-                ks=ks,
-                bootstrap=bootstrap,
-                confidence=confidence,
-                seed=seed,
-                paired_embeddings=paired,
-            )
-        return cv_smr(
+        return cv_smr_module_scores(
             predictions,
             references,
+            protocol=protocol,
             query_views=query_views,
-            query_ids=query_ids,
+            ids=ids,
             ks=ks,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,
             paired_predictions=paired_predictions,
-            validate_args=False,
         )

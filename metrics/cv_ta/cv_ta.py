@@ -3,9 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.errors import InputValidationError
-from proceval.benchmarks.impact.protocols import evaluate_cv_ta, module_embeddings, reject_per_query_arguments
-from proceval.scores.cv_ta import _cv_ta_arg_validation, cv_ta
+from proceval.benchmarks.impact.cv_scoring import cv_ta_module_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -23,8 +21,8 @@ positive's} (optimistic ties). Per directed view pair R@k = mean(rank <= k) and 
 overall R@k is pooled over queries, overall MedR is the median of the per-pair medians, and Coverage is
 evaluated / candidate queries (queries without a visible positive are flagged `evaluable=False`).
 Two ways in: the official one, segment embeddings plus a protocol built from the release with
-`proceval.benchmarks.impact.protocols.build_cv_ta_protocol` (the metric computes the cosines, positives and galleries
-as the official evaluator); or per-query similarity vectors and positive indices (`cv_ta_inputs` builds
+`proceval.benchmarks.impact.cv_protocols.build_cv_ta_protocol` (the metric computes the cosines, positives and
+galleries as the official evaluator); or per-query similarity vectors and positive indices (`cv_ta_inputs` builds
 them). Scores are fractions in [0, 1] (the IMPACT paper prints x100); ranks are ranks.
 """
 
@@ -36,13 +34,13 @@ Args:
     references: with `protocol`: the segment id "{video_id}:{segment_index}" of each embedding.
         Otherwise per query the 0-based index of the positive in its similarity vector (-1 or anything
         where not evaluable or with ranks).
-    protocol (CVTAProtocol, optional): `proceval.benchmarks.impact.protocols.build_cv_ta_protocol(videos, "local" |
-        "global" | "exo2ego", trials=...)`; embeddings are L2-normalised and mean-pooled if [T, D].
+    protocol (CVTAProtocol, optional): `proceval.benchmarks.impact.cv_protocols.build_cv_ta_protocol(segments,
+        "local" | "global" | "exo2ego", trials=...)`; embeddings are L2-normalised and mean-pooled if [T, D].
     pairs (list of str): per query its directed view pair, e.g. "front->left". Mandatory without
         `protocol`.
     evaluable (list of bool, optional): whether each candidate query has a visible positive (Coverage).
         Default: all evaluable.
-    query_ids (list, optional): ids aligned with the accumulated predictions, used in error messages.
+    ids (list, optional): query ids aligned with the accumulated predictions, used in error messages.
     input_type (str): "similarities" (default) or "ranks".
     ks (list of int): recall cut-offs, default [1, 5].
     median_rank_reduction (str): "median_of_pairs" (official, default) or "pooled".
@@ -93,7 +91,7 @@ class CvTa(evaluate.Metric):
         protocol=None,
         pairs=None,
         evaluable=None,
-        query_ids=None,
+        ids=None,
         input_type="similarities",
         ks=(1, 5),
         median_rank_reduction="median_of_pairs",
@@ -102,32 +100,13 @@ class CvTa(evaluate.Metric):
         seed=0,
         paired_predictions=None,
     ):
-        _cv_ta_arg_validation(input_type, ks, median_rank_reduction)
-        if protocol is not None:
-            reject_per_query_arguments(pairs=pairs, evaluable=evaluable, query_ids=query_ids)
-            if input_type != "similarities":
-                raise InputValidationError(
-                    f"Expected no `input_type` with `protocol`, but got {input_type!r}."
-                )
-            embeddings, paired = module_embeddings(
-                references, predictions, paired_predictions, protocol.segments
-            )
-            return evaluate_cv_ta(
-                embeddings,
-                protocol,
-                ks=ks,
-                median_rank_reduction=median_rank_reduction,
-                bootstrap=bootstrap,
-                confidence=confidence,
-                seed=seed,
-                paired_embeddings=paired,
-            )
-        return cv_ta(
+        return cv_ta_module_scores(
             predictions,
             references,
-            pairs,
+            protocol=protocol,
+            pairs=pairs,
             evaluable=evaluable,
-            query_ids=query_ids,
+            ids=ids,
             input_type=input_type,
             ks=ks,
             median_rank_reduction=median_rank_reduction,
@@ -135,5 +114,4 @@ class CvTa(evaluate.Metric):
             confidence=confidence,
             seed=seed,
             paired_predictions=paired_predictions,
-            validate_args=False,
         )

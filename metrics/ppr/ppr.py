@@ -31,7 +31,7 @@ Args:
     aggregate (str): "pooled" (default) or "per_video".
     tas_convention (str, optional): also report TAS metrics on the phases under this convention
         ("mstcn", "fact", "ltcontext", "asquery", "diffact"), with nothing ignored.
-    video_ids (list, optional): ids aligned with the accumulated predictions (messages, per_video keys).
+    ids (list, optional): video ids aligned with the accumulated predictions (messages, per_video keys).
     bootstrap (int): video resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
 Returns:
@@ -85,7 +85,7 @@ class Ppr(evaluate.Metric):
         references,
         aggregate="pooled",
         tas_convention=None,
-        video_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
@@ -96,7 +96,7 @@ class Ppr(evaluate.Metric):
             references,
             aggregate=aggregate,
             tas_convention=tas_convention,
-            video_ids=video_ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,

@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from proceval.scores.psr import psr
+from proceval.scores.psr import psr_scores
 
 _CITATION = """\
 @misc{impact_benchmark,
@@ -42,13 +42,14 @@ Args:
         required for pos_variant="partial_order".
     labels (list of str, optional): step vocabulary in proc_info order; unknown labels raise.
     pos_variant (str): "partial_order" (default, IMPACT) or "sequential" (IndustReal, STORM-PSR).
-    matching (str): "impact" (default, |dt| with 0 as infinity), "industreal" (strictly later only)
-        or "nearest" (corrected: nearest unused same-label event, 0 allowed).
+    matching (str): "nearest_nonzero" (default; IMPACT evaluate_psr.py: nearest by |dt|, 0 counts as
+        infinity), "industreal" (IndustReal psr_utils.py: nearest strictly later event) or "nearest"
+        (corrected, no official evaluator: nearest unused same-label event, 0 allowed).
     empty_video (str): per-video F1 when both sides are empty: "guard" (official, ~0) or "one".
     no_delay (str): per-video delay with no matched event: "zero" (IMPACT, default) or "industreal" (100).
     occurrences (str): "all" (default) or "first" (first completion of each label, Gemini evaluator).
     sample_rate (int): frame subsampling factor of the frame indices, default 1.
-    video_ids (list, optional): ids aligned with the accumulated predictions.
+    ids (list, optional): video ids aligned with the accumulated predictions.
     return_per_video (bool): add per_video statistics keyed by id.
     bootstrap (int): video resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
@@ -99,19 +100,19 @@ class Psr(evaluate.Metric):
         prereq=None,
         labels=None,
         pos_variant="partial_order",
-        matching="impact",
+        matching="nearest_nonzero",
         empty_video="guard",
         no_delay="zero",
         occurrences="all",
         sample_rate=1,
-        video_ids=None,
+        ids=None,
         return_per_video=False,
         bootstrap=0,
         confidence=0.95,
         seed=0,
         paired_predictions=None,
     ):
-        return psr(
+        return psr_scores(
             predictions,
             references,
             fps=fps,
@@ -123,7 +124,7 @@ class Psr(evaluate.Metric):
             no_delay=no_delay,
             occurrences=occurrences,
             sample_rate=sample_rate,
-            video_ids=video_ids,
+            ids=ids,
             return_per_video=return_per_video,
             bootstrap=bootstrap,
             confidence=confidence,

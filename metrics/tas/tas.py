@@ -48,7 +48,7 @@ Args:
     last_segment_end (str, optional): "exclusive" or "diffact_minus_one".
     empty_edit (str, optional): "perfect" (Edit 1.0 when both sides have no segment) or "skip".
     label_names (list of str, optional): the label map, index = id (e.g. TAS/mapping_CAS.txt).
-    video_ids (list, optional): ids aligned with the accumulated predictions (messages, per_video keys).
+    ids (list, optional): ids aligned with the accumulated predictions (messages, per_video keys).
     bootstrap (int): video resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
 Returns:
@@ -113,7 +113,7 @@ class Tas(evaluate.Metric):
         last_segment_end=None,
         empty_edit=None,
         label_names=None,
-        video_ids=None,
+        ids=None,
         bootstrap=0,
         confidence=0.95,
         seed=0,
@@ -133,7 +133,7 @@ class Tas(evaluate.Metric):
             last_segment_end=last_segment_end,
             empty_edit=empty_edit,
             label_names=label_names,
-            video_ids=video_ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,

@@ -25,7 +25,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"benchmark for configs / tasks / metrics (one of: {', '.join(names)}; default: all)",
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: the README's predictions table (for `tasks`)",
+    )
     p.set_defaults(run=run)
 
 
@@ -79,7 +84,35 @@ def rows_for(what: str, benchmark: str | None) -> list[dict[str, Any]]:
     return rows
 
 
+def predictions_table(benchmark: str | None = None) -> str:
+    """The README's predictions table: per metric and task, the prediction id and what a prediction is."""
+    from proceval.registry import benchmarks, get_benchmark
+
+    chosen = [get_benchmark(benchmark)] if benchmark is not None else benchmarks()
+    lines = [
+        "| benchmark | metric | tasks | id | prediction | headline (↑ higher / ↓ lower is better) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for b in chosen:
+        groups: dict[tuple[str, str, str], list[Any]] = {}
+        for t in b.tasks:
+            groups.setdefault((t.metric, t.ids_doc, t.prediction_doc), []).append(t)
+        for (metric, ids, prediction), tasks in groups.items():
+            heads = ", ".join(
+                f"`{h.key}` {'↑' if h.higher_is_better else '↓'}" for h in tasks[0].headline[:3]
+            )
+            names = ", ".join(f"`{t.name}`" for t in tasks)
+            lines.append(
+                f"| {b.name} | `{metric}` | {names} | {ids.replace('``', '`')} | "
+                f"{prediction.replace('``', '`')} | {heads} |"
+            )
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.format == "markdown":
+        print(predictions_table(args.benchmark))
+        return 0
     rows = rows_for(args.what, args.benchmark)
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))

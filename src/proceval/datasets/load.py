@@ -1,9 +1,9 @@
-"""Load an IMPACT config as a ``datasets.Dataset`` straight from the official release.
+"""Load a config of any registered benchmark as a ``datasets.Dataset`` straight from its release.
 
-``datasets`` 5.x removed script loading, so :func:`load_impact` instantiates
-:class:`~proceval.datasets.builder.ImpactBuilder` itself, runs ``download_and_prepare``
-(generation into the Arrow cache, once) and ``as_dataset`` (memory-mapped; later loads of the same
-config, release and videos folder come straight from the cache).
+``datasets`` 5.x removed script loading, so :func:`load_config` instantiates the benchmark's builder
+(:func:`proceval.datasets.builder.builder_class`) itself, runs ``download_and_prepare`` (generation
+into the Arrow cache, once per release content) and ``as_dataset`` (memory-mapped; later loads of the
+same config, release content and videos folder come straight from the cache).
 """
 
 from __future__ import annotations
@@ -14,13 +14,30 @@ from pathlib import Path
 import datasets
 from datasets.exceptions import DatasetGenerationError
 
-from proceval.benchmarks.impact.release import resolve_dataset_dir
-from proceval.errors import ProcevalError
+from proceval.errors import ProcevalError, ReleaseFormatError
 from proceval.io import default_cache_dir
+from proceval.registry import Benchmark, get_benchmark
 
 
-def load_impact(
-    source_dir: str | os.PathLike[str],
+def resolve_source(benchmark: str | Benchmark, source: str | os.PathLike[str]) -> Path:
+    """The release folder of ``source``: the benchmark's ``resolve_release``, else ``source`` itself.
+
+    Raises:
+        ReleaseFormatError: the benchmark has no resolver and ``source`` is not a folder (or the
+            resolver's own error: the release is missing or not in the expected layout).
+    """
+    bench = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
+    if bench.resolve_release is not None:
+        return Path(bench.resolve_release(source))
+    path = Path(source)
+    if not path.is_dir():
+        raise ReleaseFormatError(path, "release folder not found")
+    return path.resolve()
+
+
+def load_config(
+    benchmark: str,
+    source: str | os.PathLike[str],
     name: str,
     split: str | None = None,
     videos_dir: str | os.PathLike[str] | None = None,
@@ -28,32 +45,38 @@ def load_impact(
     *,
     decode_video: bool = True,
 ) -> datasets.Dataset | datasets.DatasetDict:
-    """Build (first call) or reuse (later calls) the Arrow cache of config ``name`` and return it.
+    """Build (first call) or reuse (later calls) the Arrow cache of ``benchmark``'s config ``name``.
 
     Args:
-        source_dir: the release's top folder, its ``dataset/`` folder, or the ``.tar.gz`` archive.
-        name: a config name such as ``tas_s_s2`` (see ``proceval list impact``).
-        split: ``train``, ``validation`` or ``test``; None returns a ``DatasetDict`` of all splits.
+        benchmark: a registered benchmark's name (``proceval list benchmarks``).
+        source: the release as the user has it (a folder, a sub-folder or an archive: whatever the
+            benchmark's ``resolve_release`` accepts).
+        name: a config name (``proceval list configs --benchmark BENCHMARK``).
+        split: one of the config's splits; None returns a ``DatasetDict`` of all of them.
         videos_dir: folder of ``<video_id>.mp4`` (or ``<view>/<video_id>.mp4``); adds a lazily
             decoded ``video`` column. None loads labels only.
         cache_dir: Arrow cache folder (default ``<proceval cache>/datasets``).
         decode_video: False returns ``video`` as ``{"path", "bytes"}`` instead of a decoder.
 
     Raises:
-        ValueError: ``name`` is not an IMPACT config.
+        InputValidationError: ``benchmark`` or ``name`` is unknown (the message lists the known ones).
         ReleaseFormatError: a release file or a video file is missing or malformed (file and line named).
     """
-    from proceval.datasets.builder import ImpactBuilder, builder_hash
+    from proceval.datasets.builder import builder_class, cache_hash, data_version
 
-    dataset_dir = resolve_dataset_dir(source_dir)
+    bench = get_benchmark(benchmark)
+    bench.get_config(name)  # an unknown config fails before the release is read
+    dataset_dir = resolve_source(bench, source)
+    version = data_version(bench, dataset_dir)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "datasets"
-    builder = ImpactBuilder(
+    builder = builder_class(bench.name)(
         cache_dir=str(cache),
         config_name=name,
-        hash=builder_hash(),
+        hash=cache_hash(version),
         source_dir=str(dataset_dir),
         videos_dir=str(Path(videos_dir).resolve()) if videos_dir is not None else None,
         decode_video=decode_video,
+        data_version=version,
     )
     try:
         builder.download_and_prepare()

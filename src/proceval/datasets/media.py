@@ -1,6 +1,7 @@
 """Attach media to examples: the absolute path of each example's video file, from a videos folder.
 
-Layouts accepted: ``<videos_dir>/<video_id>.mp4`` or ``<videos_dir>/<view>/<video_id>.mp4``. Paths
+Layouts accepted: ``<videos_dir>/<video_id>.mp4`` or, for examples with a ``view`` field,
+``<videos_dir>/<view>/<video_id>.mp4``. Paths
 are stored absolute: a relative path stored in Parquet is not resolved against the repository
 folder by ``datasets.Video`` (see ``stack-facts.md``).
 """
@@ -18,23 +19,27 @@ from proceval.errors import ReleaseFormatError
 VIDEO_SUFFIX = ".mp4"
 
 
-def video_candidates(videos_dir: str | os.PathLike[str], video_id: str, view: str) -> tuple[Path, Path]:
-    """The two accepted locations of ``video_id``'s file, flat layout first."""
+def video_candidates(
+    videos_dir: str | os.PathLike[str], video_id: str, view: str | None = None
+) -> tuple[Path, ...]:
+    """The accepted locations of ``video_id``'s file, flat layout first (``<view>/`` second if given)."""
     root = Path(videos_dir).resolve()
-    return root / f"{video_id}{VIDEO_SUFFIX}", root / view / f"{video_id}{VIDEO_SUFFIX}"
+    flat = root / f"{video_id}{VIDEO_SUFFIX}"
+    return (flat, root / view / f"{video_id}{VIDEO_SUFFIX}") if view else (flat,)
 
 
-def find_video(videos_dir: str | os.PathLike[str], video_id: str, view: str) -> str:
+def find_video(videos_dir: str | os.PathLike[str], video_id: str, view: str | None = None) -> str:
     """Absolute path of ``video_id``'s video file.
 
     Raises:
-        ReleaseFormatError: neither accepted location holds the file (both are named).
+        ReleaseFormatError: no accepted location holds the file (each is named).
     """
-    flat, nested = video_candidates(videos_dir, video_id, view)
-    for path in (flat, nested):
+    candidates = video_candidates(videos_dir, video_id, view)
+    for path in candidates:
         if path.is_file():
             return str(path)
-    raise ReleaseFormatError(flat, f"no video file for {video_id!r} (expected {flat} or {nested})")
+    expected = " or ".join(str(p) for p in candidates)
+    raise ReleaseFormatError(candidates[0], f"no video file for {video_id!r} (expected {expected})")
 
 
 def iter_with_media(
@@ -50,6 +55,6 @@ def iter_with_media(
         if videos_dir is not None:
             vid = example["video_id"]
             if vid not in found:
-                found[vid] = find_video(videos_dir, vid, example["view"])
+                found[vid] = find_video(videos_dir, vid, example.get("view"))
             example = {**example, MEDIA_COLUMN: found[vid]}
         yield key, example

@@ -1,8 +1,9 @@
 """The config registry: one :class:`ConfigSpec` per ``<task>_s<n>`` (or per benchmark config).
 
 A spec says what a config's examples look like (``features``, media excluded) and how to produce
-them from the release folder (``generate``). The ``datasets`` builder in ``dataset_scripts/``, the
-Hub export and the CLI all read the same registry, so a config exists in exactly one place.
+them from the release folder (``generate``). The ``datasets`` builder (:mod:`proceval.datasets.builder`),
+the Hub export (:mod:`proceval.hub.export`) and the CLI all read the same registry, so a config exists in
+exactly one place.
 
 Media convention: every example has ``video_id``; clip-level examples also carry ``start_frame``
 and ``end_frame`` (inclusive, in the view's own frame index) and ``fps``. Media columns (a

@@ -1,112 +1,59 @@
-"""The dataset card (``README.md``) and ``eval.yaml`` of an exported IMPACT Hub repository.
+"""The generic parts of an exported repository's dataset card (``README.md``) and its ``eval.yaml``.
 
-The card's YAML front matter is what makes the repository load without a script: ``configs:``
-lists every exported config with its Parquet file per split. The body documents tasks, fields,
-units, the split facts and every release quirk with how proceval resolved it.
+The card's YAML front matter is what makes the repository load without a script: ``configs:`` lists
+every exported config with its Parquet file per split. A benchmark writes its own card body through the
+``card`` hook of its :class:`~proceval.registry.Benchmark` and builds it from the pieces here (front
+matter, configs table, field tables); a benchmark without a hook gets :func:`default_card`.
+``eval.yaml`` derives from the registry's :class:`~proceval.registry.Task` declarations.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import datasets
 import yaml
 
-from proceval.datasets.features import resolve_features
-from proceval.benchmarks.impact.metadata import CITATION, HOMEPAGE, LICENSE
+from proceval.datasets.features import MEDIA_COLUMN, resolve_features
 from proceval.datasets.spec import ConfigSpec
+from proceval.hub.layout import SPLIT_ORDER, ExportReport, parquet_relpath
+from proceval.registry import Benchmark, Task, get_benchmark
 
-if TYPE_CHECKING:
-    from proceval.hub.export import ExportReport
-
-PRETTY_NAME = "IMPACT"
-SPLIT_ORDER = ("train", "validation", "test")
-
-FIELD_DOCS: dict[str, str] = {
-    "video_id": "canonical video id `{trial}_color_{view}_clipped` (ego: `{trial}_color_ego_sync_clipped`)",
-    "trial_id": "trial id `YYYYMMDD_HHMM` (first two `_` tokens of the video id); "
-    "the same-trial grouping key",
-    "view": "`front`, `left`, `right`, `top` (exo) or `ego`, taken from the file name",
-    "is_ego": "true for the egocentric view",
-    "fps": "nominal frame rate in frames per second (ego 25, exo 30)",
-    "subject": "participant folder name `subjectNN` from `CV/annotations_CAS/<view>/subjectNN/`",
-    "grinder_model": "`meta_data.model_type` of the trial's ASR file; null for the 20 trials without one",
-    "workflow": "`assemble` / `disassemble` from the trial's ASR file; null where there is none",
-    "num_frames": "number of frames of the stream as the source file gives it (frames)",
-    "labels": "one label per frame, frame index 0..num_frames-1 of the view (ClassLabel, official names)",
-    "segments": "runs of equal frame labels: `label`, `start_frame`, `end_frame` (both inclusive, frames)",
-    "annotation_file": "source file, relative to the release's `dataset/` folder",
-    "in_bundle": "whether this video itself is listed in the split bundle "
-    "(the split holds all views of its trials)",
-    "segment_index": "0-based position of the segment in its annotation file",
-    "start_frame": "first frame of the segment (inclusive, view's own frame index)",
-    "end_frame": "last frame of the segment (inclusive, view's own frame index)",
-    "label": "the segment's label (ClassLabel, official names)",
-    "is_null": "true for `null` segments (kept: CV-TA uses them to detect invisible targets)",
-    "verb": "first `_` token of the lower-case step label (official CV-SM rule); null for `null`",
-    "noun": "rest of the lower-case step label after the first `_`; null for `null`",
-    "has_anomaly": "the segment's `has_anomaly` flag",
-    "meta_activity": "the segment's `meta_activity` field",
-    "video": "lazily decoded video (`datasets.Video`), absolute path to `<videos_dir>/<video_id>.mp4`",
-}
-
-QUIRKS: tuple[str, ...] = (
-    "**Four-frame length mismatch.** `20250407_1405_color_ego_sync_clipped` has 5,383 frame labels in "
-    "`TAS/groundTruth_CAS` (and 5,383 frames in its CV annotation) but 5,379 in the FAS and PPR files. "
-    "Each config keeps its own file's length (`num_frames`), so predictions must match each file; the build "
-    "warns for every frame file whose length differs from the CV annotation of its video.",
-    "**Ego/exo naming.** CV ego annotation files are named `{trial}_color_ego.json` but describe "
-    "`{trial}_color_ego_sync_clipped`; AF-S ego files use `{trial}_color_ego_sync`; "
-    "ASR uses `{trial}_color`. "
-    "Every config stores the canonical id (`..._clipped`), and the build warns once per renamed family.",
-    "**Wrong `view` fields.** Some JSON `view` fields are wrong (e.g. AF-S ego files saying `Top`, ATR "
-    "capitalisation). Views are always derived from file names; the JSON field is only cross-checked, with a "
-    "warning on disagreement.",
-    "**CRLF bundles.** Most bundles end lines with CRLF; ids are stripped.",
-    "**CV segment ids.** `segment.id` in the CV files is not an instance id and is not used; "
-    "`segment_index` is the segment's position in its file. CV segments may overlap by a frame or more, and "
-    "ego segments may end before `view_end`; both are kept as released.",
-    "**Grinder model.** Only the 92 trials with an ASR file record a model (`CG15-125BL`, the paper's "
-    "Model-A). The paper counts 20 Model-B (`WSG7-115A`) recordings; 20 trials have no ASR file and 19 of "
-    "them form the S3 test set, but no file states their model, so `grinder_model` is null for them.",
-)
-
-SPLIT_FACTS: tuple[str, ...] = (
-    "112 trials, 13 subjects, 5 views (1 ego + 4 exo): 560 video streams. Exo streams are 30 fps "
-    "(1280x720), ego streams 25 fps (1920x1080); labels are per frame in each view's own frame index, "
-    "so ego and exo lengths differ.",
-    "**S1 (IID)** is video-level: its test set is 56 videos from 47 trials, and other views of those "
-    "trials appear in train.",
-    "**S2 (cross-subject)** holds out different subjects for the two bundle families: the CAS bundles "
-    "(TAS-S, CV) test subject17's exo videos (36), whose ego videos are in train; the FAS bundles (TAS-B, "
-    "PPR, ATR) test all 40 videos of subject19.",
-    "**S3 (cross-configuration)**: 19 trials x 5 views = 95 test videos, trial-disjoint.",
-    "**S4 (exo to ego)**: test is all 112 ego videos; train and validation are exo only.",
-    "Train/validation membership differs between the CAS and FAS bundles; test membership is the same "
-    "for S1, S3 and S4.",
-    "CV configs follow the official cross-view code: a split holds every view of every trial listed in "
-    "its bundle (`in_bundle` marks the listed videos), so S1 CV splits share trials.",
-)
+VIDEO_FIELD_DOC = "lazily decoded video (`datasets.Video`), absolute path to `<videos_dir>/<video_id>.mp4`"
 
 
-def _type_name(feature: Any) -> str:
+def pretty_name(benchmark: Benchmark) -> str:
+    """The benchmark's display name: its title up to the first ``:`` (the registry name if none)."""
+    head = benchmark.title.partition(":")[0].strip()
+    return head or benchmark.name
+
+
+def type_name(feature: Any) -> str:
+    """A short type string of a ``datasets`` feature for field tables (``ClassLabel(12)``, ``list<int32>``)."""
     if isinstance(feature, datasets.ClassLabel):
         return f"ClassLabel({feature.num_classes})"
     if isinstance(feature, datasets.Value):
         return feature.dtype
     if isinstance(feature, datasets.List):
-        return f"list<{_type_name(feature.feature)}>"
+        return f"list<{type_name(feature.feature)}>"
     if isinstance(feature, dict):
-        return "{" + ", ".join(f"{k}: {_type_name(v)}" for k, v in feature.items()) + "}"
+        return "{" + ", ".join(f"{k}: {type_name(v)}" for k, v in feature.items()) + "}"
     return type(feature).__name__
 
 
-def yaml_front_matter(specs: list[ConfigSpec], report: ExportReport) -> dict[str, Any]:
+def yaml_front_matter(
+    specs: Sequence[ConfigSpec],
+    report: ExportReport,
+    *,
+    license: str,
+    pretty_name: str,
+    task_categories: Sequence[str] = (),
+    tags: Sequence[str] = (),
+) -> dict[str, Any]:
     """The card's YAML metadata: license, names, and ``configs:`` with ``data_files`` per split."""
-    from proceval.hub.export import parquet_relpath
-
     configs = []
     for spec in specs:
         splits = [s for s in SPLIT_ORDER if s in report.counts.get(spec.name, {})]
@@ -116,122 +63,131 @@ def yaml_front_matter(specs: list[ConfigSpec], report: ExportReport) -> dict[str
                 "data_files": [{"split": s, "path": parquet_relpath(spec, s)} for s in splits],
             }
         )
-    return {
-        "license": LICENSE,
-        "pretty_name": PRETTY_NAME,
-        "task_categories": ["video-classification"],
-        "tags": [
-            "procedural-video",
-            "action-segmentation",
-            "multi-view",
-            "egocentric",
-            "assembly",
-            "proceval",
-        ],
-        "configs": configs,
-    }
+    meta: dict[str, Any] = {"license": license, "pretty_name": pretty_name}
+    if task_categories:
+        meta["task_categories"] = list(task_categories)
+    if tags:
+        meta["tags"] = list(tags)
+    meta["configs"] = configs
+    return meta
 
 
-def _tasks(specs: list[ConfigSpec]) -> OrderedDict[str, list[ConfigSpec]]:
+def front_matter_block(meta: Mapping[str, Any]) -> str:
+    """``meta`` as the card's ``---``-fenced YAML block."""
+    front = yaml.safe_dump(dict(meta), sort_keys=False, allow_unicode=True)
+    return f"---\n{front}---"
+
+
+def _task_of(benchmark: Benchmark, config: str) -> Task | None:
+    return next((t for t in benchmark.tasks if config in t.configs), None)
+
+
+def configs_table(benchmark: Benchmark, specs: Sequence[ConfigSpec], report: ExportReport) -> list[str]:
+    """Markdown lines: one row per config with its example count per split and the metric scoring it."""
+    lines = [
+        "| config | train | validation | test | scored by |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for spec in specs:
+        counts = report.counts.get(spec.name, {})
+        cells = [str(counts[s]) if s in counts else "-" for s in SPLIT_ORDER]
+        task = _task_of(benchmark, spec.name)
+        lines.append(f"| `{spec.name}` | {' | '.join(cells)} | {task.metric if task else '-'} |")
+    return lines
+
+
+def group_by_task(specs: Sequence[ConfigSpec]) -> OrderedDict[str, list[ConfigSpec]]:
+    """Specs grouped by ``task``, in first-seen order."""
     out: OrderedDict[str, list[ConfigSpec]] = OrderedDict()
     for spec in specs:
         out.setdefault(spec.task, []).append(spec)
     return out
 
 
-def impact_card(specs: list[ConfigSpec], report: ExportReport, dataset_dir: Path) -> str:
-    """The full ``README.md`` text for the exported IMPACT repository."""
-    front = yaml.safe_dump(yaml_front_matter(specs, report), sort_keys=False, allow_unicode=True)
-    lines = [f"---\n{front}---", "", f"# {PRETTY_NAME} (proceval export)", ""]
-    lines += [
-        "IMPACT is a multi-view benchmark of angle-grinder assembly and disassembly (1 egocentric + 4 "
-        f"exocentric views). Source: the official annotation release ({HOMEPAGE}), read as released by "
-        "proceval's `proceval build impact`. One config per task and split protocol, "
-        "named `<task>_s<n>`; splits `train`, `validation`, `test` come from the official bundles.",
-        "",
-        "```python",
-        "from datasets import load_dataset",
-        f'ds = load_dataset("<this repo>", "{specs[0].name if specs else "tas_s_s1"}", split="test")',
-        "```",
-        "",
-        "## Configs",
-        "",
-        "| config | train | validation | test | scored by |",
-        "| --- | ---: | ---: | ---: | --- |",
-    ]
-    for spec in specs:
-        c = report.counts.get(spec.name, {})
-        cells = [str(c[s]) if s in c else "-" for s in SPLIT_ORDER]
-        lines.append(f"| `{spec.name}` | {' | '.join(cells)} | {', '.join(spec.metrics) or '-'} |")
-    lines += ["", "## Tasks and fields", ""]
-    for task, group in _tasks(specs).items():
+def fields_table(
+    spec: ConfigSpec,
+    dataset_dir: Path,
+    field_docs: Mapping[str, str],
+    *,
+    with_videos: bool = False,
+    video_doc: str = VIDEO_FIELD_DOC,
+) -> list[str]:
+    """Markdown lines: one row per field of ``spec`` (type from the release where it can be read)."""
+    try:
+        features = resolve_features(spec, dataset_dir)
+    except Exception:  # the card still documents the static schema
+        features = spec.features
+    lines = ["| field | type | meaning |", "| --- | --- | --- |"]
+    for name, feat in features.items():
+        lines.append(f"| `{name}` | {type_name(feat)} | {field_docs.get(name, '')} |")
+    if with_videos:
+        lines.append(f"| `{MEDIA_COLUMN}` | Video | {video_doc} |")
+    return lines
+
+
+def default_card(
+    benchmark: Benchmark, specs: Sequence[ConfigSpec], report: ExportReport, dataset_dir: Path
+) -> str:
+    """A card from the benchmark declaration alone: front matter, description, configs, fields, citation."""
+    name = pretty_name(benchmark)
+    meta = yaml_front_matter(specs, report, license=benchmark.license or "other", pretty_name=name)
+    lines = [front_matter_block(meta), "", f"# {name} (proceval export)", ""]
+    if benchmark.description:
+        lines += [benchmark.description, ""]
+    if benchmark.homepage:
+        lines += [f"Homepage: {benchmark.homepage}", ""]
+    lines += ["## Configs", "", *configs_table(benchmark, specs, report), "", "## Tasks and fields", ""]
+    for task, group in group_by_task(specs).items():
         spec = group[0]
-        title = spec.extra.get("title", task)
-        lines += [f"### `{task}`: {title}", "", spec.description, ""]
-        try:
-            features = resolve_features(spec, dataset_dir)
-        except Exception:  # the card still documents the static schema
-            features = spec.features
-        lines += ["| field | type | meaning |", "| --- | --- | --- |"]
-        for name, feat in features.items():
-            lines.append(f"| `{name}` | {_type_name(feat)} | {FIELD_DOCS.get(name, '')} |")
-        if report.with_videos:
-            lines.append(f"| `video` | Video | {FIELD_DOCS['video']} |")
-        lines.append("")
-    lines += [
-        "## Units and conventions",
-        "",
-        "- Frames are 0-based indices in each view's own frame index; every `start_frame` / `end_frame` "
-        "pair is inclusive. Times in seconds are frames / `fps`.",
-        "- Labels are `ClassLabel` features whose names are the release's `mapping_*.txt` names (CV: the "
-        "lower-case names with `null`, as the CV files write them).",
-        "- Without a videos folder the labels still load; with one, `video` is a lazily decoded "
-        "`datasets.Video` column holding absolute paths (relative paths in Parquet are not resolved).",
-        "",
-        "## Split facts",
-        "",
-        *[f"- {fact}" for fact in SPLIT_FACTS],
-        "",
-        "## Release quirks and how they are resolved",
-        "",
-        *[f"- {q}" for q in QUIRKS],
-        "",
-        "Nothing is dropped: every bundle line is one example (frame-level configs) or contributes all its "
-        "segments (segment-level configs).",
-        "",
-    ]
+        lines += [f"### `{task}`: {spec.extra.get('title', task)}", "", spec.description, ""]
+        lines += [*fields_table(spec, dataset_dir, {}, with_videos=report.with_videos), ""]
     if report.warnings:
-        lines += ["Warnings raised by this build:", ""]
-        lines += [f"- {w}" for w in report.warnings]
-        lines.append("")
-    lines += [
-        "## License",
-        "",
-        "Annotations: CC BY-NC-SA 4.0, as the official release.",
-        "",
-        "## Citation",
-        "",
-        "```bibtex",
-        CITATION,
-        "```",
-        "",
-    ]
+        lines += ["## Warnings raised by this build", "", *[f"- {w}" for w in report.warnings], ""]
+    if benchmark.citation:
+        lines += ["## Citation", "", "```bibtex", benchmark.citation, "```", ""]
     return "\n".join(lines)
 
 
-def eval_yaml(benchmark: str, specs: list[ConfigSpec]) -> dict[str, Any]:
-    """``eval.yaml``: the benchmark's tasks (one per config, scored on ``test``) for Hub leaderboards."""
-    return {
-        "name": PRETTY_NAME if benchmark == "impact" else benchmark,
-        "description": "IMPACT benchmark tasks (proceval); each task is a config scored on its test split.",
-        "evaluation_framework": "proceval",
-        "tasks": [
+def render_card(
+    benchmark: str | Benchmark, specs: Sequence[ConfigSpec], report: ExportReport, dataset_dir: Path
+) -> str:
+    """The ``README.md`` text: the benchmark's ``card`` hook, or :func:`default_card`."""
+    bench = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
+    if bench.card is not None:
+        return bench.card(list(specs), report, dataset_dir)
+    return default_card(bench, specs, report, dataset_dir)
+
+
+def eval_yaml(benchmark: str | Benchmark, specs: Sequence[ConfigSpec] | None = None) -> dict[str, Any]:
+    """``eval.yaml``: one leaderboard task per config with a :class:`~proceval.registry.Task`.
+
+    Each entry names the config (``id`` = ``config``), the split scored (``test`` where the config has
+    one), the task, the metric module and the headline keys with their direction (first = ranking key).
+
+    Args:
+        benchmark: a registry name or declaration.
+        specs: the exported configs (default: every config of the benchmark).
+    """
+    bench = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
+    name = pretty_name(bench)
+    entries = []
+    for spec in bench.configs() if specs is None else specs:
+        task = _task_of(bench, spec.name)
+        if task is None:
+            continue
+        entries.append(
             {
                 "id": spec.name,
                 "config": spec.name,
-                "split": "test",
-                "metric": spec.metrics[0] if spec.metrics else None,
+                "split": "test" if "test" in spec.splits else spec.splits[-1],
+                "task": task.name,
+                "metric": task.metric,
+                "headline": [{"key": h.key, "higher_is_better": h.higher_is_better} for h in task.headline],
             }
-            for spec in specs
-        ],
+        )
+    return {
+        "name": name,
+        "description": f"{name} benchmark tasks (proceval); each task is a config scored on its test split.",
+        "evaluation_framework": "proceval",
+        "tasks": entries,
     }

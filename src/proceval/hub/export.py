@@ -18,7 +18,6 @@ import io
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,40 +30,26 @@ from datasets.features.features import encode_nested_example
 
 from proceval.datasets.features import resolve_features, with_media
 from proceval.datasets.media import iter_with_media
-from proceval.datasets.spec import ConfigSpec, get_config, list_configs
+from proceval.datasets.spec import ConfigSpec
+from proceval.hub.layout import ExportReport, parquet_relpath
 from proceval.io import atomic_write_bytes, atomic_write_text
+from proceval.registry import Benchmark, get_benchmark
 
-PARQUET_NAME = "{split}-00000-of-00001.parquet"
-
-
-@dataclass
-class ExportReport:
-    """What an export wrote.
-
-    Attributes:
-        out_dir: the repository folder.
-        counts: config name → split → number of examples.
-        files: every file written, relative to ``out_dir``.
-        warnings: messages of the release quirks met (``ImpactQuirkWarning`` and others).
-        with_videos: whether a ``video`` column was written.
-    """
-
-    out_dir: Path
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    with_videos: bool = False
+__all__ = [
+    "ExportReport",
+    "config_table",
+    "examples_to_table",
+    "export_hub_repo",
+    "parquet_relpath",
+    "push_to_hub",
+    "write_parquet",
+]
 
 
-def parquet_relpath(spec: ConfigSpec, split: str) -> str:
-    """``<task>/<protocol>/<split>-00000-of-00001.parquet``."""
-    return f"{spec.task}/{spec.protocol}/{PARQUET_NAME.format(split=split)}"
-
-
-def _select(benchmark: str, configs: Sequence[str] | None) -> list[ConfigSpec]:
+def _select(bench: Benchmark, configs: Sequence[str] | None) -> list[ConfigSpec]:
     if configs is None:
-        return list_configs(benchmark)
-    return [get_config(benchmark, name) for name in configs]
+        return bench.configs()
+    return [bench.get_config(name) for name in configs]
 
 
 def _column(feature: Any, values: list[Any], type_: pa.DataType) -> pa.Array:
@@ -120,8 +105,8 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def export_hub_repo(
-    benchmark: str,
-    source_dir: str | os.PathLike[str],
+    benchmark: str | Benchmark,
+    source: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     configs: Sequence[str] | None = None,
     videos_dir: str | os.PathLike[str] | None = None,
@@ -132,35 +117,37 @@ def export_hub_repo(
     """Write Parquet files, ``README.md`` and ``eval.yaml`` for ``configs`` (default: all) of ``benchmark``.
 
     Args:
-        benchmark: registry name; ``impact`` is the one with a release reader.
-        source_dir: the release (top folder, ``dataset/`` folder or ``.tar.gz``).
+        benchmark: a registered benchmark's name (or its declaration).
+        source: the release as the user has it; the benchmark's ``resolve_release`` finds the folder
+            the configs read (a folder, a sub-folder or an archive).
         out_dir: repository folder to write (created; existing files of the same names are replaced).
-        configs: config names to export; None exports every registered config.
+        configs: config names to export; None exports every config of the benchmark.
         videos_dir: folder of videos; adds a ``video`` column with absolute paths.
         progress: show a tqdm bar over configs.
-        card_writer: ``(specs, report, dataset_dir) -> README text``; default
-            :func:`proceval.hub.card.impact_card`.
+        card_writer: ``(specs, report, release_dir) -> README text``; default: the benchmark's ``card``
+            hook, else :func:`proceval.hub.card.default_card`.
 
     Returns:
-        The :class:`ExportReport` (counts per config and split, files, quirk warnings).
+        The :class:`ExportReport` (counts per config and split, files, warnings met).
 
     Raises:
-        ValueError: an unknown config name.
+        InputValidationError: an unknown benchmark or config name.
         ReleaseFormatError: a release or video file is missing or malformed (file and line named).
     """
     from tqdm.auto import tqdm
 
-    from proceval.hub.card import eval_yaml, impact_card
-    from proceval.benchmarks.impact.release import resolve_dataset_dir
+    from proceval.datasets.load import resolve_source
+    from proceval.hub.card import eval_yaml, render_card
 
-    dataset_dir = resolve_dataset_dir(source_dir)
+    bench = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
+    specs = _select(bench, configs)
+    dataset_dir = resolve_source(bench, source)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    specs = _select(benchmark, configs)
     report = ExportReport(out_dir=out, with_videos=videos_dir is not None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for spec in tqdm(specs, desc=f"build {benchmark}", unit="config", disable=not progress):
+        for spec in tqdm(specs, desc=f"build {bench.name}", unit="config", disable=not progress):
             features = resolve_features(spec, dataset_dir)
             if videos_dir is not None:
                 features = with_media(features)
@@ -177,15 +164,28 @@ def export_hub_repo(
         if msg not in seen:
             seen.add(msg)
             report.warnings.append(msg)
-    writer = card_writer or impact_card
-    atomic_write_text(out / "README.md", writer(specs, report, dataset_dir))
-    atomic_write_text(out / "eval.yaml", yaml.safe_dump(eval_yaml(benchmark, specs), sort_keys=False))
+    card = (
+        card_writer(specs, report, dataset_dir)
+        if card_writer
+        else render_card(bench, specs, report, dataset_dir)
+    )
+    atomic_write_text(out / "README.md", card)
+    atomic_write_text(out / "eval.yaml", yaml.safe_dump(eval_yaml(bench, specs), sort_keys=False))
     report.files += ["README.md", "eval.yaml"]
     return report
 
 
-def push_to_hub(out_dir: str | os.PathLike[str], repo_id: str, *, private: bool = False) -> Any:
-    """Upload ``out_dir`` to the Hub dataset repo ``repo_id`` (created if missing) via ``upload_folder``."""
+def push_to_hub(
+    out_dir: str | os.PathLike[str], repo_id: str, *, private: bool = False, message: str | None = None
+) -> Any:
+    """Upload ``out_dir`` to the Hub dataset repo ``repo_id`` (created if missing) via ``upload_folder``.
+
+    Args:
+        out_dir: the exported repository folder.
+        repo_id: ``org/name`` of the dataset repo.
+        private: create the repo private.
+        message: the commit message (default ``proceval build: <folder name>``).
+    """
     from huggingface_hub import HfApi
 
     api = HfApi()
@@ -194,5 +194,5 @@ def push_to_hub(out_dir: str | os.PathLike[str], repo_id: str, *, private: bool 
         folder_path=str(out_dir),
         repo_id=repo_id,
         repo_type="dataset",
-        commit_message="proceval build: IMPACT configs",
+        commit_message=message or f"proceval build: {Path(out_dir).name}",
     )

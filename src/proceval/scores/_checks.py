@@ -127,7 +127,7 @@ def to_label_ids(
 
 
 def pair_units(
-    predictions: Any, references: Any, ids: Sequence[Any] | None = None, *, id_name: str = "video_ids"
+    predictions: Any, references: Any, ids: Sequence[Any] | None = None, *, id_name: str = "ids"
 ) -> list[tuple[Any, Any, Any]]:
     """Pair predictions with references: by id for mappings, by position (with optional ids) for lists.
 

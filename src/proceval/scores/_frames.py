@@ -2,7 +2,7 @@
 
 A *video* is a pair of 1-D per-frame label sequences (prediction, reference) of equal length. Labels are
 integer ids or label names; names are mapped to ids with ``label_names`` (the label map, indexed by id).
-Predictions and references come either as aligned sequences (optionally with ``video_ids``) or as
+Predictions and references come either as aligned sequences (optionally with ``ids``) or as
 mappings keyed by video id, which are matched by id, never by position.
 """
 
@@ -109,7 +109,7 @@ def pair_videos(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     references: Sequence[Any] | Mapping[Hashable, Any],
     *,
-    video_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     label_to_id: Mapping[str, int] | None = None,
     num_classes: int | None = None,
     what: str = "predictions",
@@ -119,7 +119,7 @@ def pair_videos(
     Args:
         predictions: per-video label sequences, as a list aligned with ``references`` or a mapping by id.
         references: per-video ground-truth label sequences, same container kind as ``predictions``.
-        video_ids: ids of aligned lists (default ``0..n-1``); not allowed with mappings.
+        ids: ids of aligned lists (default ``0..n-1``); not allowed with mappings.
         label_to_id: name -> id map for label names.
         num_classes: when given, ids must lie in ``[0, num_classes)``.
         what: the argument name used in messages (``predictions`` or ``paired_predictions``).
@@ -136,8 +136,8 @@ def pair_videos(
             f"{type(predictions).__name__} and {type(references).__name__}."
         )
     if pred_is_map:
-        if video_ids is not None:
-            raise InputValidationError("Expected `video_ids` only with lists; mappings carry their own ids.")
+        if ids is not None:
+            raise InputValidationError("Expected `ids` only with lists; mappings carry their own ids.")
         triples = match_by_id(predictions, references)  # type: ignore[arg-type]
     else:
         if isinstance(predictions, (str, bytes)) or isinstance(references, (str, bytes)):
@@ -150,10 +150,10 @@ def pair_videos(
                 f"Expected one prediction per reference video, but got {len(preds)} in `{what}` and "
                 f"{len(refs)} in `references`."
             )
-        ids = list(range(len(refs))) if video_ids is None else check_unique_ids(video_ids, "video_ids")
+        ids = list(range(len(refs))) if ids is None else check_unique_ids(ids, "ids")
         if len(ids) != len(refs):
             raise InputValidationError(
-                f"Expected one id per video in `video_ids` ({len(refs)}), but got {len(ids)}."
+                f"Expected one id per video in `ids` ({len(refs)}), but got {len(ids)}."
             )
         triples = list(zip(ids, preds, refs, strict=True))
     if not triples:

@@ -1,4 +1,5 @@
-"""Ranking helpers and per-query input alignment shared by the cross-view retrieval scores (CV-TA, CV-SMR)."""
+"""Per-query input alignment and checks shared by the query-level scores (:mod:`.cv_ta`, :mod:`.cv_smr`,
+:mod:`.cv_smc`). The ranking math itself is :mod:`proceval.scores.retrieval`."""
 
 from __future__ import annotations
 
@@ -10,41 +11,11 @@ import numpy as np
 from proceval.errors import InputValidationError
 from proceval.scores._checks import check_unique_ids
 
-CHUNK_CELLS = 1 << 22  # similarity cells per block in the protocol helpers (about 32 MB of float64)
-
-
-def optimistic_ranks(scores: np.ndarray, positive_scores: np.ndarray) -> np.ndarray:
-    """Rank of each row's positive: ``1 + #{gallery scores strictly greater than the positive's}``.
-
-    Args:
-        scores: ``[n_queries, gallery]`` similarities.
-        positive_scores: ``[n_queries]`` similarity of each query's positive.
-
-    Returns:
-        int64 ranks, 1-based. Ties with the positive do not push it down (optimistic ties).
-    """
-    return 1 + np.add.reduce(scores > positive_scores[:, None], axis=1, dtype=np.int64)
-
-
-def ranked_hits(scores: np.ndarray, relevance: np.ndarray) -> np.ndarray:
-    """Relevance reordered by descending score; ties keep gallery order (stable sort, as official)."""
-    order = np.argsort(-scores, axis=1, kind="stable")
-    return np.take_along_axis(relevance, order, axis=1)
-
-
-def average_precision_from_hits(hits: np.ndarray) -> np.ndarray:
-    """Non-interpolated AP per row: ``sum_i precision@i * hit_i / #positives`` (NaN where no positive)."""
-    hits = hits.astype(np.float64, copy=False)
-    n_pos = hits.sum(axis=1)
-    precision = np.cumsum(hits, axis=1) / np.arange(1, hits.shape[1] + 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n_pos > 0, (precision * hits).sum(axis=1) / n_pos, np.nan)
-
 
 def align_query_inputs(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     others: Mapping[str, Sequence[Any] | Mapping[Hashable, Any] | None],
-    query_ids: Sequence[Hashable] | None,
+    ids: Sequence[Hashable] | None,
 ) -> tuple[Sequence[Hashable], list[Any], dict[str, list[Any] | None]]:
     """Put per-query inputs given as aligned sequences or id-keyed mappings into one order.
 
@@ -52,8 +23,8 @@ def align_query_inputs(
     position). With sequences, every other input must have the same length; ids default to positions.
 
     Returns:
-        ``(ids, predictions, {name: values or None})`` in one common order; without ``query_ids`` the ids
-        are the positions (a ``range``).
+        ``(ids, predictions, {name: values or None})`` in one common order; without ``ids`` the ids are
+        the positions (a ``range``).
 
     Raises:
         InputValidationError: mixed sequence / mapping inputs, length mismatch, missing or duplicated ids.
@@ -82,15 +53,15 @@ def align_query_inputs(
         return ids, list(predictions.values()), out
     preds = list(predictions)
     n = len(preds)
-    if query_ids is None:
-        ids: Sequence[Hashable] = range(n)
+    if ids is None:
+        ids = range(n)
     else:
-        ids = list(query_ids)
+        ids = list(ids)
         if len(set(ids)) != len(ids):
-            check_unique_ids(ids, "query_ids")  # raises, naming the first duplicate
+            check_unique_ids(ids, "ids")  # raises, naming the first duplicate
         if len(ids) != n:
             raise InputValidationError(
-                f"Expected `query_ids` to have one id per prediction ({n}), but got {len(ids)}."
+                f"Expected `ids` to have one id per prediction ({n}), but got {len(ids)}."
             )
     out = {}
     for name, value in others.items():

@@ -1,4 +1,4 @@
-"""AF-S short-term anticipation: mean top-k recall per hand (IMPACT / EPIC-KITCHENS-100 style).
+"""AF-S short-term anticipation: mean top-k recall per hand (EPIC-KITCHENS-100 style, as IMPACT reports it).
 
 For each task (action, verb, noun) and each pool of instances (left hand, right hand, overall =
 both hands together)::
@@ -26,6 +26,10 @@ map: take the top-k actions, map each to its verb (noun), drop -1, de-duplicate 
 Named policies: a pool with no valid instance (or no class left after ``classes=``) gives NaN with
 ``empty_pool="nan"`` (default), or raises with ``"error"``. Unlike the official AVT code, which
 silently drops targets outside ``[0, C)``, such targets raise here.
+
+Entry points: :func:`af_s_scores` takes one column per task (arrays or id-keyed mappings);
+:func:`af_s_module_scores` takes one dict per instance (what the evaluate module receives). Options are
+:class:`AfSOptions`.
 """
 
 from __future__ import annotations
@@ -33,68 +37,137 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice, check_finite, check_unique_ids, match_by_id
+from proceval.scores._checks import check_finite, check_unique_ids, match_by_id
 from proceval.scores.bootstrap import with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, format_choices, opt
+from proceval.scores.signature import score_signature
 
 AFS_TASKS: tuple[str, ...] = ("action", "verb", "noun")
 IGNORE_INDEX: dict[str, int] = {"action": -100, "verb": -1, "noun": -1}
 HANDS: tuple[str, ...] = ("left", "right")
 POOLS: tuple[str, ...] = ("overall", "left", "right")
 PredictionFormat = Literal["scores", "ranked_ids"]
-PREDICTION_FORMATS: tuple[str, ...] = get_args(PredictionFormat)
 EmptyPool = Literal["nan", "error"]
-EMPTY_POOL: tuple[str, ...] = get_args(EmptyPool)
 _HAND_ALIASES = {"left": 0, "l": 0, "right": 1, "r": 1}
+SIGNATURE_CONSTANTS: dict[str, str] = {"ign": "action=-100,verb=-1,noun=-1", "avg": "present"}
+"""Conventions fixed by this implementation, written into every signature after the options."""
+
+ActionMap = Mapping[int, Sequence[int]] | Sequence[Sequence[int]]
+
+
+def _normalise_map(action_to_verb_noun: ActionMap) -> dict[int, tuple[int, int]]:
+    """``{action id: (verb id, noun id)}`` from a mapping or a list indexed by action id."""
+    if isinstance(action_to_verb_noun, (str, bytes)) or not isinstance(
+        action_to_verb_noun, (Mapping, Sequence)
+    ):
+        raise InputValidationError(
+            "Expected argument `action_to_verb_noun` to map action ids to (verb id, noun id) pairs, "
+            f"but got {type(action_to_verb_noun).__name__}."
+        )
+    items = (
+        action_to_verb_noun.items()
+        if isinstance(action_to_verb_noun, Mapping)
+        else enumerate(action_to_verb_noun)
+    )
+    out: dict[int, tuple[int, int]] = {}
+    for a, pair in items:
+        try:
+            pair = tuple(int(x) for x in pair)
+            action = int(a)
+        except (TypeError, ValueError):
+            pair, action = (), a
+        if len(pair) != 2:
+            raise InputValidationError(
+                f"Expected `action_to_verb_noun[{a!r}]` to be a (verb, noun) pair, but got {pair!r}."
+            )
+        out[action] = (pair[0], pair[1])
+    return out
+
+
+def _digest(values: Sequence[Any]) -> str:
+    return hashlib.sha1(",".join(map(str, values)).encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class AfSOptions(ScoreOptions):
+    """Every option of the AF-S score (see the module docstring); all but ``empty_pool`` are signed.
+
+    Attributes:
+        prediction_format: ``"scores"`` (a score per class) or ``"ranked_ids"`` (ranked class-id lists).
+        k: the top-k cut-off (IMPACT: 5).
+        classes: ``{task: class ids}`` to average recall over (intersected with the present classes); stored
+            as sorted unique ids; signed as ``task=<count>#<sha1 prefix>``.
+        empty_pool: ``"nan"`` or ``"error"`` for a pool with no scored instance (changes no number).
+        action_to_verb_noun: action id -> (verb id, noun id), to derive verb / noun rankings from the action
+            ranking; stored as ``{action: (verb, noun)}``; signed as ``<actions>#<sha1 prefix>``.
+    """
+
+    score_name: ClassVar[str] = "af_s"
+    prediction_format: PredictionFormat = opt("scores", "fmt")
+    k: int = opt(5, "k")
+    classes: Mapping[str, tuple[int, ...]] | None = opt(None, "cls")
+    empty_pool: EmptyPool = opt("nan", "empty", signed=False)
+    action_to_verb_noun: Mapping[int, tuple[int, int]] | None = opt(None, "a2vn")
+
+    def check(self) -> None:
+        """Check ``k``, ``classes`` and ``action_to_verb_noun``, storing the last two normalised."""
+        k = self.k
+        if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)) or k < 1:
+            raise InputValidationError(f"Expected argument `k` to be a positive integer, but got {k!r}.")
+        object.__setattr__(self, "k", int(k))
+        classes = self.classes
+        if classes is not None:
+            if not isinstance(classes, Mapping):
+                raise InputValidationError(
+                    f"Expected argument `classes` to map a task in {format_choices(AFS_TASKS)} to class ids, "
+                    f"but got {type(classes).__name__}."
+                )
+            for task, ids in classes.items():
+                if task not in AFS_TASKS:
+                    raise InputValidationError(
+                        f"Expected argument `classes` to map {format_choices(AFS_TASKS)} to class ids, "
+                        f"but got the key {task!r}."
+                    )
+                if any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0 for c in ids):
+                    raise InputValidationError(
+                        f"Expected argument `classes[{task!r}]` to hold non-negative class ids, "
+                        f"but got {list(ids)[:10]}."
+                    )
+            normalised = {t: tuple(sorted({int(c) for c in classes[t]})) for t in AFS_TASKS if t in classes}
+            object.__setattr__(self, "classes", normalised)
+        if self.action_to_verb_noun is not None:
+            object.__setattr__(self, "action_to_verb_noun", _normalise_map(self.action_to_verb_noun))
+
+    def signature_items(self) -> dict[str, Any]:
+        """The signed options, with ``classes`` and ``action_to_verb_noun`` written as counts and digests."""
+        items = super().signature_items()
+        if self.classes is not None:
+            items["cls"] = (
+                ",".join(f"{t}={len(ids)}#{_digest(ids)}" for t, ids in self.classes.items()) or None
+            )
+        if self.action_to_verb_noun is not None:
+            pairs = sorted(self.action_to_verb_noun.items())
+            items["a2vn"] = f"{len(pairs)}#{_digest([f'{a}:{v}:{n}' for a, (v, n) in pairs])}"
+        return items
+
 
 __all__ = [
     "AFS_TASKS",
-    "EMPTY_POOL",
     "HANDS",
     "IGNORE_INDEX",
     "POOLS",
-    "PREDICTION_FORMATS",
-    "af_s_recall",
+    "SIGNATURE_CONSTANTS",
+    "AfSOptions",
+    "af_s_module_scores",
+    "af_s_scores",
     "derive_verb_noun_rankings",
 ]
-
-
-def _af_s_arg_validation(
-    k: int,
-    prediction_format: str,
-    empty_pool: str,
-    classes: Mapping[str, Sequence[int]] | None,
-    bootstrap: int,
-    confidence: float,
-) -> None:
-    """Check the options shared by :func:`af_s_recall` and the evaluate wrapper."""
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise InputValidationError(f"Expected argument `k` to be a positive integer, but got {k!r}.")
-    check_choice("prediction_format", prediction_format, PREDICTION_FORMATS)
-    check_choice("empty_pool", empty_pool, EMPTY_POOL)
-    if classes is not None:
-        if not isinstance(classes, Mapping):
-            raise InputValidationError(
-                f"Expected argument `classes` to map a task in {AFS_TASKS} to class ids, "
-                f"but got {type(classes).__name__}."
-            )
-        for task, ids in classes.items():
-            check_choice("classes key", task, AFS_TASKS)
-            if any(isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0 for c in ids):
-                raise InputValidationError(
-                    f"Expected `classes[{task!r}]` to hold non-negative class ids, but got {list(ids)[:10]}."
-                )
-    if not isinstance(bootstrap, int) or isinstance(bootstrap, bool) or bootstrap < 0:
-        raise InputValidationError(
-            f"Expected argument `bootstrap` to be a non-negative integer, but got {bootstrap!r}."
-        )
-    if not (0.0 < float(confidence) < 1.0):
-        raise InputValidationError(f"Expected argument `confidence` to be in (0, 1), but got {confidence!r}.")
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -201,28 +274,9 @@ def _top_k_from_scores(block: np.ndarray, k: int) -> np.ndarray:
     return order.astype(np.int64)
 
 
-def _normalise_map(
-    action_to_verb_noun: Mapping[int, Sequence[int]] | Sequence[Sequence[int]],
-) -> dict[int, tuple[int, int]]:
-    items = (
-        action_to_verb_noun.items()
-        if isinstance(action_to_verb_noun, Mapping)
-        else enumerate(action_to_verb_noun)
-    )
-    out: dict[int, tuple[int, int]] = {}
-    for a, pair in items:
-        pair = tuple(int(x) for x in pair)
-        if len(pair) != 2:
-            raise InputValidationError(
-                f"Expected `action_to_verb_noun[{a!r}]` to be a (verb, noun) pair, but got {pair!r}."
-            )
-        out[int(a)] = (pair[0], pair[1])
-    return out
-
-
 def derive_verb_noun_rankings(
     action_ranked: np.ndarray,
-    action_to_verb_noun: Mapping[int, Sequence[int]] | Sequence[Sequence[int]],
+    action_to_verb_noun: ActionMap,
     ids: Sequence[Hashable] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Verb and noun top-k lists implied by a top-k action list (the IMPACT Qwen3-VL convention).
@@ -354,7 +408,7 @@ def _af_s_compute(
 ) -> dict[str, Any]:
     """Scores from accumulated statistics: ``{"hand": int8 [N], <task>: {valid, target, hit_k, hit_1}}``."""
     hand = stats["hand"]
-    out: dict[str, Any] = {"n_instances": int(hand.shape[0])}
+    out: dict[str, Any] = {"num_instances": int(hand.shape[0])}
     for task in AFS_TASKS:
         if task not in stats:
             continue
@@ -378,8 +432,8 @@ def _af_s_compute(
             out[f"{prefix}_mean_class_recall"] = mean_1
             out[f"{prefix}_top1_accuracy"] = acc1
             out[f"{prefix}_top{k}_accuracy"] = acck
-            out[f"{prefix}_n_instances"] = n
-            out[f"{prefix}_n_classes"] = n_cls
+            out[f"{prefix}_num_instances"] = n
+            out[f"{prefix}_num_classes"] = n_cls
             if per_class and pool == "overall":
                 out[f"per_class_{task}_top{k}_recall"] = pc
     return out
@@ -394,18 +448,6 @@ def _subset(stats: Mapping[str, Any], idx: np.ndarray) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------- public
-
-
-def _classes_signature(classes: Mapping[str, Sequence[int]] | None) -> str | None:
-    if classes is None:
-        return None
-    parts = []
-    for task in AFS_TASKS:
-        if task in classes:
-            ids = sorted({int(c) for c in classes[task]})
-            digest = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:8]
-            parts.append(f"{task}={len(ids)}#{digest}")
-    return ",".join(parts) or None
 
 
 def _align(name: str, values: Any, ids: Sequence[Hashable], keyed: bool, n: int) -> list[Any]:
@@ -446,7 +488,7 @@ def _build_stats(
     prediction_format: str,
     num_classes: Mapping[str, int] | None,
     k: int,
-    instance_ids: Sequence[Hashable] | None,
+    ids: Sequence[Hashable] | None,
 ) -> tuple[dict[str, Any], list[Hashable]]:
     keyed = isinstance(references, Mapping)
     if keyed:
@@ -470,8 +512,8 @@ def _build_stats(
             raise InputValidationError(
                 f"Expected as many predictions as references ({n_refs}), but got {len(preds)}."
             )
-        if instance_ids is not None:
-            ids = check_unique_ids(instance_ids, "instance_ids")
+        if ids is not None:
+            ids = check_unique_ids(ids, "ids")
             if len(ids) != n_refs:
                 raise InputValidationError(
                     f"Expected one instance id per reference ({n_refs}), but got {len(ids)}."
@@ -540,7 +582,7 @@ def _build_stats(
     return stats, ids
 
 
-def af_s_recall(
+def af_s_scores(
     predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     references: Sequence[int] | np.ndarray | Mapping[Hashable, int],
     hands: Sequence[Any] | Mapping[Hashable, Any],
@@ -549,20 +591,19 @@ def af_s_recall(
     verb_references: Sequence[int] | Mapping[Hashable, int] | None = None,
     noun_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
     noun_references: Sequence[int] | Mapping[Hashable, int] | None = None,
-    action_to_verb_noun: Mapping[int, Sequence[int]] | Sequence[Sequence[int]] | None = None,
+    action_to_verb_noun: ActionMap | None = None,
     prediction_format: PredictionFormat = "scores",
     num_classes: Mapping[str, int] | None = None,
     k: int = 5,
     classes: Mapping[str, Sequence[int]] | None = None,
     empty_pool: EmptyPool = "nan",
-    instance_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
     paired_verb_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
     paired_noun_predictions: Sequence[Any] | np.ndarray | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """Mean top-k recall per hand and overall, for action and (optionally) verb and noun.
 
@@ -589,45 +630,51 @@ def af_s_recall(
         classes: optional ``{task: class ids}``: average recall only over these classes (intersected
             with the present ones); the RULSTM many-shot variant. Accuracies stay over all instances.
         empty_pool: ``"nan"`` (default) or ``"error"`` when a pool has no scored instance / class.
-        instance_ids: optional ids aligned with sequence inputs (duplicate check, error messages).
+        ids: instance ids of sequence inputs (duplicate check, error messages).
         bootstrap: number of bootstrap resamples of instances (0: none).
         confidence: two-sided coverage of the bootstrap intervals.
         seed: seed of the bootstrap resampling.
         paired_predictions: a second system's action predictions (paired bootstrap comparison).
         paired_verb_predictions: the second system's verb predictions, if system A gave them.
         paired_noun_predictions: the second system's noun predictions, if system A gave them.
-        validate_args: check the options.
 
     Returns:
         For each scored task T and pool P in (overall, left, right), with fractions in [0, 1],
         higher is better: ``P_T_mean_top{k}_recall`` (the headline mR@k; NaN for an empty pool),
         ``P_T_mean_class_recall`` (top-1), ``P_T_top1_accuracy``, ``P_T_top{k}_accuracy``,
-        ``P_T_n_instances`` (scored instances), ``P_T_n_classes`` (classes averaged over);
-        ``per_class_T_top{k}_recall`` (overall pool, class id -> recall); ``n_instances``;
+        ``P_T_num_instances`` (scored instances), ``P_T_num_classes`` (classes averaged over);
+        ``per_class_T_top{k}_recall`` (overall pool, class id -> recall); ``num_instances``;
         ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked.
 
     Raises:
         InputValidationError: length mismatch, missing / duplicated ids, a hand other than
             left / right, targets outside ``[0, C)`` other than the ignore index, NaN scores,
             negative or out-of-range ranked ids, an action absent from ``action_to_verb_noun``,
-            bad options.
+            bad options (naming the argument).
 
     Example:
         >>> scores = [[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]]
-        >>> out = af_s_recall(scores, [1, 2, -100], ["left", "right", "left"], k=1)
+        >>> out = af_s_scores(scores, [1, 2, -100], ["left", "right", "left"], k=1)
         >>> out["overall_action_mean_top1_recall"], out["left_action_mean_top1_recall"]
         (0.5, 1.0)
-        >>> out["right_action_mean_top1_recall"], out["overall_action_n_instances"]
+        >>> out["right_action_mean_top1_recall"], out["overall_action_num_instances"]
         (0.0, 2)
     """
-    if validate_args:
-        _af_s_arg_validation(k, prediction_format, empty_pool, classes, bootstrap, confidence)
-    common = dict(
-        action_to_verb_noun=action_to_verb_noun,
+    options = AfSOptions(
         prediction_format=prediction_format,
+        k=k,
+        classes=classes,
+        empty_pool=empty_pool,
+        action_to_verb_noun=action_to_verb_noun,
+    )
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    k, classes = options.k, options.classes
+    common = dict(
+        action_to_verb_noun=options.action_to_verb_noun,
+        prediction_format=options.prediction_format,
         num_classes=num_classes,
         k=k,
-        instance_ids=instance_ids,
+        ids=ids,
     )
     stats, ids = _build_stats(
         predictions,
@@ -639,54 +686,38 @@ def af_s_recall(
         noun_references,
         **common,
     )
-    result = _af_s_compute(stats, k, classes, empty_pool)
+    result = _af_s_compute(stats, k, classes, options.empty_pool)
     derived = [
         t
         for t in ("verb", "noun")
         if t in stats and (verb_predictions if t == "verb" else noun_predictions) is None
     ]
-    result["signature"] = make_signature(
-        "af_s",
-        {
-            "k": k,
-            "tasks": [t for t in AFS_TASKS if t in stats],
-            "ign": "action=-100,verb=-1,noun=-1",
-            "avg": "present",
-            "cls": _classes_signature(classes),
-            "fmt": prediction_format,
-            "derived": derived or None,
-            "ties": "low_id" if prediction_format == "scores" else None,
-            "bs": bootstrap or None,
-            "rs": seed if bootstrap or paired_predictions is not None else None,
-        },
+    extra = {
+        "tasks": [t for t in AFS_TASKS if t in stats],
+        "derived": derived or None,
+        **SIGNATURE_CONSTANTS,
+        "ties": "low_id" if options.prediction_format == "scores" else None,
+    }
+    result["signature"] = score_signature("af_s", options, uncertainty, extra)
+    if paired_predictions is None:
+
+        def compute(idx: Sequence[int]) -> dict[str, Any]:
+            return _af_s_compute(
+                _subset(stats, np.asarray(idx, dtype=np.int64)), k, classes, "nan", per_class=False
+            )
+
+        return with_uncertainty(result, list(range(len(ids))), compute, uncertainty=uncertainty)
+    stats_b, _ = _build_stats(
+        paired_predictions,
+        references,
+        hands,
+        paired_verb_predictions if verb_predictions is not None else None,
+        verb_references,
+        paired_noun_predictions if noun_predictions is not None else None,
+        noun_references,
+        **common,
     )
-    paired_units = None
-    stats_b = None
-    if paired_predictions is not None:
-        stats_b, _ = _build_stats(
-            paired_predictions,
-            references,
-            hands,
-            paired_verb_predictions if verb_predictions is not None else None,
-            verb_references,
-            paired_noun_predictions if noun_predictions is not None else None,
-            noun_references,
-            **common,
-        )
-        paired_units = list(range(len(ids)))
-
-    def compute_a(idx: Sequence[int]) -> dict[str, Any]:
-        return _af_s_compute(
-            _subset(stats, np.asarray(idx, dtype=np.int64)), k, classes, "nan", per_class=False
-        )
-
-    if stats_b is None:
-        return with_uncertainty(
-            result, list(range(len(ids))), compute_a, bootstrap=bootstrap, confidence=confidence, seed=seed
-        )
     # Paired comparison: units are instance indices; the unit lists tag which system to read.
-    units_a = [(0, i) for i in range(len(ids))]
-    units_b = [(1, i) for i in range(len(ids))]
     systems = (stats, stats_b)
 
     def compute_tagged(units: Sequence[tuple[int, int]]) -> dict[str, Any]:
@@ -694,13 +725,82 @@ def af_s_recall(
         idx = np.asarray([u[1] for u in units], dtype=np.int64)
         return _af_s_compute(_subset(systems[sys_idx], idx), k, classes, "nan", per_class=False)
 
-    del paired_units
     return with_uncertainty(
         result,
-        units_a,
+        [(0, i) for i in range(len(ids))],
         compute_tagged,
+        uncertainty=uncertainty,
+        paired_units=[(1, i) for i in range(len(ids))],
+    )
+
+
+def _task_column(records: Sequence[Mapping[str, Any]], task: str) -> list[Any] | None:
+    """The ``task`` entry of every record, or None when every one is empty (the task is not predicted)."""
+    column = [r[task] for r in records]
+    return column if any(len(c) for c in column) else None
+
+
+def af_s_module_scores(
+    predictions: Sequence[Mapping[str, Any]],
+    references: Sequence[Mapping[str, Any]],
+    *,
+    prediction_format: PredictionFormat = "scores",
+    action_to_verb_noun: ActionMap | None = None,
+    num_classes: Mapping[str, int] | None = None,
+    k: int = 5,
+    classes: Mapping[str, Sequence[int]] | None = None,
+    empty_pool: EmptyPool = "nan",
+    ids: Sequence[Hashable] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """:func:`af_s_scores` of one record per instance (the ``af_s`` evaluate module's input).
+
+    Args:
+        predictions: per instance ``{"action": [...], "verb": [...], "noun": [...]}`` (scores or ranked ids);
+            a task whose lists are empty for every instance is not predicted (verb / noun are then derived
+            through ``action_to_verb_noun`` when it is given, else not scored).
+        references: per instance ``{"action": int, "verb": int, "noun": int, "hand": "left" | "right"}``.
+        paired_predictions: a second system's records, same form.
+        (others): as :func:`af_s_scores`.
+
+    Returns:
+        As :func:`af_s_scores`.
+
+    Example:
+        >>> preds = [{"action": [0.1, 0.7, 0.2], "verb": [], "noun": []},
+        ...          {"action": [0.8, 0.1, 0.1], "verb": [], "noun": []}]
+        >>> refs = [{"action": 1, "verb": -1, "noun": -1, "hand": "left"},
+        ...         {"action": 2, "verb": -1, "noun": -1, "hand": "right"}]
+        >>> af_s_module_scores(preds, refs, k=1)["overall_action_mean_top1_recall"]
+        0.5
+    """
+    verb_predictions = _task_column(predictions, "verb")
+    noun_predictions = _task_column(predictions, "noun")
+    score_verb = verb_predictions is not None or action_to_verb_noun is not None
+    score_noun = noun_predictions is not None or action_to_verb_noun is not None
+    paired = paired_predictions
+    return af_s_scores(
+        [p["action"] for p in predictions],
+        [r["action"] for r in references],
+        [r["hand"] for r in references],
+        verb_predictions=verb_predictions,
+        verb_references=[r["verb"] for r in references] if score_verb else None,
+        noun_predictions=noun_predictions,
+        noun_references=[r["noun"] for r in references] if score_noun else None,
+        action_to_verb_noun=action_to_verb_noun,
+        prediction_format=prediction_format,
+        num_classes=num_classes,
+        k=k,
+        classes=classes,
+        empty_pool=empty_pool,
+        ids=ids,
         bootstrap=bootstrap,
         confidence=confidence,
         seed=seed,
-        paired_units=units_b,
+        paired_predictions=None if paired is None else [p["action"] for p in paired],
+        paired_verb_predictions=None if paired is None else _task_column(paired, "verb"),
+        paired_noun_predictions=None if paired is None else _task_column(paired, "noun"),
     )

@@ -1,42 +1,85 @@
-"""CV-SMC (IMPACT cross-view semantic-matching classification): Top-1 and Macro-F1.
+"""CV-SMC (cross-view semantic-matching classification): Top-1 and Macro-F1.
 
-Labels are IMPACT coarse (CAS) step names, lower case, e.g. ``screw_on_anti_vibration_handle``. A label
-level derives the class from the name by splitting on the first ``_`` (official
-``cv_smc_classification.py``): ``verb`` = first token (``screw``), ``noun`` = the rest
-(``on_anti_vibration_handle``), ``verb_noun`` = ``"verb::noun"``, ``coarse`` = the name itself. The
-vocabulary is the sorted union of the labels of the train and test segments. **Macro-F1 averages the
-per-class F1 over every vocabulary class** (precision 0 without predictions, recall 0 without support), so
-a class absent from the test references and never predicted counts as F1 = 0, unlike scikit-learn's
-default (``labels=None``), which averages over the classes present in references or predictions.
+Labels are coarse step names, lower case, e.g. ``screw_on_anti_vibration_handle``. A label level derives
+the class from the name by splitting on the first ``_`` (as the official classification script):
+``verb`` = first token (``screw``), ``noun`` = the rest (``on_anti_vibration_handle``), ``verb_noun`` =
+``"verb::noun"``, ``coarse`` = the name itself. The vocabulary is the sorted union of the labels of the
+train and test segments. **Macro-F1 averages the per-class F1 over every vocabulary class** (precision 0
+without predictions, recall 0 without support), so a class absent from the test references and never
+predicted counts as F1 = 0, unlike scikit-learn's default (``labels=None``), which averages over the
+classes present in references or predictions.
 
-:func:`cv_smc` scores one level; :func:`cv_smc_levels` scores several levels of one set of coarse
-predictions in one call (each label is read once; the same numbers as one :func:`cv_smc` call per level).
+Entry points (one pattern, ``<metric>[_<variant>]_scores``): :func:`cv_smc_scores` scores one level, or
+the four levels with ``label_level="all"``; :func:`cv_smc_levels_scores` scores any list of levels of one
+set of coarse predictions in one call (each label is read once; the same numbers as one
+:func:`cv_smc_scores` call per level). Options are :class:`CvSmcOptions`.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple, get_args
 
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice
 from proceval.scores._ranking import align_query_inputs
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, format_choices, opt
+from proceval.scores.signature import score_signature
 
-CV_SMC_LABEL_LEVELS: tuple[str, ...] = ("coarse", "verb", "noun", "verb_noun")
-CV_SMC_INPUT_LEVELS: tuple[str, ...] = ("coarse", "level")
-CV_SMC_MACRO_AVERAGES: tuple[str, ...] = ("vocabulary", "present")
 LabelLevel = Literal["coarse", "verb", "noun", "verb_noun"]
+CV_SMC_LABEL_LEVELS: tuple[str, ...] = get_args(LabelLevel)
+LabelLevelOrAll = Literal["coarse", "verb", "noun", "verb_noun", "all"]
 InputLevel = Literal["coarse", "level"]
 MacroAverage = Literal["vocabulary", "present"]
-_ABBREV = {"label_level": "lvl", "macro_average": "avg", "vocabulary_size": "nc"}
 _PAIR_COUNT_MAX_NAMES = 256  # up to this many source names, levels are counted from (name, name) pair counts
+
+
+@dataclass(frozen=True)
+class CvSmcOptions(ScoreOptions):
+    """Every option that changes a CV-SMC number.
+
+    Attributes:
+        label_level: ``coarse``, ``verb``, ``noun``, ``verb_noun``, or ``all`` (the four levels, from coarse
+            inputs; a result per level).
+        input_level: ``coarse`` (inputs are coarse names, derived to the level) or ``level`` (inputs are
+            already classes of ``label_level``).
+        macro_average: ``vocabulary`` (official: every vocabulary class) or ``present`` (classes in
+            references or predictions, scikit-learn's default).
+    """
+
+    score_name: ClassVar[str] = "cv_smc"
+    label_level: LabelLevelOrAll = opt("coarse", "lvl")
+    input_level: InputLevel = opt("coarse", "in")
+    macro_average: MacroAverage = opt("vocabulary", "avg")
+
+    def check(self) -> None:
+        """``label_level="all"`` derives every level from coarse inputs, so it needs ``input_level="coarse"``."""
+        if self.label_level == "all" and self.input_level != "coarse":
+            raise InputValidationError(
+                "Expected argument `input_level` to be 'coarse' with label_level 'all' (every level derives "
+                f"from coarse labels), but got {self.input_level!r}."
+            )
+
+
+def check_levels(levels: Any) -> tuple[str, ...]:
+    """``levels`` as a tuple of distinct label levels (first occurrence kept), else an InputValidationError."""
+    if isinstance(levels, (str, bytes)) or not isinstance(levels, Sequence) or not levels:
+        raise InputValidationError(
+            f"Expected argument `levels` to be a non-empty sequence of {format_choices(CV_SMC_LABEL_LEVELS)}, "
+            f"but got {levels!r}."
+        )
+    for level in levels:
+        if level not in CV_SMC_LABEL_LEVELS:
+            raise InputValidationError(
+                f"Expected argument `levels` to hold {format_choices(CV_SMC_LABEL_LEVELS)}, but got {level!r}."
+            )
+    return tuple(dict.fromkeys(levels))
 
 
 class CVSMCInstanceStat(NamedTuple):
@@ -102,26 +145,12 @@ def build_vocabulary(labels: Sequence[str], label_level: LabelLevel = "coarse") 
         >>> build_vocabulary(["store_tool", "store_adapter_plate", "retrieve_adapter_plate"], "verb")
         ['retrieve', 'store']
     """
-    check_choice("label_level", label_level, CV_SMC_LABEL_LEVELS)
-    return sorted({derive_label(label, label_level) for label in labels})
-
-
-def _cv_smc_arg_validation(label_level: str, input_level: str, macro_average: str) -> None:
-    """Check the options (shared by :func:`cv_smc` and the evaluate module)."""
-    check_choice("label_level", label_level, CV_SMC_LABEL_LEVELS)
-    check_choice("input_level", input_level, CV_SMC_INPUT_LEVELS)
-    check_choice("macro_average", macro_average, CV_SMC_MACRO_AVERAGES)
-
-
-def _levels_arg_validation(levels: Sequence[str], macro_average: str) -> None:
-    """Check the options of :func:`cv_smc_levels`."""
-    if isinstance(levels, str) or not levels:
+    if label_level not in CV_SMC_LABEL_LEVELS:
         raise InputValidationError(
-            f"Expected argument `levels` to be a non-empty sequence of {CV_SMC_LABEL_LEVELS}, but got {levels!r}."
+            f"Expected argument `label_level` to be one of {format_choices(CV_SMC_LABEL_LEVELS)}, "
+            f"but got {label_level!r}."
         )
-    for level in levels:
-        check_choice("levels", level, CV_SMC_LABEL_LEVELS)
-    check_choice("macro_average", macro_average, CV_SMC_MACRO_AVERAGES)
+    return sorted({derive_label(label, label_level) for label in labels})
 
 
 def _to_name(value: Any, source_vocab: Sequence[str] | None, what: str, unit_id: Hashable) -> str:
@@ -166,21 +195,14 @@ class _Source(NamedTuple):
     decodes_ids: bool
 
 
-class _Options(NamedTuple):
-    macro_average: str
-    bootstrap: int
-    confidence: float
-    seed: int
-
-
 def _align(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     references: Sequence[Any] | Mapping[Hashable, Any],
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None,
-    segment_ids: Sequence[Hashable] | None,
+    ids: Sequence[Hashable] | None,
 ) -> _Inputs:
     ids, preds, other = align_query_inputs(
-        predictions, {"references": references, "paired_predictions": paired_predictions}, segment_ids
+        predictions, {"references": references, "paired_predictions": paired_predictions}, ids
     )
     if other["references"] is None:
         raise InputValidationError("Expected `references`, but got None.")
@@ -479,41 +501,30 @@ def _finish(
     stats: CVSMCStats | None,
     paired_stats: CVSMCStats | None,
     level_vocab: Sequence[str],
-    label_level: str,
-    opts: _Options,
+    options: CvSmcOptions,
+    uncertainty: Uncertainty,
 ) -> dict[str, Any]:
-    """Add ``ci`` / ``paired`` (from the per-instance ``stats``, needed only then), level and signature."""
-    if opts.bootstrap or paired_stats is not None:
+    """Add ``ci`` / ``paired`` (from the per-instance ``stats``, needed only then), level and signature.
+
+    ``options.label_level`` is the level of this result (never ``"all"``).
+    """
+    if uncertainty.active:
 
         def compute(units: Sequence[CVSMCInstanceStat]) -> dict[str, Any]:
-            return _cv_smc_compute(units, level_vocab, opts.macro_average)
+            return _cv_smc_compute(units, level_vocab, options.macro_average)
 
         assert stats is not None
-        with_uncertainty(
-            result,
-            stats,
-            compute,
-            bootstrap=opts.bootstrap,
-            confidence=opts.confidence,
-            seed=opts.seed,
-            paired_units=paired_stats,
-        )
-    result["label_level"] = label_level
-    options: dict[str, Any] = {
-        "label_level": label_level,
-        "macro_average": opts.macro_average,
-        "vocabulary_size": len(level_vocab),
-    }
-    if opts.bootstrap:
-        options.update({"bs": opts.bootstrap, "rs": opts.seed})
-    result["signature"] = make_signature("cv_smc", options, _ABBREV)
+        with_uncertainty(result, stats, compute, uncertainty=uncertainty, paired_units=paired_stats)
+    result["label_level"] = options.label_level
+    result["signature"] = score_signature("cv_smc", options, uncertainty, {"nc": len(level_vocab)})
     return result
 
 
 def _score_level(
-    inp: _Inputs, source: _Source, label_level: str, input_level: str, opts: _Options
+    inp: _Inputs, source: _Source, options: CvSmcOptions, uncertainty: Uncertainty
 ) -> dict[str, Any]:
     """One level, each label mapped to the level vocabulary (fast lookups, else per-instance checks)."""
+    label_level, input_level = options.label_level, options.input_level
     level_vocab, _ = _level_table(source.names, label_level, input_level)
     ids_vocab = source.names if source.decodes_ids else None
 
@@ -522,8 +533,8 @@ def _score_level(
 
     stats = update(inp.preds)
     paired = None if inp.paired is None else update(inp.paired)
-    result = _cv_smc_compute(stats, level_vocab, opts.macro_average)
-    return _finish(result, stats, paired, level_vocab, label_level, opts)
+    result = _cv_smc_compute(stats, level_vocab, options.macro_average)
+    return _finish(result, stats, paired, level_vocab, options, uncertainty)
 
 
 def _source_codes(inp: _Inputs, source: _Source, table: dict[str, Any]) -> list[np.ndarray | None] | None:
@@ -540,47 +551,47 @@ def _source_codes(inp: _Inputs, source: _Source, table: dict[str, Any]) -> list[
 
 
 def _score_coarse_levels(
-    inp: _Inputs, source: _Source, levels: Sequence[str], opts: _Options
+    inp: _Inputs, source: _Source, levels: Sequence[str], options: CvSmcOptions, uncertainty: Uncertainty
 ) -> dict[str, dict[str, Any]]:
     """Every level from coarse inputs: labels coded once against the source names, each level derived by
     a lookup table (source name -> level class); labels that need their own check go level by level."""
+    per_level = {level: replace(options, label_level=level, input_level="coarse") for level in levels}
     try:
         tables = _coarse_tables(source.names, levels)
     except InputValidationError:  # a name without a level class: raise where one call per level would
         tables = None
     codes = None if tables is None else _source_codes(inp, source, tables.codes)
     if tables is None or codes is None:
-        return {level: _score_level(inp, source, level, "coarse", opts) for level in levels}
+        return {level: _score_level(inp, source, per_level[level], uncertainty) for level in levels}
     pred, ref, paired = codes
-    results = _scores(_level_counts(pred, ref, tables), len(ref), tables.vocabs, opts.macro_average)
+    results = _scores(_level_counts(pred, ref, tables), len(ref), tables.vocabs, options.macro_average)
     out: dict[str, dict[str, Any]] = {}
     for i, (level, vocab, result) in enumerate(zip(levels, tables.vocabs, results, strict=True)):
         stats = paired_stats = None
-        if opts.bootstrap or paired is not None:  # per-instance units, for resampling only
+        if uncertainty.active:  # per-instance units, for resampling only
             lut = tables.lut[i]
             stats = CVSMCStats(lut[pred], lut[ref])
             paired_stats = None if paired is None else CVSMCStats(lut[paired], stats.ref)
-        out[level] = _finish(result, stats, paired_stats, vocab, level, opts)
+        out[level] = _finish(result, stats, paired_stats, vocab, per_level[level], uncertainty)
     return out
 
 
-def cv_smc(
+def cv_smc_scores(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     references: Sequence[Any] | Mapping[Hashable, Any],
     *,
     vocabulary: Sequence[str] | None = None,
     train_labels: Sequence[str] | None = None,
-    label_level: LabelLevel = "coarse",
+    label_level: LabelLevelOrAll = "coarse",
     input_level: InputLevel = "coarse",
     macro_average: MacroAverage = "vocabulary",
-    segment_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
-    """CV-SMC Top-1 accuracy and Macro-F1 at one label level.
+    """CV-SMC Top-1 accuracy and Macro-F1 at one label level (or the four, with ``label_level="all"``).
 
     Args:
         predictions: one predicted label per test segment (sequence, or mapping keyed by segment id):
@@ -590,45 +601,48 @@ def cv_smc(
             test (their level classes form the level vocabulary); with ``"level"`` the level classes.
         train_labels: alternative to ``vocabulary``: the train segments' labels; the vocabulary is then the
             sorted union of train and reference labels at the level (official construction).
-        label_level: ``coarse`` (default), ``verb``, ``noun`` or ``verb_noun``.
+        label_level: ``coarse`` (default), ``verb``, ``noun`` or ``verb_noun``; or ``all``: the four levels
+            from coarse inputs in one pass, returned as ``{level: result}`` (as
+            :func:`cv_smc_levels_scores`).
         input_level: ``"coarse"`` (default): inputs are coarse names / ids, derived to ``label_level``
-            (e.g. one coarse classifier scored at every level; :func:`cv_smc_levels` scores all levels in
-            one call); ``"level"``: inputs are already classes of ``label_level`` (e.g. a verb probe).
+            (e.g. one coarse classifier scored at every level); ``"level"``: inputs are already classes of
+            ``label_level`` (e.g. a verb probe).
         macro_average: ``"vocabulary"`` (official: all vocabulary classes, absent ones count 0) or
             ``"present"`` (scikit-learn's default: classes in references ∪ predictions).
-        segment_ids: ids for error messages when the inputs are sequences.
+        ids: segment ids of sequence inputs, for error messages.
         bootstrap: number of segment resamples for percentile CIs (0 = none).
         confidence: CI coverage.
         seed: resampling seed.
         paired_predictions: a second system's predictions for the same segments.
-        validate_args: check the options.
 
     Returns:
         ``top1_accuracy`` and ``macro_f1`` (fractions in [0, 1], higher is better), ``num_instances``,
         ``num_classes``, ``num_classes_in_references``, ``per_class_f1``, ``per_class_support``,
-        ``label_level``, ``signature``; plus ``ci`` / ``paired`` when asked.
+        ``label_level``, ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked. With
+        ``label_level="all"``: ``{"coarse": {...}, "verb": {...}, "noun": {...}, "verb_noun": {...}}``.
 
     Raises:
         InputValidationError: a label outside the vocabulary, an id out of range, no vocabulary source,
-            a level label that cannot be derived, mismatched ids, bad options.
+            a level label that cannot be derived, mismatched ids, bad options (naming the argument).
 
     Example:
-        >>> r = cv_smc(["store_tool", "store_tool"], ["store_tool", "retrieve_adapter_plate"],
-        ...            vocabulary=["retrieve_adapter_plate", "store_adapter_plate", "store_tool"])
+        >>> r = cv_smc_scores(["store_tool", "store_tool"], ["store_tool", "retrieve_adapter_plate"],
+        ...                   vocabulary=["retrieve_adapter_plate", "store_adapter_plate", "store_tool"])
         >>> r["top1_accuracy"], round(r["macro_f1"], 4)
         (0.5, 0.2222)
     """
-    if validate_args:
-        _cv_smc_arg_validation(label_level, input_level, macro_average)
-    inp = _align(predictions, references, paired_predictions, segment_ids)
+    options = CvSmcOptions(label_level=label_level, input_level=input_level, macro_average=macro_average)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    inp = _align(predictions, references, paired_predictions, ids)
     source = _source(vocabulary, train_labels, inp.refs)
-    opts = _Options(macro_average, bootstrap, confidence, seed)
-    if input_level == "coarse":
-        return _score_coarse_levels(inp, source, (label_level,), opts)[label_level]
-    return _score_level(inp, source, label_level, input_level, opts)
+    if options.label_level == "all":
+        return _score_coarse_levels(inp, source, CV_SMC_LABEL_LEVELS, options, uncertainty)
+    if options.input_level == "coarse":
+        return _score_coarse_levels(inp, source, (options.label_level,), options, uncertainty)[label_level]
+    return _score_level(inp, source, options, uncertainty)
 
 
-def cv_smc_levels(
+def cv_smc_levels_scores(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     references: Sequence[Any] | Mapping[Hashable, Any],
     *,
@@ -636,35 +650,48 @@ def cv_smc_levels(
     vocabulary: Sequence[str] | None = None,
     train_labels: Sequence[str] | None = None,
     macro_average: MacroAverage = "vocabulary",
-    segment_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """CV-SMC at several label levels of one set of coarse predictions, in one call.
 
-    Same arguments as :func:`cv_smc` with ``input_level="coarse"`` (coarse names or ids), and ``levels``
-    (default: all four) instead of ``label_level``. Each label is mapped to the coarse vocabulary once;
-    every level is then derived by a lookup table, so the labels are not read again per level.
+    Same arguments as :func:`cv_smc_scores` with ``input_level="coarse"`` (coarse names or ids), and
+    ``levels`` (default: all four; repeats are dropped) instead of ``label_level``. Each label is mapped to
+    the coarse vocabulary once; every level is then derived by a lookup table, so the labels are not read
+    again per level.
 
     Returns:
-        ``{level: the dict cv_smc(..., label_level=level) returns}`` for each level of ``levels``, with
-        identical values (scores are fractions in [0, 1], higher is better).
+        ``{level: the dict cv_smc_scores(..., label_level=level) returns}`` for each level of ``levels``,
+        with identical values (scores are fractions in [0, 1], higher is better).
 
     Raises:
-        InputValidationError: as :func:`cv_smc` at the first level that fails; bad ``levels``.
+        InputValidationError: as :func:`cv_smc_scores` at the first level that fails; bad ``levels``.
 
     Example:
-        >>> r = cv_smc_levels(["store_tool", "store_tool"], ["store_tool", "retrieve_adapter_plate"],
-        ...                   vocabulary=["retrieve_adapter_plate", "store_adapter_plate", "store_tool"])
+        >>> r = cv_smc_levels_scores(["store_tool", "store_tool"], ["store_tool", "retrieve_adapter_plate"],
+        ...                          vocabulary=["retrieve_adapter_plate", "store_adapter_plate", "store_tool"])
         >>> {level: (s["top1_accuracy"], round(s["macro_f1"], 4)) for level, s in r.items()}
         {'coarse': (0.5, 0.2222), 'verb': (0.5, 0.3333), 'noun': (0.5, 0.3333), 'verb_noun': (0.5, 0.2222)}
     """
-    if validate_args:
-        _levels_arg_validation(levels, macro_average)
-    inp = _align(predictions, references, paired_predictions, segment_ids)
+    levels = check_levels(levels)
+    options = CvSmcOptions(label_level="all", input_level="coarse", macro_average=macro_average)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
+    inp = _align(predictions, references, paired_predictions, ids)
     source = _source(vocabulary, train_labels, inp.refs)
-    opts = _Options(macro_average, bootstrap, confidence, seed)
-    return _score_coarse_levels(inp, source, list(dict.fromkeys(levels)), opts)
+    return _score_coarse_levels(inp, source, levels, options, uncertainty)
+
+
+__all__ = [
+    "CV_SMC_LABEL_LEVELS",
+    "CVSMCInstanceStat",
+    "CVSMCStats",
+    "CvSmcOptions",
+    "build_vocabulary",
+    "check_levels",
+    "cv_smc_levels_scores",
+    "cv_smc_scores",
+    "derive_label",
+]

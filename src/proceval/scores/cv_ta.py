@@ -1,40 +1,63 @@
-"""CV-TA (IMPACT cross-view temporal alignment): Recall@k, Median Rank and Coverage.
+"""CV-TA (cross-view temporal alignment): Recall@k, Median Rank and Coverage.
 
 Every *candidate* query is one non-null source-view segment of a directed view pair (``"front->left"``).
 A candidate is *evaluated* when its positive target segment exists and is visible; its rank is
 ``1 + #{gallery similarities strictly greater than the positive's}`` (optimistic ties). Per directed pair:
 ``R@k = mean(rank <= k)`` and ``MedR = median(rank)``; ``coverage = evaluated / candidates``. Overall:
 ``R@k`` is the pooled mean over evaluated queries (= the query-weighted mean of the pairs), ``MedR`` is
-the **median of the per-pair medians** (official ``cv_ta_retrieval.py``; ``median_rank_reduction="pooled"``
+the **median of the per-pair medians** (the official evaluator; ``median_rank_reduction="pooled"``
 gives the pooled median instead), coverage is ``sum(evaluated) / sum(candidates)``.
 
-The protocol (which queries, galleries and positives) is built by :mod:`proceval.benchmarks.impact.protocols`.
+Entry points: :func:`cv_ta_scores` scores per-query inputs (similarity vectors or ranks);
+:func:`cv_ta_stats_scores` scores per-query statistics already ranked elsewhere (e.g. by a benchmark's
+protocol from embeddings). Both take their options as :class:`CvTaOptions`. The rank math is
+:mod:`proceval.scores.retrieval`; which queries, galleries and positives exist is a benchmark's protocol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_choice
-from proceval.scores._ranking import (
-    align_query_inputs,
-    as_int,
-    as_score_vector,
-)
+from proceval.scores._ranking import align_query_inputs, as_int, as_score_vector
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
-from proceval.scores.signature import make_signature
+from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.retrieval import check_cutoffs, concatenated_ranks, rank_summary
+from proceval.scores.signature import score_signature
 
-CV_TA_INPUT_TYPES: tuple[str, ...] = ("similarities", "ranks")
-CV_TA_MEDIAN_RANK_REDUCTIONS: tuple[str, ...] = ("median_of_pairs", "pooled")
 InputType = Literal["similarities", "ranks"]
 MedianRankReduction = Literal["median_of_pairs", "pooled"]
+DEFAULT_KS: tuple[int, ...] = (1, 5)
 _CELLS = 1 << 18  # gallery cells per ranking chunk (2 MB of float64)
 _NONE = np.zeros(0, dtype=np.int64)
-_ABBREV = {"input_type": "in", "ks": "k", "median_rank_reduction": "medr", "ties": "ties"}
+
+
+@dataclass(frozen=True)
+class CvTaOptions(ScoreOptions):
+    """Every option that changes a CV-TA number (see the module docstring).
+
+    Attributes:
+        input_type: ``"similarities"`` (a score vector per query) or ``"ranks"`` (a 1-based rank per query).
+        ks: the recall cut-offs (official: 1, 5).
+        median_rank_reduction: ``"median_of_pairs"`` (official) or ``"pooled"``.
+    """
+
+    score_name: ClassVar[str] = "cv_ta"
+    input_type: InputType = opt("similarities", "in")
+    ks: tuple[int, ...] = opt(DEFAULT_KS, "k")
+    median_rank_reduction: MedianRankReduction = opt("median_of_pairs", "medr")
+
+    def check(self) -> None:
+        """``ks`` must be positive integers (stored as a tuple)."""
+        object.__setattr__(self, "ks", check_cutoffs("ks", self.ks))
+
+
+SIGNATURE_CONSTANTS: dict[str, str] = {"ties": "optimistic"}
+"""Conventions fixed by this implementation, written into every signature after the options."""
 
 
 class CVTAQueryStat(NamedTuple):
@@ -97,15 +120,6 @@ def _pair_name(value: Any, query_id: Hashable) -> str:
     )
 
 
-def _cv_ta_arg_validation(input_type: str, ks: Sequence[int], median_rank_reduction: str) -> None:
-    """Check the options (shared by :func:`cv_ta` and the evaluate module)."""
-    check_choice("input_type", input_type, CV_TA_INPUT_TYPES)
-    check_choice("median_rank_reduction", median_rank_reduction, CV_TA_MEDIAN_RANK_REDUCTIONS)
-    ks = list(ks)
-    if not ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-        raise InputValidationError(f"Expected argument `ks` to be positive integers, but got {ks!r}.")
-
-
 def _pair_codes(pairs: Sequence[Any], query_ids: Sequence[Hashable]) -> tuple[list[str], np.ndarray]:
     """(distinct pair names, int64 code of each query): one dict pass, each distinct value checked once."""
     n = len(pairs)
@@ -154,7 +168,7 @@ def _cv_ta_update(
         pairs: per query its directed view pair.
         evaluable: per query whether it has a visible positive; None means all are evaluable.
         query_ids: ids used in error messages.
-        input_type: one of :data:`CV_TA_INPUT_TYPES`.
+        input_type: ``"similarities"`` or ``"ranks"``.
     """
     n = len(predictions)
     names, codes = _pair_codes(pairs, query_ids)
@@ -239,9 +253,7 @@ def _similarity_ranks(rows: list[Any], refs: list[Any], ids: list[Hashable]) -> 
     """Validated optimistic ranks of all queries at once, on the concatenation of their galleries.
 
     ``rank = 1 + #{sims > sims[positive]}`` per query. The rows are concatenated in chunks of about
-    ``_CELLS`` cells; a chunk of equal-length rows is compared as a 2-D block against each row's positive,
-    otherwise each cell is compared with its query's positive score (``np.repeat``) and counted per query
-    (``np.add.reduceat``). Every check (flat real vectors, non-empty, finite, positive index in range) is
+    ``_CELLS`` cells and ranked by :func:`proceval.scores.retrieval.concatenated_ranks`. Every check (flat real vectors, non-empty, finite, positive index in range) is
     vectorised over the chunk; only when one fails do the per-query checks run, to name the query.
     """
     lengths = _gallery_lengths(rows)
@@ -265,26 +277,8 @@ def _similarity_ranks(rows: list[Any], refs: list[Any], ids: list[Hashable]) -> 
         flat = _concat_scores(rows[lo:hi], cells)
         if flat is None or (not np.isfinite(flat.sum()) and not np.all(np.isfinite(flat))):
             flat = np.concatenate(_clean_rows(rows[lo:hi], ids[lo:hi]))  # raises, naming the query
-        pos = positives[lo:hi]
-        if size[0] == size[-1] and np.all(size == size[0]):
-            block = flat.reshape(hi - lo, int(size[0]))
-            greater = block > block[np.arange(hi - lo), pos][:, None]
-            out[lo:hi] = np.count_nonzero(greater, axis=1) + 1
-        else:
-            starts = np.concatenate(([0], np.cumsum(size)[:-1]))
-            greater = flat > np.repeat(flat[starts + pos], size)
-            out[lo:hi] = np.add.reduceat(greater, starts, dtype=np.int64) + 1
+        out[lo:hi] = concatenated_ranks(flat, size, positives[lo:hi])
         lo = hi
-    return out
-
-
-def _summary(ranks: np.ndarray, ks: Sequence[int]) -> dict[str, float]:
-    if ranks.size == 0:
-        out = {f"recall_at_{k}": float("nan") for k in ks}
-        out["median_rank"] = float("nan")
-        return out
-    out = {f"recall_at_{k}": float(np.mean(ranks <= k)) for k in ks}
-    out["median_rank"] = float(np.median(ranks))
     return out
 
 
@@ -306,14 +300,16 @@ def _cv_ta_compute(
     order = sorted((name, j) for j, name in enumerate(cols.pair_names) if cand[j] > 0)
     pairs = [name for name, _ in order]
     per_pair = {
-        name: _summary(cols.ranks[cols.evaluated & (cols.codes == j)], ks) if ev[j] else _summary(_NONE, ks)
+        name: rank_summary(cols.ranks[cols.evaluated & (cols.codes == j)], ks)
+        if ev[j]
+        else rank_summary(_NONE, ks)
         for name, j in order
     }
     n_eval = {name: int(ev[j]) for name, j in order}
     n_cand = {name: int(cand[j]) for name, j in order}
     ranks = cols.ranks[cols.evaluated]
     out: dict[str, Any] = {}
-    pooled = _summary(ranks, ks)
+    pooled = rank_summary(ranks, ks)
     for k in ks:
         out[f"overall_recall_at_{k}"] = pooled[f"recall_at_{k}"]
     pair_medians = [v["median_rank"] for v in per_pair.values() if not np.isnan(v["median_rank"])]
@@ -336,76 +332,56 @@ def _cv_ta_compute(
     return out
 
 
-def _cv_ta_signature(
-    input_type: str,
-    ks: Sequence[int],
-    median_rank_reduction: str,
-    extra: Mapping[str, Any] | None,
-    bootstrap: int,
-    seed: int,
-) -> str:
-    options: dict[str, Any] = dict(extra or {})
-    options.update(
-        {
-            "input_type": input_type,
-            "ks": list(ks),
-            "median_rank_reduction": median_rank_reduction,
-            "ties": "optimistic",
-        }
-    )
-    if bootstrap:
-        options.update({"bs": bootstrap, "rs": seed})
-    return make_signature("cv_ta", options, _ABBREV)
-
-
-def _cv_ta_result(
+def cv_ta_stats_scores(
     stats: Sequence[CVTAQueryStat],
+    options: CvTaOptions,
+    uncertainty: Uncertainty,
     *,
-    ks: Sequence[int],
-    median_rank_reduction: str,
-    input_type: str,
-    bootstrap: int,
-    confidence: float,
-    seed: int,
-    paired_stats: Sequence[CVTAQueryStat] | None,
+    paired_stats: Sequence[CVTAQueryStat] | None = None,
     signature_extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Compute, attach uncertainty and the signature (shared by :func:`cv_ta` and the protocol helper)."""
+    """CV-TA scores of per-query statistics, with ``ci`` / ``paired`` and the signature.
+
+    The entry point for callers that rank queries themselves (e.g. a benchmark's protocol from embeddings).
+
+    Args:
+        stats: per candidate query its pair, whether it is evaluated, and its rank (:class:`CVTAStats`).
+        options: the scoring options (``input_type`` is only recorded in the signature).
+        uncertainty: bootstrap / paired-comparison options; ``paired`` must say whether ``paired_stats`` is
+            given.
+        paired_stats: a second system's statistics on the same queries, for ``paired``.
+        signature_extra: further ``{abbreviation: value}`` pairs that changed the number (e.g. the protocol),
+            written after the options.
+
+    Returns:
+        As :func:`cv_ta_scores`.
+    """
 
     def compute(units: Sequence[CVTAQueryStat]) -> dict[str, Any]:
-        return _cv_ta_compute(units, ks, median_rank_reduction)
+        return _cv_ta_compute(units, options.ks, options.median_rank_reduction)
 
-    result = compute(stats)
     result = with_uncertainty(
-        result,
-        stats,
-        compute,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_units=paired_stats,
+        compute(stats), stats, compute, uncertainty=uncertainty, paired_units=paired_stats
     )
-    result["signature"] = _cv_ta_signature(
-        input_type, ks, median_rank_reduction, signature_extra, bootstrap, seed
-    )
+    extra = {**dict(signature_extra or {}), **SIGNATURE_CONSTANTS}
+    result["signature"] = score_signature("cv_ta", options, uncertainty, extra)
     return result
 
 
-def cv_ta(
+def cv_ta_scores(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     references: Sequence[Any] | Mapping[Hashable, Any] | None = None,
     pairs: Sequence[Any] | Mapping[Hashable, Any] | None = None,
     *,
     evaluable: Sequence[bool] | Mapping[Hashable, bool] | None = None,
-    query_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     input_type: InputType = "similarities",
-    ks: Sequence[int] = (1, 5),
+    ks: Sequence[int] = DEFAULT_KS,
     median_rank_reduction: MedianRankReduction = "median_of_pairs",
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
-    validate_args: bool = True,
 ) -> dict[str, Any]:
     """CV-TA Recall@k, Median Rank and Coverage over candidate queries grouped by directed view pair.
 
@@ -418,7 +394,7 @@ def cv_ta(
         pairs: per query its directed view pair, ``"front->left"`` or ``("front", "left")``. Mandatory.
         evaluable: per candidate query whether a visible positive exists (False = counted in Coverage's
             denominator only). Default: every query is evaluable.
-        query_ids: ids for error messages when the inputs are sequences.
+        ids: query ids of sequence inputs, for error messages.
         input_type: ``"similarities"`` (default) or ``"ranks"``.
         ks: recall cut-offs; the official ones are (1, 5).
         median_rank_reduction: ``"median_of_pairs"`` (official default) or ``"pooled"``.
@@ -426,27 +402,27 @@ def cv_ta(
         confidence: CI coverage.
         seed: resampling seed.
         paired_predictions: a second system's predictions on the same queries, for a paired bootstrap.
-        validate_args: check the options.
 
     Returns:
         ``overall_recall_at_{k}`` (fraction, higher is better), ``overall_median_rank`` (rank >= 1, lower is
         better), ``overall_coverage`` (fraction), ``num_candidate_queries``, ``num_evaluated_queries``,
         ``num_pairs``, ``per_pair_recall_at_{k}`` / ``per_pair_median_rank`` / ``per_pair_coverage`` /
         ``per_pair_num_evaluated_queries`` / ``per_pair_num_candidate_queries`` (dicts keyed by pair),
-        ``signature``; plus ``ci`` / ``paired`` when asked. Undefined values (no evaluated query) are NaN.
+        ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked. Undefined values (no evaluated
+        query) are NaN.
 
     Raises:
         InputValidationError: missing pairs, NaN similarities, positive index out of range, a rank < 1,
-            misaligned or mismatched ids, bad options.
+            misaligned or mismatched ids, bad options (naming the argument).
 
     Example:
-        >>> r = cv_ta([[0.9, 0.1, 0.5], [0.2, 0.8], None], [0, 0, None], ["front->left"] * 3,
-        ...           evaluable=[True, True, False])
+        >>> r = cv_ta_scores([[0.9, 0.1, 0.5], [0.2, 0.8], None], [0, 0, None], ["front->left"] * 3,
+        ...                  evaluable=[True, True, False])
         >>> r["overall_recall_at_1"], r["overall_median_rank"], round(r["overall_coverage"], 4)
         (0.5, 1.5, 0.6667)
     """
-    if validate_args:
-        _cv_ta_arg_validation(input_type, ks, median_rank_reduction)
+    options = CvTaOptions(input_type=input_type, ks=ks, median_rank_reduction=median_rank_reduction)
+    uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     if pairs is None:
         raise InputValidationError("Expected `pairs` (the directed view pair of every query), but got None.")
     ids, preds, other = align_query_inputs(
@@ -457,26 +433,29 @@ def cv_ta(
             "evaluable": evaluable,
             "paired_predictions": paired_predictions,
         },
-        query_ids,
+        ids,
     )
-    stats = _cv_ta_update(preds, other["references"], other["pairs"], other["evaluable"], ids, input_type)
-    paired_stats = None
-    if other["paired_predictions"] is not None:
-        paired_stats = _cv_ta_update(
-            other["paired_predictions"],
-            other["references"],
-            other["pairs"],
-            other["evaluable"],
-            ids,
-            input_type,
+
+    def stats_of(values: list[Any]) -> CVTAStats:
+        return _cv_ta_update(
+            values, other["references"], other["pairs"], other["evaluable"], ids, options.input_type
         )
-    return _cv_ta_result(
-        stats,
-        ks=list(ks),
-        median_rank_reduction=median_rank_reduction,
-        input_type=input_type,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        seed=seed,
-        paired_stats=paired_stats,
+
+    paired = other["paired_predictions"]
+    return cv_ta_stats_scores(
+        stats_of(preds),
+        options,
+        uncertainty,
+        paired_stats=None if paired is None else stats_of(paired),
     )
+
+
+__all__ = [
+    "DEFAULT_KS",
+    "SIGNATURE_CONSTANTS",
+    "CVTAQueryStat",
+    "CVTAStats",
+    "CvTaOptions",
+    "cv_ta_scores",
+    "cv_ta_stats_scores",
+]

@@ -175,7 +175,7 @@ def ppr_scores(
         videos = pair_videos(
             preds,
             references,
-            video_ids=ids,
+            ids=ids,
             label_to_id=lookup,
             num_classes=len(PPR_CLASSES),
             what=what,
@@ -204,7 +204,7 @@ def ppr_scores(
             convention=options.tas_convention,
             ignore_labels=[],
             label_names=PPR_LABEL_NAMES,
-            video_ids=ids,
+            ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,

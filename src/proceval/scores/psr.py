@@ -8,7 +8,9 @@ Per video, the ground truth and the prediction are lists of step-completion *eve
   g = 0 → p system FPs; p = 0 → g FNs; otherwise the surplus |g − p| counts as FN (g > p) or FP
   (p > g) and the rest are matched greedily — for each event of the shorter list, in order, the
   closest-in-time unused event of the longer list, where a time difference of exactly 0 counts as ∞
-  (see ``matching`` for the two official flavours and a corrected one). g = p = 1 pairs directly.
+  (``matching``: ``"nearest_nonzero"`` reproduces IMPACT's ``evaluate_psr.py``, ``"industreal"``
+  IndustReal's ``psr_utils.py`` (only strictly later events), ``"nearest"`` is a corrected variant).
+  g = p = 1 pairs directly.
   For each matched pair, Δ = pred_frame − gt_frame; Δ < 0 is a system FP (a perception FP if
   conf = 0), otherwise Δ is the GT event's delay. ``TP = #pred − FP_sys``;
   ``F1 = 2PR / (P + R + 1e-6)`` with P (R) = 1e-6 when its denominator is 0.
@@ -80,9 +82,7 @@ class PsrOptions(ScoreOptions):
         object.__setattr__(self, "sample_rate", int(rate))
 
 
-def _check_inputs(
-    fps: Any, prereq: Mapping[Hashable, Sequence[Hashable]] | None, pos_variant: str
-) -> float:
+def _check_inputs(fps: Any, prereq: Mapping[Hashable, Sequence[Hashable]] | None, pos_variant: str) -> float:
     """Check ``fps`` and ``prereq`` (inputs that come with the data); return ``fps`` as a float."""
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not fps > 0:
         raise InputValidationError(
@@ -404,7 +404,9 @@ def prereq_digest(prereq: Mapping[Hashable, Sequence[Hashable]] | None) -> str:
         >>> prereq_digest({}) == prereq_digest({"a": []})
         True
     """
-    return _digest(sorted((str(k), sorted(str(v) for v in vs)) for k, vs in (prereq or {}).items() if len(vs)))
+    return _digest(
+        sorted((str(k), sorted(str(v) for v in vs)) for k, vs in (prereq or {}).items() if len(vs))
+    )
 
 
 def psr_signature(

@@ -450,7 +450,7 @@ def tas_scores(
     last_segment_end: LastSegmentEnd | None = None,
     empty_edit: EmptyEdit | None = None,
     label_names: Sequence[str] | None = None,
-    video_ids: Sequence[Hashable] | None = None,
+    ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
@@ -478,7 +478,7 @@ def tas_scores(
             frame early).
         empty_edit: Edit of a video with no segments on either side: ``"perfect"`` (1.0) or ``"skip"`` (FACT).
         label_names: the label map (names indexed by id), needed for names in the inputs or ``ignore_labels``.
-        video_ids: ids of list inputs, for messages and ``per_video`` (default 0..n-1).
+        ids: ids of list inputs, for messages and ``per_video`` (default 0..n-1).
         bootstrap: number of bootstrap resamples of videos for ``ci`` (0 = none).
         confidence: coverage of the bootstrap interval.
         seed: bootstrap seed.
@@ -521,7 +521,7 @@ def tas_scores(
 
     def stats_of(preds: Any, what: str) -> tuple[list[Hashable], list[TasVideoStats]]:
         videos = pair_videos(
-            preds, references, video_ids=video_ids, label_to_id=lookup, num_classes=num_classes, what=what
+            preds, references, ids=ids, label_to_id=lookup, num_classes=num_classes, what=what
         )
         stats = _tas_update_many(
             [(p, r) for _, p, r in videos],

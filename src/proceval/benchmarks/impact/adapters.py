@@ -19,7 +19,6 @@ by id (never by position); a missing or unknown id is an error naming it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -97,68 +96,66 @@ def cv_ids(ds: datasets.Dataset) -> list[str]:
     return list(cv_segment_labels(ds))
 
 
-def cv_videos(ds: datasets.Dataset) -> list[dict[str, Any]]:
-    """Group a CV config's segment rows into the per-video dicts :mod:`proceval.benchmarks.impact.protocols` reads."""
-    names = [n.lower() for n in _names(ds, "label")]
-    cols = ds.select_columns(
-        ["video_id", "view", "subject", "segment_index", "label", "start_frame", "end_frame"]
-    )
-    table = cols.to_dict()
-    by_video: dict[str, dict[str, Any]] = {}
-    segs: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for i, vid in enumerate(table["video_id"]):
-        by_video.setdefault(vid, {"video_id": vid, "view": table["view"][i], "subject": table["subject"][i]})
-        segs[vid].append(
-            (
-                table["segment_index"][i],
-                {
-                    "label": names[table["label"][i]],
-                    "f_start": table["start_frame"][i],
-                    "f_end": table["end_frame"][i],
-                },
-            )
-        )
-    out = []
-    for vid, video in by_video.items():
-        ordered = sorted(segs[vid], key=lambda t: t[0])
-        if [idx for idx, _ in ordered] != list(range(len(ordered))):
-            raise InputValidationError(f"Expected segment indices 0..n-1 for {vid!r} in the CV config rows.")
-        out.append({**video, "segments": [s for _, s in ordered]})
-    return out
-
-
 def score_cv_ta(ds, predictions, options, ctx, paired=None):
-    from proceval.benchmarks.impact.protocols import build_cv_ta_protocol, evaluate_cv_ta
+    from proceval.benchmarks.impact.cv_protocols import build_cv_ta_protocol
+    from proceval.benchmarks.impact.cv_scoring import cv_ta_protocol_scores
+    from proceval.benchmarks.impact.cv_segments import cv_segments_from_rows
 
     options = dict(options)
     protocols = options.pop("protocols", None) or (
         ("exo2ego",) if ctx.protocol == "s4" else ("local", "global")
     )
-    videos = cv_videos(ds)
-    out: dict[str, Any] = {}
-    for name in protocols:
-        protocol = build_cv_ta_protocol(videos, name)
-        out[name] = evaluate_cv_ta(predictions, protocol, paired_embeddings=paired, **options)
-    return out
+    if isinstance(protocols, str):  # one name, or comma-separated names
+        protocols = [p.strip() for p in protocols.split(",") if p.strip()]
+    input_type = options.pop("input_type", "similarities")
+    if input_type != "similarities":  # predictions are segment embeddings: the protocol ranks them
+        raise InputValidationError(
+            f"Expected argument `input_type` to be 'similarities' for cv_ta configs (segment embeddings), "
+            f"but got {input_type!r}."
+        )
+    segments = cv_segments_from_rows(ds)
+    return {
+        name: cv_ta_protocol_scores(
+            predictions, build_cv_ta_protocol(segments, name), paired_embeddings=paired, **options
+        )
+        for name in protocols
+    }
 
 
 def score_cv_smr(ds, predictions, options, ctx, paired=None):
-    from proceval.benchmarks.impact.protocols import build_cv_smr_protocol, evaluate_cv_smr
+    from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol
+    from proceval.benchmarks.impact.cv_scoring import cv_smr_protocol_scores
+    from proceval.benchmarks.impact.cv_segments import cv_segments_from_rows
 
-    protocol = build_cv_smr_protocol(cv_videos(ds))
-    return evaluate_cv_smr(predictions, protocol, paired_embeddings=paired, **options)
+    protocol = build_cv_smr_protocol(cv_segments_from_rows(ds))
+    return cv_smr_protocol_scores(predictions, protocol, paired_embeddings=paired, **options)
 
 
 def score_cv_smc(ds, predictions, options, ctx, paired=None):
-    from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, cv_smc_levels
+    """Every label level of coarse predictions in one call: ``{level: scores}``.
+
+    ``label_levels`` (a list or comma-separated names) picks levels; ``label_level`` picks one (``all``, the
+    default, is the four).
+    """
+    from proceval.scores.cv_smc import CV_SMC_LABEL_LEVELS, CvSmcOptions, cv_smc_levels_scores
 
     options = dict(options)
-    levels = options.pop("label_levels", None) or CV_SMC_LABEL_LEVELS
+    levels = options.pop("label_levels", None)
+    label_level = options.pop("label_level", None) or "all"
     input_level = options.pop("input_level", "coarse")
     if input_level != "coarse":  # the references are coarse step names: every level derives from them
         raise InputValidationError(
             f"Expected `input_level` 'coarse' for cv_smc configs (coarse step labels), but got {input_level!r}."
         )
+    CvSmcOptions(label_level=label_level, macro_average=options.get("macro_average", "vocabulary"))
+    if isinstance(levels, str):
+        levels = [v.strip() for v in levels.split(",") if v.strip()]
+    if levels and label_level != "all":
+        raise InputValidationError(
+            f"Expected either `label_levels` or `label_level`, but got both ({levels!r} and {label_level!r})."
+        )
+    if not levels:
+        levels = CV_SMC_LABEL_LEVELS if label_level == "all" else (label_level,)
     names = [n.lower() for n in _names(ds, "label")]
     train_labels = list(cv_segment_labels(ctx.load_split("train")).values())
     refs = cv_segment_labels(ds)
@@ -169,7 +166,7 @@ def score_cv_smc(ds, predictions, options, ctx, paired=None):
         return {k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in p.items()}
 
     preds, paired_preds = convert(predictions), convert(paired)
-    return cv_smc_levels(
+    return cv_smc_levels_scores(
         preds, refs, levels=levels, train_labels=train_labels, paired_predictions=paired_preds, **options
     )
 
@@ -206,10 +203,14 @@ def _split_tasks(predictions: Mapping[str, Any], ids: list[str]) -> dict[str, di
 
 
 def score_af_s(ds, predictions, options, ctx, paired=None):
-    from proceval.scores.af_s import af_s_recall
+    from proceval.scores.af_s import af_s_scores
 
     options = dict(options)
     instances = options.pop("instances", "official")
+    if instances not in ("official", "all"):
+        raise InputValidationError(
+            f"Expected argument `instances` to be one of 'official' or 'all', but got {instances!r}."
+        )
     rows = _afs_rows(ds, instances)
     every = rows if instances == "all" else _afs_rows(ds, "all")
     missing = [k for k in rows if k not in predictions]
@@ -228,7 +229,7 @@ def score_af_s(ds, predictions, options, ctx, paired=None):
     paired_preds = _split_tasks(paired, ids) if paired is not None else {}
     num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
     derive = options.get("action_to_verb_noun") is not None  # verb / noun rankings from the action ranking
-    result = af_s_recall(
+    result = af_s_scores(
         task_preds["action"],
         {k: rows[k]["action"] for k in ids},
         {k: rows[k]["hand"] for k in ids},
@@ -243,7 +244,7 @@ def score_af_s(ds, predictions, options, ctx, paired=None):
         **options,
     )
     result["instances"] = instances
-    result["n_predictions_outside_protocol"] = outside
+    result["num_predictions_outside_protocol"] = outside
     return result
 
 
@@ -266,11 +267,11 @@ def _afl_predictions(predictions: Mapping[str, Any] | None) -> dict[str, Any] | 
 
 
 def score_af_l(ds, predictions, options, ctx, paired=None):
-    from proceval.scores.af_l import af_l_edit_distance
+    from proceval.scores.af_l import af_l_scores
 
     names = _names(ds, "future_steps")
     refs = {f"{v}:{i}": list(f) for v, i, f in zip(ds["video_id"], ds["instance_index"], ds["future_steps"])}
-    return af_l_edit_distance(
+    return af_l_scores(
         _afl_predictions(predictions),
         refs,
         label_names=names,
@@ -311,7 +312,7 @@ def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
 
 
 def score_asr(ds, predictions, options, ctx, paired=None):
-    from proceval.scores.asr import asr
+    from proceval.scores.asr import asr_scores
 
     refs = reference_states(ds)
 
@@ -322,12 +323,12 @@ def score_asr(ds, predictions, options, ctx, paired=None):
             vid: prediction_states(x, refs[vid].shape[1] if vid in refs else 0, vid) for vid, x in p.items()
         }
 
-    return asr(convert(predictions), refs, paired_predictions=convert(paired), **options)
+    return asr_scores(convert(predictions), refs, paired_predictions=convert(paired), **options)
 
 
 def score_psr(ds, predictions, options, ctx, paired=None):
     from proceval.benchmarks.impact.formats.procedure_graph import load_procedure_graph
-    from proceval.scores.psr import psr
+    from proceval.scores.psr import psr_scores
 
     options = dict(options)
     events = options.pop("events", "graph")
@@ -351,7 +352,8 @@ def score_psr(ds, predictions, options, ctx, paired=None):
             f"Expected argument `events` to be one of ('graph', 'csv'), but got {events!r}."
         )
     options.setdefault("fps", fps)
-    return psr(predictions, refs, paired_predictions=paired, **options)
+    options.setdefault("matching", "nearest_nonzero")  # IMPACT's evaluate_psr.py pairing
+    return psr_scores(predictions, refs, paired_predictions=paired, **options)
 
 
 def atr_ids(ds: datasets.Dataset) -> list[str]:
@@ -359,7 +361,7 @@ def atr_ids(ds: datasets.Dataset) -> list[str]:
 
 
 def score_atr(ds, predictions, options, ctx, paired=None):
-    from proceval.scores.atr import atr_map
+    from proceval.scores.atr import atr_scores
 
     refs = {sid: list(lbl) for sid, lbl in zip(ds["sample_id"], ds["labels"])}
-    return atr_map(predictions, refs, paired_predictions=paired, **options)
+    return atr_scores(predictions, refs, paired_predictions=paired, **options)

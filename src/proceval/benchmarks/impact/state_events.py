@@ -397,4 +397,3 @@ def psr_from_states(
     )
     result["signature"] = psr_signature(options, uncertainty, fps=fps, prereq=graph)
     return result
-

@@ -29,6 +29,8 @@ from typing import Any
 import datasets
 
 from proceval.benchmarks.impact.configs.frame_tasks import PROTOCOLS, bundle_video_ids, label_names
+from proceval.benchmarks.impact.formats.cv import CV_DIR, CvAnnotation, find_cv_files, read_cv_annotation
+from proceval.benchmarks.impact.formats.naming import VIEWS
 from proceval.benchmarks.impact.metadata import (
     TRIAL_FEATURES,
     VIDEO_FEATURES,
@@ -39,8 +41,6 @@ from proceval.benchmarks.impact.metadata import (
 )
 from proceval.datasets.spec import ConfigSpec, Example, register
 from proceval.errors import ReleaseFormatError
-from proceval.benchmarks.impact.formats.cv import CV_DIR, CvAnnotation, find_cv_files, read_cv_annotation
-from proceval.benchmarks.impact.formats.naming import VIEWS
 
 MAPPING = "TAS/mapping_CAS.txt"
 SPLITS_DIR = "CV/splits_CAS"
@@ -208,10 +208,10 @@ def _generate(protocol: int, dataset_dir: Path, split: str) -> Iterator[tuple[st
         for seg in ann.segments:
             verb, noun = verb_noun(seg.label)
             yield (
-                f"{vid}/{seg.index}",
+                f"{vid}/{seg.segment_index}",
                 {
                     **base,
-                    "segment_index": seg.index,
+                    "segment_index": seg.segment_index,
                     "start_frame": seg.start_frame,
                     "end_frame": seg.end_frame,
                     "label": index[seg.label],

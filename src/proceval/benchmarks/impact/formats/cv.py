@@ -6,7 +6,8 @@ File format: ``{video_id, view, view_start, view_end, segments: [{id, label, has
 meta_activity, f_start, f_end}], labels: [{id, name}]}``. Labels are the lower-case CAS names with
 ``null`` for NULL; ``f_start`` / ``f_end`` are **inclusive** frame indices of the view;
 ``segment.id`` is not an instance id and is not used. The number of frames of the view is
-``view_end - view_start + 1``.
+``view_end - view_start + 1``. Segments are :class:`proceval.benchmarks.impact.cv_segments.CvSegment`,
+the one segment type of the CV tasks.
 
 Naming: the video id and view come from the file name (ego files are named ``…_color_ego.json``
 but hold ``…_color_ego_sync_clipped``); the JSON ``view`` field is only cross-checked.
@@ -20,23 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from proceval.errors import ReleaseFormatError
+from proceval.benchmarks.impact.cv_segments import CvSegment
 from proceval.benchmarks.impact.formats.naming import parse_video_id
+from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
 
 CV_DIR = "CV/annotations_CAS"
-
-
-@dataclass(frozen=True)
-class CvSegment:
-    """One annotated step segment; frames inclusive, in the view's own frame index."""
-
-    index: int
-    label: str
-    has_anomaly: bool
-    meta_activity: str
-    start_frame: int
-    end_frame: int
 
 
 @dataclass(frozen=True)
@@ -151,7 +141,20 @@ def read_cv_annotation(
         anomaly = seg.get("has_anomaly", False)
         if not isinstance(anomaly, bool):
             raise ReleaseFormatError(p, f"{where}: expected boolean `has_anomaly`, got {anomaly!r}")
-        segments.append(CvSegment(i, label, anomaly, str(seg.get("meta_activity", "")), start, end))
+        segments.append(
+            CvSegment(
+                name.video_id,
+                name.trial,
+                name.view,
+                i,
+                label,
+                start,
+                end,
+                subject=subject,
+                has_anomaly=anomaly,
+                meta_activity=str(seg.get("meta_activity", "")),
+            )
+        )
     return CvAnnotation(
         path=p,
         video_id=name.video_id,
