@@ -159,8 +159,10 @@ def sha256_of(path: Path) -> str:
 def tree_digest(root: str | os.PathLike[str], *, length: int = 8) -> str:
     """A short content hash of every file under ``root`` (relative paths and bytes, in sorted order).
 
-    The hash is memoised per tree version (every file's path, mtime and size), so an edited file gives a
-    new digest and an unchanged tree is not read twice.
+    Reading a large release takes most of a second, so the digest is memoised per tree version (every
+    file's relative path, mtime in nanoseconds and size): in this process, and on disk under
+    ``<proceval cache>/digests/`` (written atomically). An edited, added or removed file changes the
+    version and the tree is hashed again; an unchanged tree is not read twice.
 
     Args:
         root: the folder to hash.
@@ -181,10 +183,21 @@ def tree_digest(root: str | os.PathLike[str], *, length: int = 8) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _tree_digest(root: str, entries: tuple[tuple[str, int, int], ...]) -> str:
+    version = hashlib.sha256(repr((root, entries)).encode()).hexdigest()
+    memo = default_cache_dir() / "digests" / f"{version}.txt"
+    try:
+        cached = memo.read_text().strip()
+    except OSError:
+        cached = ""
+    if len(cached) == 64:
+        return cached
     h = hashlib.sha256()
     for rel, _, size in entries:
         h.update(f"{rel}\0{size}\0".encode())
         with open(os.path.join(root, rel), "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
-    return h.hexdigest()
+    digest = h.hexdigest()
+    with contextlib.suppress(OSError):  # a read-only cache only costs the next process a re-hash
+        atomic_write_text(memo, digest + "\n")
+    return digest

@@ -28,6 +28,7 @@ def resolve_task(metric: str, config: str, benchmark: str | None = None) -> tupl
     """
     bench = get_benchmark(benchmark) if benchmark is not None else find_metric(metric)[0]
     bench.tasks_of_metric(metric)  # unknown metric of this benchmark: lists its metrics
+    bench.get_config(config)  # unknown config: lists the known ones
     task = bench.task_of_config(config)
     if task.metric != metric:
         raise InputValidationError(

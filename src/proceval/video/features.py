@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from proceval.errors import InputValidationError, ReleaseFormatError
-from proceval.video.sampling import _check_rate, _check_window, _rate_fraction
+from proceval.video.sampling import check_rate, check_window, rate_fraction
 
 OverflowPolicy = Literal["clamp", "error"]
 OVERFLOW_POLICIES: tuple[str, ...] = ("clamp", "error")
@@ -75,9 +75,9 @@ def feature_window(
         >>> feature_window(20, 20, 30, 30 / 16)
         (1, 1)
     """
-    start, end = _check_window(start_frame, end_frame)
-    ratio = _rate_fraction(_check_rate("feature_fps", feature_fps)) / _rate_fraction(
-        _check_rate("video_fps", video_fps)
+    start, end = check_window(start_frame, end_frame)
+    ratio = rate_fraction(check_rate("feature_fps", feature_fps)) / rate_fraction(
+        check_rate("video_fps", video_fps)
     )
     if on_overflow not in OVERFLOW_POLICIES:
         raise InputValidationError(

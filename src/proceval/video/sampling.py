@@ -37,7 +37,8 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
-def _check_rate(name: str, value: object) -> float:
+def check_rate(name: str, value: object) -> float:
+    """A frame rate as a float; raises InputValidationError naming ``name`` unless finite and > 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise InputValidationError(f"Expected argument `{name}` to be a positive number, but got {value!r}.")
     rate = float(value)
@@ -48,7 +49,8 @@ def _check_rate(name: str, value: object) -> float:
     return rate
 
 
-def _check_window(start_frame: object, end_frame: object) -> tuple[int, int]:
+def check_window(start_frame: object, end_frame: object) -> tuple[int, int]:
+    """An inclusive frame window ``(start, end)``; raises InputValidationError unless 0 <= start <= end."""
     start = _check_int("start_frame", start_frame, 0)
     end = _check_int("end_frame", end_frame, 0)
     if end < start:
@@ -59,7 +61,7 @@ def _check_window(start_frame: object, end_frame: object) -> tuple[int, int]:
     return start, end
 
 
-def _rate_fraction(rate: float) -> Fraction:
+def rate_fraction(rate: float) -> Fraction:
     """Exact-ish rational form of a frame rate (29.97 -> 2997/100, 30000/1001 stays itself)."""
     return Fraction(rate).limit_denominator(1_000_000)
 
@@ -102,7 +104,7 @@ def uniform_indices(
         >>> uniform_indices(10, 11, 4).tolist()
         [10, 10, 11, 11]
     """
-    start, end = _check_window(start_frame, end_frame)
+    start, end = check_window(start_frame, end_frame)
     n = _check_int("num_frames", num_frames, 1)
     if short_window not in SHORT_WINDOW_POLICIES:
         raise InputValidationError(
@@ -145,9 +147,9 @@ def fps_indices(start_frame: int, end_frame: int, video_fps: float, target_fps: 
         >>> fps_indices(100, 102, 30, 60).tolist()
         [100, 100, 101, 101, 102, 102]
     """
-    start, end = _check_window(start_frame, end_frame)
-    step = _rate_fraction(_check_rate("video_fps", video_fps)) / _rate_fraction(
-        _check_rate("target_fps", target_fps)
+    start, end = check_window(start_frame, end_frame)
+    step = rate_fraction(check_rate("video_fps", video_fps)) / rate_fraction(
+        check_rate("target_fps", target_fps)
     )
     length = end - start + 1
     # Number of samples j with floor(j * step) <= length - 1, i.e. j * step < length.
@@ -184,7 +186,7 @@ def seconds_to_frame_window(
         >>> seconds_to_frame_window(1.0, 3.0, 30)
         (30, 89)
     """
-    rate = _check_rate("fps", fps)
+    rate = check_rate("fps", fps)
     for name, value in (("start_s", start_s), ("end_s", end_s)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise InputValidationError(
@@ -251,8 +253,8 @@ def fps_indices_seconds(
         >>> fps_indices_seconds(0.5, 1.5, 30, 4).tolist()
         [15, 22, 30, 37]
     """
-    rate = _check_rate("video_fps", video_fps)
-    target = _check_rate("target_fps", target_fps)
+    rate = check_rate("video_fps", video_fps)
+    target = check_rate("target_fps", target_fps)
     start_frame, _ = seconds_to_frame_window(start_s, end_s, rate, video_num_frames)
     stop_s = float(end_s)
     if video_num_frames is not None:
