@@ -6,8 +6,8 @@ with 30 % replaced. Every row times the same inputs twice in one run, proceval's
 straightforward pure-Python implementation of the same definition (lists and loops), and checks that the
 numbers agree:
 
-* score functions on given per-query vectors: ``cv_ta`` (TA-Global front<->left, TA-Local 12 pairs),
-  ``cv_smr`` (front queries);
+* score functions on given per-query vectors: ``cv_ta_scores`` (TA-Global front<->left, TA-Local 12 pairs),
+  ``cv_smr_scores`` (front queries);
 * end to end from embeddings: ``cv_ta_protocol_scores`` (TA-Global front->left, TA-Local 12 pairs, Exo->Ego 4
   pairs) and ``cv_smr_protocol_scores`` (front queries; the pure-Python side would take minutes on all five
   views, so the all-view vectorised time is reported alone);
@@ -225,17 +225,17 @@ OFFICIAL_ROWS: tuple[tuple[str, str, str], ...] = (
 STAGE_ROWS: tuple[tuple[str, str, str], ...] = (
     (
         "cv_smr_front_queries",
-        "CV-SMR score on given score vectors (`cv_smr`), front queries",
+        "CV-SMR score on given score vectors (`cv_smr_scores`), front queries",
         "1,352 queries × ~5.2k",
     ),
     (
         "cv_ta_global_front_left",
-        "CV-TA score on given similarity vectors (`cv_ta`), TA-Global front↔left",
+        "CV-TA score on given similarity vectors (`cv_ta_scores`), TA-Global front↔left",
         "2,679 queries × 1,291 (3.46 M cells)",
     ),
     (
         "cv_ta_local_12_pairs",
-        "CV-TA score on given similarity vectors (`cv_ta`), TA-Local 12 pairs",
+        "CV-TA score on given similarity vectors (`cv_ta_scores`), TA-Local 12 pairs",
         "15,999 queries × ~31",
     ),
 )
@@ -347,14 +347,14 @@ other input, for users who rank with their own similarity. There the pure-Python
 comparison per cell and nothing else, so the ratio is bounded by work that numpy cannot skip. These rows
 are reported so that nobody has to guess, but the target is not claimed for them:
 
-* **`cv_smr` on given score vectors** (19–23× across our runs): per query a full sort of the ~5.2k
+* **`cv_smr_scores` on given score vectors** (19–23× across our runs): per query a full sort of the ~5.2k
   gallery scores (≈ 30–50 µs, over half of the vectorised time), the relevance mask and one binary
   search of the sorted relevant scores. The Python side needs ≈ 1.5 ms per query for `sorted` with a key.
-* **`cv_ta` on given similarity vectors, TA-Global** (4–10×): memory-bound. The input is 3.46 M floats
+* **`cv_ta_scores` on given similarity vectors, TA-Global** (4–10×): memory-bound. The input is 3.46 M floats
   in 2,679 separate arrays, which must be copied into blocks, checked for NaN, and compared with each
   query's positive. Python spends ~20–55 ns per cell on one interpreted comparison, and less when the
   positive is near the top, as with good (or perturbed ground-truth) embeddings.
-* **`cv_ta` on given similarity vectors, TA-Local** (about 1×): 16k separate arrays of ~31 cells each.
+* **`cv_ta_scores` on given similarity vectors, TA-Local** (about 1×): 16k separate arrays of ~31 cells each.
   numpy's fixed cost per array equals Python's whole per-query work (≈ 1 µs for ~31 comparisons).
   Both take 15–20 ms for the whole S1 protocol. The end-to-end path never builds those per-query arrays.
 
@@ -374,18 +374,18 @@ are reported so that nobody has to guess, but the target is not claimed for them
   against Python's ≈ 1 µs per instance and level. These two lookups are about half of the ≈ 1–2 ms it
   takes on 6.6k segments. The rest is fixed cost: aligning the inputs, one count of (prediction,
   reference) coarse pairs, per-class outputs and signatures. It measured 24–29× across runs. Calling
-  `cv_smc` once per level reads the labels again at every level, about 9× for the four calls.
+  `cv_smc_scores` once per level reads the labels again at every level, about 9× for the four calls.
 
 ## What changed to get here (same numbers)
 
-* `cv_ta`:
+* `cv_ta_scores`:
   * per-query validation is one vectorised check per chunk (lengths, concatenation into float64, one
     finite sum, positive indices in range). Only when a check fails do the per-query checks run, so
     every error still names the query;
   * pair names are coded once per distinct value;
   * the statistics are columns (`CVTAStats`), not one object per query;
   * chunks of equal-length rows compare as a 2-D block.
-* `cv_smr`:
+* `cv_smr_scores`:
   * statistics are columns (`CVSMRStats`);
   * finiteness is read off the sorted copy (NaN sorts last, -inf first);
   * relevance arrives as booleans from `cv_smr_inputs`;
@@ -397,7 +397,7 @@ are reported so that nobody has to guess, but the target is not claimed for them
     code, so one join and decode makes the array; integer ids take one gather;
   * every level is then derived with a lookup table (coarse entry → level class), cached per vocabulary;
   * the class counts of all levels come from one table of (predicted, reference) coarse pairs;
-  * `cv_smc` at one level uses the same code. A label that is not an exact vocabulary name or id sends
+  * `cv_smc_scores` at one level uses the same code. A label that is not an exact vocabulary name or id sends
     the call back to the per-level, per-instance path.
 * Protocol helpers:
   * embeddings are stacked and checked at once (row norms with `np.vecdot`, the same BLAS dot as
@@ -412,7 +412,7 @@ are reported so that nobody has to guess, but the target is not claimed for them
 ## Memory
 
 * `cv_ta_protocol_scores` and `cv_smr_protocol_scores` never hold more than one chunk of similarities: about 4 M
-  float64 cells. `cv_ta` copies its inputs in chunks of 2 MB.
+  float64 cells. `cv_ta_scores` copies its inputs in chunks of 2 MB.
 * `cv_ta_inputs` / `cv_smr_inputs` materialise every per-query score vector:
   * for TA-Global S1 (12 pairs), about 20 M floats (160 MB);
   * for CV-SMR S1 with all five views, about 35 M floats.

@@ -141,7 +141,7 @@ def test_anticipation_and_anomaly_oracles(release: Path, cache: Path) -> None:
         one_hot[f"{v}:{i}"] = {"action": s}
     r = evaluate_config("af_s", release, "af_s_s1", one_hot, cache_dir=cache)["scores"]
     assert r["overall_action_mean_top5_recall"] == 1.0
-    assert r["n_predictions_outside_protocol"] == sum(1 for x in afs["in_official_protocol"] if not x)
+    assert r["num_predictions_outside_protocol"] == sum(1 for x in afs["in_official_protocol"] if not x)
 
 
 def test_cv_smc_oracle_and_paired_comparison(release: Path, cache: Path) -> None:

@@ -114,7 +114,8 @@ class Task:
         resample: the unit the bootstrap resamples (``video``, ``query``, ``instance``, ...).
         score: reads references and predictions and calls the score function (see :data:`ScoreFn`).
         options: the score's options class; ``-o key=value`` keys are its fields plus ``extra_options``.
-        extra_options: adapter-level option names beyond the options class (with their defaults).
+        extra_options: adapter-level options beyond the options class: ``{name: (default, abbreviation)}``;
+            the runner signs each with its abbreviation (``None``: changes no number, not signed).
         headline: the keys a table shows, first = the leaderboard's ranking key.
         summary: one line: what the metric reports.
         baseline: ``BaselineContext -> predictions`` for the demo (optional).
@@ -133,7 +134,7 @@ class Task:
     options: type[ScoreOptions] | None
     headline: tuple[Headline, ...]
     summary: str
-    extra_options: Mapping[str, Any] = field(default_factory=dict)
+    extra_options: Mapping[str, tuple[Any, str | None]] = field(default_factory=dict)
     baseline: Callable[[BaselineContext], Any] | None = None
 
     def option_names(self) -> tuple[str, ...]:

@@ -116,7 +116,11 @@ def evaluate_config(
     ds = load_split(split)
     ctx = EvalContext(config=config, protocol=spec.protocol, dataset_dir=release, load_split=load_split)
     scores = task.score(ds, predictions, dict(options), ctx, paired=paired_predictions)
-    extra = {abbr: options.get(name, default) for name, (default, abbr) in task.extra_options.items()}
+    extra = {
+        abbr: options.get(name, default)
+        for name, (default, abbr) in task.extra_options.items()
+        if abbr is not None  # an option that changes no number (e.g. what the result lists)
+    }
     context = {"data_version": data_version, "config": config, "split": split}
     _sign_nested(scores, extra, context)
     return {

@@ -21,6 +21,7 @@ comparison ran) are :class:`Uncertainty`, written here once.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -87,15 +88,13 @@ class ScoreOptions:
 
     def __post_init__(self) -> None:
         """Check every ``Literal`` field, then the subclass's own :meth:`check`."""
-        hints = typing.get_type_hints(type(self))
-        for f in dataclasses.fields(self):
-            choices = _literal_choices(hints.get(f.name))
-            value = getattr(self, f.name)
-            if choices is None or (value is None and _allows_none(hints.get(f.name))):
+        for name, choices, nullable in _choice_fields(type(self)):
+            value = getattr(self, name)
+            if value is None and nullable:
                 continue
             if value not in choices or isinstance(value, bool) != any(isinstance(c, bool) for c in choices):
                 raise InputValidationError(
-                    f"Expected argument `{f.name}` to be one of {format_choices(choices)}, but got {value!r}."
+                    f"Expected argument `{name}` to be one of {format_choices(choices)}, but got {value!r}."
                 )
         self.check()
 
@@ -139,6 +138,18 @@ class ScoreOptions:
             for f in dataclasses.fields(self)
             if f.metadata.get("signed", True)
         }
+
+
+@functools.cache
+def _choice_fields(cls: type) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
+    """``(name, choices, allows None)`` of every ``Literal`` field of an options class (resolved once)."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        choices = _literal_choices(hints.get(f.name))
+        if choices is not None:
+            out.append((f.name, choices, _allows_none(hints.get(f.name))))
+    return tuple(out)
 
 
 def check_fraction(name: str, value: Any, *, low_open: bool = False, high_open: bool = False) -> None:

@@ -10,21 +10,22 @@ from __future__ import annotations
 from proceval.benchmarks.impact import adapters as ad
 from proceval.benchmarks.impact import demo_baselines as bl
 from proceval.registry import Headline, Task
+from proceval.scores.af_l import AfLOptions
+from proceval.scores.af_s import AfSOptions
+from proceval.scores.asr import AsrOptions
+from proceval.scores.atr import AtrOptions
+from proceval.scores.cv_smc import CvSmcOptions
+from proceval.scores.cv_smr import CvSmrOptions
+from proceval.scores.cv_ta import CvTaOptions
+from proceval.scores.ppr import PprOptions
+from proceval.scores.psr import PsrOptions
+from proceval.scores.tas import TasOptions
 
 PROTOCOLS: tuple[str, ...] = ("s1", "s2", "s3", "s4")
 
 
 def _configs(task: str, protocols: tuple[str, ...] = PROTOCOLS) -> tuple[str, ...]:
     return tuple(f"{task}_{p}" for p in protocols)
-
-
-def _options(metric: str) -> type | None:
-    """The options class of a score (imported lazily: the score modules are heavy only when used)."""
-    import importlib
-
-    module = importlib.import_module(f"proceval.scores.{metric}")
-    name = "".join(part.capitalize() for part in metric.split("_")) + "Options"
-    return getattr(module, name, None)
 
 
 F = Headline
@@ -45,7 +46,7 @@ def _tas(name: str, title: str) -> Task:
         prediction_doc="per-frame labels (ids or official names), one per frame",
         resample="video",
         score=ad.score_tas,
-        options=_options("tas"),
+        options=TasOptions,
         headline=_TAS_HEADLINE,
         summary=f"{title}: MoF, Edit, F1@{{10,25,50}}",
         baseline=bl.frame_task,
@@ -64,7 +65,7 @@ def _ppr(name: str, hand: str) -> Task:
         prediction_doc="per-frame phase labels (ids or official names), one per frame",
         resample="video",
         score=ad.score_ppr,
-        options=_options("ppr"),
+        options=PprOptions,
         headline=(F("macro_f1"), F("accuracy")),
         summary=f"procedure phase, {hand} hand: phase accuracy, Macro-F1, per-class F1",
         baseline=bl.frame_task,
@@ -83,7 +84,7 @@ def _atr(name: str, hand: str) -> Task:
         prediction_doc="six scores (one per anomaly type)",
         resample="sample",
         score=ad.score_atr,
-        options=_options("atr"),
+        options=AtrOptions,
         headline=(F("mean_ap"),),
         summary=f"anomaly type, {hand} hand: per-class AP and mAP over six anomaly types",
         baseline=bl.atr,
@@ -107,7 +108,7 @@ TASKS: tuple[Task, ...] = (
         prediction_doc="embedding vector",
         resample="query",
         score=ad.score_cv_ta,
-        options=_options("cv_ta"),
+        options=CvTaOptions,
         extra_options={"protocols": (None, "protos")},
         headline=(
             F("local:overall_recall_at_1"),
@@ -137,7 +138,7 @@ TASKS: tuple[Task, ...] = (
         prediction_doc="embedding vector",
         resample="query",
         score=ad.score_cv_smr,
-        options=_options("cv_smr"),
+        options=CvSmrOptions,
         headline=(F("overall_map"), F("overall_recall_at_1"), F("overall_recall_at_5")),
         summary="R@1, R@5, mAP (other trial, other view gallery)",
         baseline=bl.segment_embeddings,
@@ -153,8 +154,8 @@ TASKS: tuple[Task, ...] = (
         prediction_doc="coarse label (lower-case name or id)",
         resample="segment",
         score=ad.score_cv_smc,
-        options=_options("cv_smc"),
-        extra_options={"label_levels": (None, "levels"), "input_level": ("coarse", "inlvl")},
+        options=CvSmcOptions,
+        extra_options={"label_levels": (None, "levels")},
         headline=tuple(
             F(f"{level}:{key}")
             for level in ("coarse", "verb", "noun", "verb_noun")
@@ -174,7 +175,7 @@ TASKS: tuple[Task, ...] = (
         prediction_doc='``{"action": scores or ranked ids, "verb": ..., "noun": ...}``',
         resample="instance",
         score=ad.score_af_s,
-        options=_options("af_s"),
+        options=AfSOptions,
         extra_options={"instances": ("official", "inst")},
         headline=(
             F("overall_action_mean_top5_recall"),
@@ -195,7 +196,7 @@ TASKS: tuple[Task, ...] = (
         prediction_doc="K candidate futures, each Z step labels (ids or names)",
         resample="instance",
         score=ad.score_af_l,
-        options=_options("af_l"),
+        options=AfLOptions,
         headline=(
             F("aued", higher_is_better=False),
             F("ed_at_horizon", higher_is_better=False),
@@ -214,8 +215,8 @@ TASKS: tuple[Task, ...] = (
         prediction_doc='events ``[{"frame": int, "label": str}, ...]`` in time order',
         resample="video",
         score=ad.score_psr,
-        options=_options("psr"),
-        extra_options={"events": ("graph", "events")},
+        options=PsrOptions,
+        extra_options={"events": ("graph", "events"), "return_per_video": (False, None)},
         headline=(
             F("mean_f1"),
             F("mean_delay_s", higher_is_better=False, range=(0.0, None), unit="seconds"),
@@ -235,7 +236,7 @@ TASKS: tuple[Task, ...] = (
         prediction_doc='dense states ``[17][T]`` in {-1, 0, 1}, or ``{"frames": [...], "states": [[17 ints], ...]}``',
         resample="video",
         score=ad.score_asr,
-        options=_options("asr"),
+        options=AsrOptions,
         headline=(F("macro_f1"), F("transition_f1"), F("final_state_accuracy")),
         summary="Macro-F1, Transition F1, Final-State Accuracy",
         baseline=bl.asr,
