@@ -83,7 +83,7 @@ def test_missing_and_unknown_ids_are_named(release: Path, cache: Path) -> None:
         evaluate_config("ppr", release, "ppr_l_s1", missing, cache_dir=cache)
     with pytest.raises(InputValidationError, match="no_such_video"):
         evaluate_config("ppr", release, "ppr_l_s1", {**preds, "no_such_video": [0]}, cache_dir=cache)
-    with pytest.raises(InputValidationError, match="tasks"):
+    with pytest.raises(InputValidationError, match=r"scored by `ppr`.*'tas_s_s1', which `tas` scores"):
         evaluate_config("ppr", release, "tas_s_s1", preds, cache_dir=cache)
 
 

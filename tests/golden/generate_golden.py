@@ -22,9 +22,12 @@ Usage (from the repository root)::
     python tests/golden/generate_golden.py --check         # regenerate and compare with the file
 
 Only numpy and these proceval functions are used, so that the script is easy to point at a
-refactored tree: ``datasets.spec.list_configs``, ``datasets.load.load_impact``,
-``evaluation.runner.evaluate_config``, ``release_cache.{find_impact_archive, unpack_impact_release}``
-and ``sample.write_sample``.
+refactored tree: ``datasets.spec.list_configs``, ``benchmarks.impact.load.load_impact``,
+``evaluation.runner.{evaluate_config, metric_for_config}``,
+``benchmarks.impact.release_cache.{find_impact_archive, unpack_impact_release}`` and
+``sample.write_sample``. The file was generated at commit ``fb4502e``, before result keys were renamed
+(``n_*`` counts became ``num_*``); :func:`renamed` maps the file's keys to today's names, and
+``tests/test_golden.py`` compares every case with :func:`compare`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import re
 import resource
 import subprocess
 import sys
@@ -46,10 +50,10 @@ from typing import Any
 
 import numpy as np
 
-from proceval.datasets.load import load_impact
+from proceval.benchmarks.impact.load import load_impact
+from proceval.benchmarks.impact.release_cache import find_impact_archive, unpack_impact_release
 from proceval.datasets.spec import list_configs
-from proceval.evaluation.runner import evaluate_config
-from proceval.release_cache import find_impact_archive, unpack_impact_release
+from proceval.evaluation.runner import evaluate_config, metric_for_config
 from proceval.sample import write_sample
 
 HERE = Path(__file__).resolve().parent
@@ -535,7 +539,7 @@ def collect(
     cache_dir = Path(cache_dir)
     release = resolve_release(release_dir_or_archive, cache_dir)
     arrow = cache_dir / "arrow" / source
-    metric_of = {spec.name: spec.metrics[0] for spec in list_configs("impact")}
+    metric_of = {spec.name: metric_for_config(spec.name, "impact") for spec in list_configs("impact")}
     tasks = sorted(configs, key=lambda c: HEAVY_FIRST.index(metric_of[c]))
     args = [(release, c, metric_of[c], arrow, source) for c in tasks]
     if jobs > 1:
@@ -619,9 +623,25 @@ def dumps(golden: Mapping[str, Any]) -> str:
     return json.dumps(golden, sort_keys=True, indent=1) + "\n"
 
 
+_COUNT_KEY = re.compile(r"(^|_)n_(?=[a-z])")
+
+
+def renamed(value: Any) -> Any:
+    """The golden file's scores with result keys renamed as the refactor did: counts ``n_*`` → ``num_*``
+    (``n_instances``, ``left_action_n_classes``, ``per_video[...]["n_gt"]``, ...). Nothing else changed."""
+    if isinstance(value, Mapping):
+        return {_COUNT_KEY.sub(r"\1num_", k): renamed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [renamed(v) for v in value]
+    return value
+
+
 def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
-    """Keys whose scores differ (NaN equals NaN: both serialise as ``NaN``), are missing or are new."""
-    exp, act = expected["cases"], actual["cases"]
+    """Keys whose scores differ (NaN equals NaN: both serialise as ``NaN``), are missing or are new.
+
+    ``expected`` is read from the golden file, whose keys are mapped with :func:`renamed` first.
+    """
+    exp, act = {k: renamed(v) for k, v in expected["cases"].items()}, actual["cases"]
     problems = [f"missing: {k}" for k in sorted(set(exp) - set(act))]
     problems += [f"new: {k}" for k in sorted(set(act) - set(exp))]
     problems += [

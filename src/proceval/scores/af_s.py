@@ -462,7 +462,8 @@ def _align(name: str, values: Any, ids: Sequence[Hashable], keyed: bool, n: int)
             raise InputValidationError(
                 f"Expected `{name}` for every reference id, but {missing[0]!r} has none."
             )
-        extra = [i for i in values if i not in set(ids)]
+        known = set(ids)
+        extra = [i for i in values if i not in known]
         if extra:
             raise InputValidationError(
                 f"Expected `{name}` only for reference ids, but {extra[0]!r} has no reference."

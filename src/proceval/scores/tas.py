@@ -532,7 +532,7 @@ def tas_scores(
         )
         return [v[0] for v in videos], stats
 
-    ids, stats = stats_of(predictions, "predictions")
+    video_ids, stats = stats_of(predictions, "predictions")
 
     def compute(units: Sequence[TasVideoStats]) -> dict[str, float]:
         return _tas_compute(
@@ -548,7 +548,7 @@ def tas_scores(
     result: dict[str, Any] = compute(stats)
     result["num_videos"] = len(stats)
     result["num_frames"] = int(sum(s.n_frames for s in stats))
-    result["per_video"] = _per_video(ids, stats, options, overlaps)
+    result["per_video"] = _per_video(video_ids, stats, options, overlaps)
     paired_units = (
         stats_of(paired_predictions, "paired_predictions")[1] if paired_predictions is not None else None
     )
