@@ -43,3 +43,33 @@ def test_demo_scores_and_resumes(sample_release: Path, tmp_path: Path) -> None:
         p.name: p.stat().st_mtime_ns for p in (tmp_path / "results").iterdir()
     } == stamp  # reused, not rewritten
     assert again["tas_s_s1"]["scores"] == results["tas_s_s1"]["scores"]
+
+
+def _numbers(value):
+    """A result's scores without signatures, with the golden file's ``n_*`` keys renamed to ``num_*``."""
+    import re
+
+    if isinstance(value, dict):
+        return {
+            (re.sub(r"(^|_)n_(?=[a-z])", r"\1num_", k) if isinstance(k, str) else k): _numbers(v)
+            for k, v in value.items()
+            if k != "signature"
+        }
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
+def test_demo_numbers_equal_the_start_commit(sample_release: Path, tmp_path: Path) -> None:
+    """The demo's baselines and scores on five configs are those of the golden run (``make demo`` at fb4502e)."""
+    golden = json.loads((Path(__file__).parent / "golden" / "demo_golden.json").read_text())
+    configs = ["ppr_l_s2", "cv_smc_s1", "af_s_s1", "atr_r_s3", "cv_smr_s2"]
+    run_demo(
+        tmp_path, configs=configs, sample_root=sample_release, progress=False, export=False, echo=lambda _: None
+    )
+    results = json.loads((tmp_path / "results.json").read_text())  # what the demo wrote
+    for name in configs:
+        assert results[name]["predictions_sha256_16"] == golden[name]["predictions_sha256_16"], name
+        assert json.dumps(_numbers(results[name]["scores"]), sort_keys=True) == json.dumps(
+            _numbers(golden[name]["scores"]), sort_keys=True
+        ), name
