@@ -62,7 +62,8 @@ def perturbed_embeddings(
 ) -> dict[str, np.ndarray]:
     """Ground truth with perturbed predictions: every coarse label gets a random unit prototype, and each
     segment's embedding is its label's prototype plus Gaussian noise of norm about ``noise`` (so segments
-    of the same step are near each other, but not always nearest)."""
+    of the same step are near each other, but not always nearest).
+    """
     segments = list(segments)
     labels = sorted({s.label for s in segments})
     protos = rng.standard_normal((len(labels), dim))
@@ -424,7 +425,8 @@ are reported so that nobody has to guess, but the target is not claimed for them
 
 def _best_of(fn, repeats: int) -> tuple[float, object]:
     """Best wall time of ``repeats`` calls; as ``timeit``, the garbage collector is off while timing
-    (after a full collection), so neither side pays for walking objects the other rows left alive."""
+    (after a full collection), so neither side pays for walking objects the other rows left alive.
+    """
     best, out = float("inf"), None
     for _ in range(repeats):
         gc.collect()

@@ -28,8 +28,8 @@ from benchmarks._timing import compare
 from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
-from proceval.io import atomic_write_json
 from proceval.benchmarks.impact.release_cache import unpack_impact_release
+from proceval.io import atomic_write_json
 from proceval.scores.tas import tas_scores
 
 REPO = Path(__file__).resolve().parent.parent

@@ -20,6 +20,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Load a frame-level IMPACT config, sample test clips, run a baseline and score it with ``metrics/tas``.
+
+    Args:
+        argv: command-line arguments (default: ``sys.argv[1:]``); see ``--help``.
+
+    Returns:
+        The exit code: 0 when the accuracy is finite, 1 otherwise.
+    """
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--release", required=True, help="IMPACT release folder (holding dataset/) or archive")
     ap.add_argument("--videos", required=True, help="folder of <video_id>.mp4")

@@ -1,4 +1,4 @@
-"""Turn the official IMPACT annotation release into the no-script Hugging Face dataset repository.
+r"""Turn the official IMPACT annotation release into the no-script Hugging Face dataset repository.
 
 Loading scripts are gone from ``datasets`` (>= 4); this maintainer's conversion script replaces the
 old ``impact.py``. It writes one Parquet file per config and split, a README (the dataset card
@@ -8,7 +8,7 @@ config, and ``eval.yaml``; stock ``datasets.load_dataset(OUT, "tas_s_s2")`` then
 
     python dataset_scripts/impact/build.py --source ../shared/impact/impact-release-v1.tar.gz --out impact-hf
     python dataset_scripts/impact/build.py --source impact-release --out impact-hf --configs tas_s_s2,cv_ta_s1
-    python dataset_scripts/impact/build.py --source impact-release/dataset --out impact-hf \\
+    python dataset_scripts/impact/build.py --source impact-release/dataset --out impact-hf \
         --videos videos/ --push my-org/impact
 """
 

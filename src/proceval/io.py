@@ -7,8 +7,8 @@ interrupted run leaves either the old file or the complete new one, never a trun
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import functools
+import hashlib
 import json
 import os
 import tempfile

@@ -119,6 +119,9 @@ class Task:
         headline: the keys a table shows, first = the leaderboard's ranking key.
         summary: one line: what the metric reports.
         baseline: ``BaselineContext -> predictions`` for the demo (optional).
+        read_predictions: ``path -> {id: prediction}`` for a benchmark's official submission format
+            (e.g. JSONL lines keyed by ``video_path``); ``None`` reads proceval's generic formats
+            (:func:`proceval.evaluation.predictions.read_predictions`).
     """
 
     name: str
@@ -136,6 +139,7 @@ class Task:
     summary: str
     extra_options: Mapping[str, tuple[Any, str | None]] = field(default_factory=dict)
     baseline: Callable[[BaselineContext], Any] | None = None
+    read_predictions: Callable[[Path], dict[str, Any]] | None = None
 
     def option_names(self) -> tuple[str, ...]:
         """Every key ``-o key=value`` accepts for this task (the options class's fields first)."""

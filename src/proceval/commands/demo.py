@@ -6,6 +6,7 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``demo`` sub-command and its options (``--out``, ``--seed``, ``--configs``, ``--no-progress``)."""
     p = sub.add_parser(
         "demo",
         help="the whole pipeline on the embedded sample release",
@@ -22,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the demo pipeline (:func:`proceval.demo.run_demo`) into ``args.out``; returns exit code 0."""
     from proceval.demo import run_demo
 
     configs = args.configs.split(",") if args.configs else None

@@ -22,6 +22,7 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``evaluate`` sub-command; its description lists each task's prediction ids and shapes."""
     from proceval.registry import all_tasks, metric_names
 
     ids = "; ".join(f"{t.metric} ({t.name}): {t.id_column} -> {t.prediction_doc}" for t in all_tasks())
@@ -76,8 +77,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Score ``args.predictions`` against ``args.config`` and print (and with ``--out`` write) the results.
+
+    ``--confidence-n``, ``--confidence`` and ``--seed`` are passed to the score function only when
+    bootstrapping (``--confidence-n`` > 0 or ``--paired``).
+
+    Returns:
+        The exit code 0 (errors are raised and mapped to exit codes by :mod:`proceval.cli`).
+
+    Raises:
+        InputValidationError: ``bootstrap``, ``confidence`` or ``seed`` was given with ``--option``.
+    """
     from proceval.evaluation.predictions import read_predictions, write_results
-    from proceval.evaluation.runner import evaluate_config
+    from proceval.evaluation.runner import evaluate_config, resolve_task
 
     options = dict(args.option)
     for key in ("bootstrap", "confidence", "seed"):
@@ -85,8 +97,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputValidationError(f"Pass `{key}` with --{key}, not with --option.")
     if args.bootstrap or args.paired:
         options.update(bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
-    predictions = read_predictions(args.predictions)
-    paired = read_predictions(args.paired) if args.paired else None
+    _, task = resolve_task(args.metric, args.config, args.benchmark)
+    read = task.read_predictions or read_predictions  # a benchmark's official submission format, if any
+    predictions = read(args.predictions)
+    paired = read(args.paired) if args.paired else None
     result = evaluate_config(
         args.metric,
         args.source,

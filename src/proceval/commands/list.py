@@ -8,6 +8,7 @@ from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``list`` sub-command (``benchmarks``, ``configs``, ``tasks`` or ``metrics``)."""
     from proceval.registry import benchmark_names
 
     names = benchmark_names()
@@ -110,6 +111,7 @@ def predictions_table(benchmark: str | None = None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the rows of ``proceval list WHAT`` as text or JSON, or the README's predictions table; returns 0."""
     if args.format == "markdown":
         print(predictions_table(args.benchmark))
         return 0

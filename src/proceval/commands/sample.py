@@ -24,6 +24,7 @@ def _size(text: str) -> tuple[str, int]:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``sample`` sub-command; its description names the benchmarks that have a sample writer."""
     from proceval.registry import benchmarks
 
     names = [b.name for b in benchmarks() if b.write_sample is not None]
@@ -53,6 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the sample release of the chosen benchmarks to ``args.out`` and print its summary; returns 0."""
     summary = write_sample(
         args.out,
         seed=args.seed,

@@ -101,10 +101,12 @@ class BenchmarkBuilder(datasets.GeneratorBasedBuilder):
 
     @property
     def benchmark(self) -> Benchmark:
+        """The registered :class:`~proceval.registry.Benchmark` named by :attr:`BENCHMARK`."""
         return get_benchmark(self.BENCHMARK)
 
     @property
     def spec(self) -> ConfigSpec:
+        """The :class:`~proceval.datasets.spec.ConfigSpec` of the config being built."""
         return self.benchmark.get_config(self.config.name)
 
     def _source(self) -> Path:

@@ -55,6 +55,7 @@ class ConfigSpec:
 
     @property
     def name(self) -> str:
+        """The config name: ``{task}_{protocol}`` (``tas_s_s1``), or ``task`` without a protocol."""
         return f"{self.task}_{self.protocol}" if self.protocol else self.task
 
 

@@ -64,6 +64,10 @@ def read_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def to_jsonable(obj: Any) -> Any:
+    """A copy of ``obj`` that ``json.dump`` accepts: string keys, lists for tuples and arrays, Python scalars.
+
+    NaN becomes ``None`` and +/-inf becomes +/-1e308, so the output is strict JSON.
+    """
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

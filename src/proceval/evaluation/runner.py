@@ -110,7 +110,7 @@ def evaluate_config(
     spec = bench.get_config(config)
 
     @lru_cache(maxsize=4)
-    def load_split(name: str):  # noqa: ANN202
+    def load_split(name: str):
         return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
 
     ds = load_split(split)

@@ -13,7 +13,7 @@ from proceval.io import atomic_write_bytes
 def write_lines(
     path: str | os.PathLike[str], lines: Iterable[str], *, crlf: bool = False, bom: bool = False
 ) -> None:
-    """Write one line per item, each terminated (``\\r\\n`` if ``crlf`` else ``\\n``), atomically."""
+    r"""Write one line per item, each terminated (``\r\n`` if ``crlf`` else ``\n``), atomically."""
     eol = "\r\n" if crlf else "\n"
     text = "".join(f"{line}{eol}" for line in lines)
     atomic_write_bytes(path, (("\ufeff" if bom else "") + text).encode("utf-8"))

@@ -1,5 +1,6 @@
 """Per-query input alignment and checks shared by the query-level scores (:mod:`.cv_ta`, :mod:`.cv_smr`,
-:mod:`.cv_smc`). The ranking math itself is :mod:`proceval.scores.retrieval`."""
+:mod:`.cv_smc`). The ranking math itself is :mod:`proceval.scores.retrieval`.
+"""
 
 from __future__ import annotations
 

@@ -106,7 +106,8 @@ def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.nda
 
 def _changes(states: np.ndarray) -> np.ndarray:
     """Bool over the flattened ``[C·T]`` array: entry i is True when flat frame i + 1 starts a new state
-    within the same component (row boundaries are False)."""
+    within the same component (row boundaries are False).
+    """
     n_frames = states.shape[1]
     flat = states.ravel()
     changed = flat[1:] != flat[:-1]

@@ -91,7 +91,8 @@ class CVSMCInstanceStat(NamedTuple):
 
 class CVSMCStats(ColumnStats[CVSMCInstanceStat]):
     """Per-instance statistics held as two int64 columns; indexing gives :class:`CVSMCInstanceStat`, the
-    bootstrap resamples instances with :meth:`take`."""
+    bootstrap resamples instances with :meth:`take`.
+    """
 
     def __init__(self, pred: np.ndarray, ref: np.ndarray) -> None:
         self.pred = pred
@@ -110,9 +111,11 @@ class CVSMCStats(ColumnStats[CVSMCInstanceStat]):
         return int(self.pred.shape[0])
 
     def row(self, i: int) -> CVSMCInstanceStat:
+        """Segment ``i`` as a :class:`CVSMCInstanceStat`."""
         return CVSMCInstanceStat(int(self.pred[i]), int(self.ref[i]))
 
     def take(self, indices: np.ndarray) -> CVSMCStats:
+        """The segments at ``indices`` (repeats allowed, as a bootstrap resample draws them)."""
         return CVSMCStats(self.pred[indices], self.ref[indices])
 
 
@@ -189,7 +192,8 @@ class _Inputs(NamedTuple):
 
 class _Source(NamedTuple):
     """The names labels are read against: a vocabulary in id order (``decodes_ids``), or the distinct
-    train ∪ reference labels (first occurrence first; ids are then an error)."""
+    train ∪ reference labels (first occurrence first; ids are then an error).
+    """
 
     names: list[str]
     decodes_ids: bool
@@ -381,7 +385,8 @@ def _code_tables(
 def _code_values(str_codes: dict[str, int]) -> dict[str, Any]:
     """The lookup table of :func:`_fast_codes`: each code as one character (code point = code), so that the
     looked-up codes become an array by one join and encode, not one int conversion per value; tables
-    with codes from ``0xD800`` (the surrogates) on keep int codes."""
+    with codes from ``0xD800`` (the surrogates) on keep int codes.
+    """
     if str_codes and max(str_codes.values()) >= 0xD800:
         return str_codes
     return {name: chr(code) for name, code in str_codes.items()}
@@ -425,7 +430,8 @@ def _class_counts(pred: np.ndarray, ref: np.ndarray, n_classes: int) -> tuple[np
 
 def _merged_counts(pred: np.ndarray, ref: np.ndarray, onehot: np.ndarray) -> tuple[np.ndarray, ...]:
     """:func:`_class_counts` of every class of ``onehot`` (see :class:`_CoarseTables`) from source indices:
-    one count per (prediction, reference) pair of names, then sums of exact integers in float64 (as there)."""
+    one count per (prediction, reference) pair of names, then sums of exact integers in float64 (as there).
+    """
     n = onehot.shape[0]
     joint = np.bincount(pred * n + ref, minlength=n * n).reshape(n, n)
     by_ref_class = joint @ onehot  # [pred name, ref class]
@@ -539,7 +545,8 @@ def _score_level(
 
 def _source_codes(inp: _Inputs, source: _Source, table: dict[str, Any]) -> list[np.ndarray | None] | None:
     """[predictions, references, paired or None] as indices into ``source.names`` (exact names or ids,
-    C-level lookups); None when some label needs the per-instance path (other spelling, unknown, bad)."""
+    C-level lookups); None when some label needs the per-instance path (other spelling, unknown, bad).
+    """
     id_codes = np.arange(len(source.names), dtype=np.int64) if source.decodes_ids else None
     codes: list[np.ndarray | None] = []
     for values in (inp.preds, inp.refs, inp.paired):
@@ -554,7 +561,8 @@ def _score_coarse_levels(
     inp: _Inputs, source: _Source, levels: Sequence[str], options: CvSmcOptions, uncertainty: Uncertainty
 ) -> dict[str, dict[str, Any]]:
     """Every level from coarse inputs: labels coded once against the source names, each level derived by
-    a lookup table (source name -> level class); labels that need their own check go level by level."""
+    a lookup table (source name -> level class); labels that need their own check go level by level.
+    """
     per_level = {level: replace(options, label_level=level, input_level="coarse") for level in levels}
     try:
         tables = _coarse_tables(source.names, levels)

@@ -131,7 +131,8 @@ class CVSMRStats(ColumnStats[CVSMRQueryStat]):
         cls, ks: Sequence[int], views: Sequence[str], results: Sequence[tuple[int, int, float]]
     ) -> CVSMRStats:
         """Columns from per-query ``(status, rank of the best relevant item, AP)`` (as
-        :func:`proceval.scores.retrieval.relevant_rank_and_ap` returns them) and each query's view."""
+        :func:`proceval.scores.retrieval.relevant_rank_and_ap` returns them) and each query's view.
+        """
         index: dict[str, int] = {}
         n = len(results)
         view_codes = np.fromiter((index.setdefault(v, len(index)) for v in views), np.int64, len(views))
@@ -146,6 +147,7 @@ class CVSMRStats(ColumnStats[CVSMRQueryStat]):
         return int(self.status.shape[0])
 
     def row(self, i: int) -> CVSMRQueryStat:
+        """Query ``i`` as a :class:`CVSMRQueryStat`."""
         return CVSMRQueryStat(
             self.view_names[int(self.view_codes[i])],
             CV_SMR_STATUSES[int(self.status[i])],
@@ -154,6 +156,7 @@ class CVSMRStats(ColumnStats[CVSMRQueryStat]):
         )
 
     def take(self, indices: np.ndarray) -> CVSMRStats:
+        """The queries at ``indices`` (repeats allowed, as a bootstrap resample draws them)."""
         return CVSMRStats(
             self.ks,
             self.view_names,

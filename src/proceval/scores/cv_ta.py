@@ -103,9 +103,11 @@ class CVTAStats(ColumnStats[CVTAQueryStat]):
         return int(self.codes.shape[0])
 
     def row(self, i: int) -> CVTAQueryStat:
+        """Query ``i`` as a :class:`CVTAQueryStat`."""
         return CVTAQueryStat(self.pair_names[self.codes[i]], bool(self.evaluated[i]), int(self.ranks[i]))
 
     def take(self, indices: np.ndarray) -> CVTAStats:
+        """The queries at ``indices`` (repeats allowed, as a bootstrap resample draws them)."""
         return CVTAStats(self.pair_names, self.codes[indices], self.evaluated[indices], self.ranks[indices])
 
 

@@ -255,10 +255,12 @@ class DecordReader(FrameReader):
 
     @property
     def num_frames(self) -> int:
+        """Number of frames decord reports for the video stream."""
         return self._num_frames
 
     @property
     def fps(self) -> float:
+        """Average frame rate (frames per second) from decord's ``get_avg_fps``."""
         return self._fps
 
     def _read_unique(self, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -325,10 +327,12 @@ class PyAVReader(FrameReader):
 
     @property
     def num_frames(self) -> int:
+        """Number of frames with a pts in the stream (counted from the demuxed packets)."""
         return int(self._pts.size)
 
     @property
     def fps(self) -> float:
+        """Average frame rate (frames per second): the stream's ``average_rate``, else frames / duration."""
         return self._fps
 
     def _keyframe_before(self, index: int) -> int:
@@ -379,6 +383,7 @@ class PyAVReader(FrameReader):
         return data, pts
 
     def close(self) -> None:
+        """Close the PyAV container."""
         self._container.close()
 
 

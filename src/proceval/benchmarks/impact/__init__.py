@@ -27,13 +27,13 @@ def _data_version(dataset_dir: Path) -> str:
     return f"impact-{tree_digest(dataset_dir)}"
 
 
-def _resolve(source):  # noqa: ANN001, ANN202
+def _resolve(source):
     from proceval.benchmarks.impact.release import resolve_dataset_dir
 
     return resolve_dataset_dir(source)
 
 
-def _card(*args, **kwargs) -> str:  # noqa: ANN002, ANN003
+def _card(*args, **kwargs) -> str:
     from proceval.benchmarks.impact.card import impact_card
 
     return impact_card(*args, **kwargs)

@@ -39,6 +39,7 @@ def _names(ds: datasets.Dataset, column: str) -> list[str]:
 
 
 def frame_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of a TAS / PPR split: its ``video_id`` column, in row order."""
     return list(ds["video_id"])
 
 
@@ -57,6 +58,12 @@ def _frame_references(ds: datasets.Dataset) -> dict[str, np.ndarray]:
 
 
 def score_tas(ds, predictions, options, ctx, paired=None):
+    """TAS scores of per-frame label predictions: ``tas_scores(predictions, references, ...)``.
+
+    Predictions (``video_id -> one label per frame``, ids or official names) are converted to label ids;
+    the references are the split's ``labels`` column. ``options`` are :class:`~proceval.scores.tas.TasOptions`
+    keywords, ``ctx`` is unused; see :data:`proceval.registry.ScoreFn` for the signature.
+    """
     from proceval.scores.tas import tas_scores
 
     return tas_scores(
@@ -68,6 +75,11 @@ def score_tas(ds, predictions, options, ctx, paired=None):
 
 
 def score_ppr(ds, predictions, options, ctx, paired=None):
+    """PPR scores of per-frame label predictions: ``ppr_scores(predictions, references, ...)``.
+
+    Predictions and references are read as in :func:`score_tas`; ``options`` are
+    :func:`~proceval.scores.ppr.ppr_scores` keywords, ``ctx`` is unused.
+    """
     from proceval.scores.ppr import ppr_scores
 
     return ppr_scores(
@@ -93,10 +105,21 @@ def cv_segment_labels(ds: datasets.Dataset) -> dict[str, str]:
 
 
 def cv_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of a cross-view split: ``"{video_id}:{segment_index}"`` of its non-null segments."""
     return list(cv_segment_labels(ds))
 
 
 def score_cv_ta(ds, predictions, options, ctx, paired=None):
+    """CV-TA scores of segment embeddings per protocol: ``{protocol: cv_ta_protocol_scores(...)}``.
+
+    Each protocol is built from the split's segments by
+    :func:`~proceval.benchmarks.impact.cv_protocols.build_cv_ta_protocol`. The adapter option ``protocols``
+    (names, or one comma-separated string) picks them; by default ``exo2ego`` for an ``s4`` config,
+    otherwise ``local`` and ``global``.
+
+    Raises:
+        InputValidationError: ``input_type`` is not ``"similarities"`` (predictions are embeddings here).
+    """
     from proceval.benchmarks.impact.cv_protocols import build_cv_ta_protocol
     from proceval.benchmarks.impact.cv_scoring import cv_ta_protocol_scores
     from proceval.benchmarks.impact.cv_segments import cv_segments_from_rows
@@ -123,6 +146,7 @@ def score_cv_ta(ds, predictions, options, ctx, paired=None):
 
 
 def score_cv_smr(ds, predictions, options, ctx, paired=None):
+    """CV-SMR scores of segment embeddings under the split's protocol: ``cv_smr_protocol_scores(...)``."""
     from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol
     from proceval.benchmarks.impact.cv_scoring import cv_smr_protocol_scores
     from proceval.benchmarks.impact.cv_segments import cv_segments_from_rows
@@ -186,6 +210,7 @@ def _afs_rows(ds: datasets.Dataset, instances: str) -> dict[str, dict[str, Any]]
 
 
 def af_s_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of an AF-S split: ``"{video_id}:{segment_index}"`` of the official-protocol instances."""
     return list(_afs_rows(ds, "official"))
 
 
@@ -203,6 +228,17 @@ def _split_tasks(predictions: Mapping[str, Any], ids: list[str]) -> dict[str, di
 
 
 def score_af_s(ds, predictions, options, ctx, paired=None):
+    """AF-S scores of per-instance action (and optional verb / noun) predictions: ``af_s_scores(...)``.
+
+    Each prediction is ``{"action": ..., "verb": ..., "noun": ...}``; a task is scored when every instance
+    has it. The adapter option ``instances`` (``"official"``, default, or ``"all"``) picks the instances
+    scored; with ``"official"``, predictions for the other instances of the split are allowed and counted
+    in ``num_predictions_outside_protocol``.
+
+    Raises:
+        InputValidationError: ``instances`` is unknown, a scored instance has no prediction, a prediction id
+            is not an instance of the split, or a task is predicted for only some instances.
+    """
     from proceval.scores.af_s import af_s_scores
 
     options = dict(options)
@@ -249,6 +285,7 @@ def score_af_s(ds, predictions, options, ctx, paired=None):
 
 
 def af_l_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of an AF-L split: ``"{video_id}:{instance_index}"``, in row order."""
     return [f"{v}:{i}" for v, i in zip(ds["video_id"], ds["instance_index"])]
 
 
@@ -267,6 +304,11 @@ def _afl_predictions(predictions: Mapping[str, Any] | None) -> dict[str, Any] | 
 
 
 def score_af_l(ds, predictions, options, ctx, paired=None):
+    """AF-L scores of K candidate futures of Z step labels per instance: ``af_l_scores(...)``.
+
+    Raises:
+        InputValidationError: a prediction is not a ``(K, Z)`` nested sequence.
+    """
     from proceval.scores.af_l import af_l_scores
 
     names = _names(ds, "future_steps")
@@ -284,6 +326,7 @@ def score_af_l(ds, predictions, options, ctx, paired=None):
 
 
 def video_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of an ASR / PSR split: its ``video_id`` column, in row order."""
     return list(ds["video_id"])
 
 
@@ -312,6 +355,11 @@ def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
 
 
 def score_asr(ds, predictions, options, ctx, paired=None):
+    """ASR scores of per-frame component state predictions: ``asr_scores(predictions, references, ...)``.
+
+    A prediction is a dense ``[17][T]`` state array or a run-length ``{"frames", "states"}`` mapping
+    (expanded with :func:`prediction_states` to the reference's number of frames).
+    """
     from proceval.scores.asr import asr_scores
 
     refs = reference_states(ds)
@@ -327,6 +375,16 @@ def score_asr(ds, predictions, options, ctx, paired=None):
 
 
 def score_psr(ds, predictions, options, ctx, paired=None):
+    """PSR scores of step-completion events: ``psr_scores(predictions, references, ...)``.
+
+    The adapter option ``events`` picks the references: ``"graph"`` (default) the procedure-graph
+    events, with the graph's prerequisites as ``prereq``; ``"csv"`` the completion events of the label
+    CSVs, with ``pos_variant="sequential"``. Unless given, ``fps`` is the split's frame rate (30.0 for an
+    empty split) and ``matching`` is ``"nearest_nonzero"`` (IMPACT's ``evaluate_psr.py`` pairing).
+
+    Raises:
+        InputValidationError: ``events`` is not ``"graph"`` or ``"csv"``.
+    """
     from proceval.benchmarks.impact.formats.procedure_graph import load_procedure_graph
     from proceval.scores.psr import psr_scores
 
@@ -357,10 +415,12 @@ def score_psr(ds, predictions, options, ctx, paired=None):
 
 
 def atr_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of an ATR split: its ``sample_id`` column, in row order."""
     return list(ds["sample_id"])
 
 
 def score_atr(ds, predictions, options, ctx, paired=None):
+    """ATR scores of six anomaly-type scores per sample: ``atr_scores(predictions, references, ...)``."""
     from proceval.scores.atr import atr_scores
 
     refs = {sid: list(lbl) for sid, lbl in zip(ds["sample_id"], ds["labels"])}

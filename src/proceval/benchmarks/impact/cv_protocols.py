@@ -97,7 +97,8 @@ class CVTAProtocol:
     @cached_property
     def index(self) -> CVTAIndex:
         """The protocol's queries as integer columns (which embedding rows each needs, where each positive
-        is in its gallery), computed on first use and kept: every evaluation of the protocol reuses it."""
+        is in its gallery), computed on first use and kept: every evaluation of the protocol reuses it.
+        """
         return CVTAIndex.of(self)
 
 

@@ -29,9 +29,9 @@ from typing import Any
 
 import datasets
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.benchmarks.impact.formats.naming import parse_video_id
+from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
 
 ANNOTATION_VERSION = "impact-v1"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.release_cache import IMPACT_ARCHIVE_SHA256, unpack_impact_release
+from proceval.errors import ReleaseFormatError
 from proceval.io import default_cache_dir, sha256_of
 
 # Folders whose presence marks an IMPACT ``dataset/`` folder.

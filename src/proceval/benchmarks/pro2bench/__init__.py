@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from proceval.errors import InputValidationError
+from proceval.benchmarks.pro2bench.tasks import TASKS
 from proceval.registry import Benchmark, register_benchmark
 from proceval.sample import VideoJob, spans_spec_factory
 
@@ -66,6 +67,7 @@ BENCHMARK = register_benchmark(
     Benchmark(
         name="pro2bench",
         title="Pro2Bench / EgoProactive: proactive assistance (interrupt or silent, what to say)",
+        tasks=TASKS,
         write_sample=write_sample_release,
     )
 )

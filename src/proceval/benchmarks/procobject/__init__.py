@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from proceval.benchmarks.procobject.tasks import TASKS
 from proceval.registry import Benchmark, register_benchmark
 from proceval.sample import VideoJob, spans_spec_factory
 
@@ -40,6 +41,7 @@ BENCHMARK = register_benchmark(
     Benchmark(
         name="procobject",
         title="ProcObject-10K: grounded open-ended VideoQA (answer + temporal evidence spans)",
+        tasks=TASKS,
         write_sample=write_sample_release,
     )
 )

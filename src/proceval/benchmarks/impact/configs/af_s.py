@@ -41,16 +41,6 @@ from typing import Any
 
 import datasets
 
-from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
-    release_relpath,
-    trial_fields,
-    video_fields,
-    warn_quirk,
-)
-from proceval.datasets.spec import ConfigSpec, Example, register
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.afs import (
     HANDS,
     PHASES,
@@ -62,6 +52,16 @@ from proceval.benchmarks.impact.formats.afs import (
 )
 from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
 from proceval.benchmarks.impact.formats.naming import parse_video_id
+from proceval.benchmarks.impact.metadata import (
+    TRIAL_FEATURES,
+    VIDEO_FEATURES,
+    release_relpath,
+    trial_fields,
+    video_fields,
+    warn_quirk,
+)
+from proceval.datasets.spec import ConfigSpec, Example, register
+from proceval.errors import ReleaseFormatError
 from proceval.io import cached_per_file_version
 
 ANTICIPATION_GAP_S = 1.0

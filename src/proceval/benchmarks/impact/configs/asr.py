@@ -26,16 +26,6 @@ from typing import Any
 import datasets
 import numpy as np
 
-from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
-    release_relpath,
-    trial_fields,
-    video_fields,
-    warn_quirk,
-)
-from proceval.datasets.spec import ConfigSpec, Example, register
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.asr import (
     NUM_COMPONENTS,
     AsrAnnotation,
@@ -47,6 +37,16 @@ from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_
 from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias
 from proceval.benchmarks.impact.formats.psr import read_component_names
+from proceval.benchmarks.impact.metadata import (
+    TRIAL_FEATURES,
+    VIDEO_FEATURES,
+    release_relpath,
+    trial_fields,
+    video_fields,
+    warn_quirk,
+)
+from proceval.datasets.spec import ConfigSpec, Example, register
+from proceval.errors import ReleaseFormatError
 from proceval.io import cached_per_file_version
 
 ANNOTATION_DIR = "ASR/annotations"

@@ -28,6 +28,15 @@ from typing import Any
 
 import datasets
 
+from proceval.benchmarks.impact.formats.atr import (
+    ATR_HANDS,
+    NUM_ATR_CLASSES,
+    manifest_path,
+    read_atr_manifest,
+)
+from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.metadata import (
     TRIAL_FEATURES,
     VIDEO_FEATURES,
@@ -38,10 +47,6 @@ from proceval.benchmarks.impact.metadata import (
 )
 from proceval.datasets.spec import ConfigSpec, Example, register
 from proceval.errors import ReleaseFormatError
-from proceval.benchmarks.impact.formats.atr import ATR_HANDS, NUM_ATR_CLASSES, manifest_path, read_atr_manifest
-from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
-from proceval.benchmarks.impact.formats.labelmaps import read_label_map
-from proceval.benchmarks.impact.formats.naming import parse_video_id
 
 logger = logging.getLogger(__name__)
 

@@ -25,6 +25,10 @@ from typing import Any
 import datasets
 import numpy as np
 
+from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
+from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_ids
+from proceval.benchmarks.impact.formats.labelmaps import read_label_map
+from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.metadata import (
     TRIAL_FEATURES,
     VIDEO_FEATURES,
@@ -35,10 +39,6 @@ from proceval.benchmarks.impact.metadata import (
 )
 from proceval.datasets.spec import ConfigSpec, Example, register
 from proceval.errors import ReleaseFormatError
-from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
-from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_ids
-from proceval.benchmarks.impact.formats.labelmaps import read_label_map
-from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.io import cached_per_file_version
 from proceval.segments import label_runs
 

@@ -41,15 +41,6 @@ from proceval.benchmarks.impact.configs.asr import (
     reference_component_names,
     split_video_ids,
 )
-from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
-    release_relpath,
-    trial_fields,
-    video_fields,
-)
-from proceval.datasets.spec import ConfigSpec, Example, register
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.asr import NUM_COMPONENTS
 from proceval.benchmarks.impact.formats.procedure_graph import (
     load_component_alias,
@@ -67,6 +58,15 @@ from proceval.benchmarks.impact.formats.psr import (
     read_psr_events,
     read_psr_raw_states,
 )
+from proceval.benchmarks.impact.metadata import (
+    TRIAL_FEATURES,
+    VIDEO_FEATURES,
+    release_relpath,
+    trial_fields,
+    video_fields,
+)
+from proceval.datasets.spec import ConfigSpec, Example, register
+from proceval.errors import ReleaseFormatError
 
 LABELS_DIR = "PSR/labels_front_only_v1"
 PROCEDURE_INFO = "PSR/labels_front_only_v1/procedure_info_IMPACT.json"

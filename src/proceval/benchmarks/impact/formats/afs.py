@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.naming import parse_video_id
+from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
 
 AFS_VIEW_FOLDERS: tuple[str, ...] = ("Front", "Left", "Right", "Top", "ego_valid")

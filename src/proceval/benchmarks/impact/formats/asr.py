@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.naming import parse_video_id
+from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
 
 STATE_VALUES: tuple[int, ...] = (-1, 0, 1)

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.naming import parse_video_id
+from proceval.errors import ReleaseFormatError
 from proceval.io import read_jsonl
 
 ATR_HANDS = {"L": "left", "R": "right"}

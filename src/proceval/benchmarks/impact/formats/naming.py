@@ -40,6 +40,7 @@ class VideoName:
 
     @property
     def is_ego(self) -> bool:
+        """Whether this is the ego (head-mounted) view."""
         return self.view == EGO_VIEW
 
     @property

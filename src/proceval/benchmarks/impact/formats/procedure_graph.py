@@ -24,9 +24,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from proceval.benchmarks.impact.state_events import EVENT_TYPES, transition_to_event
 from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
-from proceval.benchmarks.impact.state_events import EVENT_TYPES, transition_to_event
 
 GRAPH_EVENT_TYPES: tuple[str, ...] = EVENT_TYPES
 GraphCopy = Literal["psr", "asr"]

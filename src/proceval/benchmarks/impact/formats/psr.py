@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats.asr import NUM_COMPONENTS, STATE_VALUES
+from proceval.errors import ReleaseFormatError
 from proceval.io import iter_lines, read_json
 
 PSR_LABELS = "PSR_labels.csv"

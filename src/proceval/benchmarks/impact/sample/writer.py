@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from proceval.benchmarks.impact.formats.naming import EXO_VIEWS, VideoName, parse_video_id
-from proceval.io import atomic_write_text
 from proceval.benchmarks.impact.sample import vocab
-from proceval.sample._text import write_json, write_jsonl, write_lines
 from proceval.benchmarks.impact.sample.plan import HANDS, TrialPlan
 from proceval.benchmarks.impact.sample.splits import PARTS, VIEWS_ORDER, make_asr_split, make_bundles
+from proceval.io import atomic_write_text
+from proceval.sample._text import write_json, write_jsonl, write_lines
 
 EXO_SIZE = (160, 96)  # width, height of the sample exo videos
 EGO_SIZE = (192, 108)
