@@ -60,9 +60,10 @@ E2E_DIM = 16  # embedding size for the end-to-end rows (keeps the pure-Python co
 def perturbed_embeddings(
     segments: Iterable[CvSegment], dim: int, rng: np.random.Generator, noise: float = 1.0
 ) -> dict[str, np.ndarray]:
-    """Ground truth with perturbed predictions: every coarse label gets a random unit prototype, and each
-    segment's embedding is its label's prototype plus Gaussian noise of norm about ``noise`` (so segments
-    of the same step are near each other, but not always nearest).
+    """Segment embeddings scattered around a random unit prototype per coarse label.
+
+    Each segment's embedding is its label's prototype plus Gaussian noise of norm about ``noise`` (so
+    segments of the same step are near each other, but not always nearest).
     """
     segments = list(segments)
     labels = sorted({s.label for s in segments})
@@ -424,8 +425,10 @@ are reported so that nobody has to guess, but the target is not claimed for them
 
 
 def _best_of(fn, repeats: int) -> tuple[float, object]:
-    """Best wall time of ``repeats`` calls; as ``timeit``, the garbage collector is off while timing
-    (after a full collection), so neither side pays for walking objects the other rows left alive.
+    """Best wall time (seconds) of ``repeats`` calls of ``fn``, and the last call's result.
+
+    As in ``timeit``, the garbage collector is off while timing (after a full collection), so neither
+    side pays for walking objects the other rows left alive.
     """
     best, out = float("inf"), None
     for _ in range(repeats):

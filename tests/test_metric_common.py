@@ -9,13 +9,13 @@ the Examples doctest in ``_KWARGS_DESCRIPTION`` runs with at least one example a
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import inspect
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers.testers import forwarded_function, library_function, load_module_file
 
 REPO = Path(__file__).resolve().parents[1]
 METRIC_DIRS = sorted(
@@ -95,11 +95,7 @@ def test_loads_and_compute_has_no_var_kwargs(metric_dir: Path, monkeypatch: pyte
 def test_kwargs_description_doctest(metric_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     path = metric_dir / f"{metric_dir.name}.py"
-    spec = importlib.util.spec_from_file_location(f"_metric_{metric_dir.name}", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    text = mod._KWARGS_DESCRIPTION
+    text = load_module_file(metric_dir)._KWARGS_DESCRIPTION
     import evaluate
 
     globs = {"evaluate": evaluate}
@@ -113,37 +109,10 @@ def test_kwargs_description_doctest(metric_dir: Path, monkeypatch: pytest.Monkey
     assert result.failed == 0, f"{result.failed} doctest example(s) failed in {path}"
 
 
-def _load_module_file(metric_dir: Path):
-    path = metric_dir / f"{metric_dir.name}.py"
-    spec = importlib.util.spec_from_file_location(f"_metric_sig_{metric_dir.name}", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def _forwarded_function(mod) -> object:
-    """The one library function ``_compute`` returns the result of (``return fn(...)``)."""
-    import ast
-
-    source = inspect.getsource(mod)
-    tree = ast.parse(source)
-    compute = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_compute")
-    returns = [n for n in ast.walk(compute) if isinstance(n, ast.Return)]
-    assert len(returns) == 1, "_compute must have exactly one return: the library call"
-    call = returns[0].value
-    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name), (
-        "_compute must return one library call, adding no logic"
-    )
-    body = [n for n in compute.body if not isinstance(n, ast.Expr)]  # a docstring is allowed
-    assert len(body) == 1, "_compute must hold nothing but the forwarded call"
-    return getattr(mod, call.func.id)
-
-
 def test_compute_keywords_and_defaults_equal_the_score_function(metric_dir: Path) -> None:
-    mod = _load_module_file(metric_dir)
+    mod = load_module_file(metric_dir)
     cls = next(v for v in vars(mod).values() if isinstance(v, type) and "_compute" in vars(v))
-    fn = _forwarded_function(mod)
+    fn = forwarded_function(mod)
     own = {
         n: p.default
         for n, p in inspect.signature(cls._compute).parameters.items()
@@ -173,7 +142,7 @@ def test_task_options_classes_match_the_score_keywords() -> None:
 
     for task in all_tasks():
         assert task.options is not None, f"task {task.name} declares no options class"
-        fn = _forwarded_function(_load_module_file(REPO / "metrics" / task.metric))
+        fn = library_function(task.metric)
         params = inspect.signature(fn).parameters
         for name, default in task.options.defaults().items():
             if name not in params:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import doctest
 import re
+from functools import partial
 from pathlib import Path
 
 import evaluate
 import numpy as np
 import pytest
+from helpers.testers import MetricTester
+from test_score_ppr import _reference_ppr
 
 from proceval.scores.ppr import ppr_scores
 
 METRIC_DIR = Path(__file__).resolve().parents[1] / "metrics" / "ppr"
 SCORE_KEYS = ("accuracy", "macro_f1", "f1_normal", "f1_anomaly", "f1_recovery")
-
-
-@pytest.fixture(scope="module")
-def metric():
-    return evaluate.load(str(METRIC_DIR))
 
 
 def _videos(seed=0, n=7):
@@ -28,22 +26,31 @@ def _videos(seed=0, n=7):
     return [p.tolist() for p in preds], [r.tolist() for r in refs]
 
 
-@pytest.mark.parametrize("aggregate", ["pooled", "per_video"])
-def test_add_batch_equals_compute_equals_library(metric, aggregate):
-    preds, refs = _videos()
-    ids = [f"v{i}" for i in range(len(refs))]
-    library = ppr_scores(preds, refs, aggregate=aggregate, ids=ids, tas_convention="fact")
-    once = metric.compute(
-        predictions=preds, references=refs, aggregate=aggregate, ids=ids, tas_convention="fact"
-    )
-    for lo in range(0, len(refs), 3):
-        metric.add_batch(predictions=preds[lo : lo + 3], references=refs[lo : lo + 3])
-    batched = metric.compute(aggregate=aggregate, ids=ids, tas_convention="fact")
-    for key in SCORE_KEYS:
-        assert once[key] == library[key] == batched[key], key
-    assert once["tas"]["edit"] == library["tas"]["edit"] == batched["tas"]["edit"]
-    assert once["signature"] == library["signature"] == batched["signature"]
-    assert list(batched["per_video"]) == ids
+@pytest.mark.parametrize("videos", [_videos(0), _videos(1)], ids=["seed0", "seed1"])
+class TestPprModule(MetricTester):
+    metric = "ppr"
+    atol = 1e-12
+
+    @pytest.mark.parametrize("aggregate", ["pooled", "per_video"])
+    def test_add_batch_equals_compute_equals_library_and_reference(self, videos, aggregate):
+        preds, refs = videos
+        ids = [f"v{i}" for i in range(len(refs))]
+        out = self.run_metric_test(
+            preds,
+            refs,
+            batch_size=3,
+            reference=partial(_reference_ppr, aggregate=aggregate),
+            aggregate=aggregate,
+            ids=ids,
+            tas_convention="fact",
+        )
+        assert set(SCORE_KEYS) <= set(out) and "edit" in out["tas"]
+        assert list(out["per_video"]) == ids
+
+    def test_bootstrap_and_paired_through_module(self, videos):
+        preds, refs = videos
+        self.run_bootstrap_test(preds, refs, bootstrap=50)
+        self.run_bootstrap_test(refs, refs, bootstrap=50, paired_predictions=preds)
 
 
 def test_phase_names():
@@ -53,13 +60,6 @@ def test_phase_names():
     lib = ppr_scores([[0, 1]], [[0, 2]])
     for key in SCORE_KEYS:
         assert out[key] == lib[key]
-
-
-def test_paired_through_module(metric):
-    preds, refs = _videos(1)
-    out = metric.compute(predictions=refs, references=refs, paired_predictions=preds, bootstrap=50)
-    lib = ppr_scores(refs, refs, paired_predictions=preds, bootstrap=50)
-    assert out["paired"] == lib["paired"]
 
 
 def test_card_examples_run(monkeypatch):

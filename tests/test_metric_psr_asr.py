@@ -5,27 +5,28 @@ from __future__ import annotations
 import doctest
 import random
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-evaluate = pytest.importorskip("evaluate")
+from helpers.testers import MetricTester, assert_same_scores, load_metric
+from test_score_asr import _reference_asr
 
-from proceval.scores.asr import asr_scores  # noqa: E402
-from proceval.scores.psr import psr_scores  # noqa: E402
+from proceval.scores.asr import asr_scores
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def psr_metric():
-    return evaluate.load(str(REPO / "metrics" / "psr"))
+    return load_metric("psr")
 
 
 @pytest.fixture(scope="module")
 def asr_metric():
-    return evaluate.load(str(REPO / "metrics" / "asr"))
+    return load_metric("asr")
 
 
 def _psr_inputs(seed: int):
@@ -39,28 +40,27 @@ def _psr_inputs(seed: int):
     return preds, refs
 
 
-def _drop_signature(result: dict) -> dict:
-    return {k: v for k, v in result.items() if k != "signature"}
+PSR_OPTIONS = [
+    {"prereq": {}},
+    {"prereq": {"b": ["a"], "d": ["a", "c"]}, "matching": "industreal", "no_delay": "industreal"},
+    {"pos_variant": "sequential", "occurrences": "first", "empty_video": "one", "matching": "nearest"},
+]
 
 
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"prereq": {}},
-        {"prereq": {"b": ["a"], "d": ["a", "c"]}, "matching": "industreal", "no_delay": "industreal"},
-        {"pos_variant": "sequential", "occurrences": "first", "empty_video": "one", "matching": "nearest"},
-    ],
-)
-def test_psr_module_equals_library_and_batches(psr_metric, kwargs):
-    preds, refs = _psr_inputs(1)
-    lib = psr_scores(preds, refs, fps=30, **kwargs)
-    one = psr_metric.compute(predictions=preds, references=refs, fps=30, **kwargs)
-    for start in range(0, len(preds), 2):
-        psr_metric.add_batch(predictions=preds[start : start + 2], references=refs[start : start + 2])
-    batched = psr_metric.compute(fps=30, **kwargs)
-    assert _drop_signature(one) == pytest.approx(_drop_signature(lib))
-    assert _drop_signature(batched) == pytest.approx(_drop_signature(lib))
-    assert one["signature"] == lib["signature"] == batched["signature"]
+@pytest.mark.parametrize("videos", [_psr_inputs(1), _psr_inputs(2)], ids=["seed1", "seed2"])
+class TestPsrModule(MetricTester):
+    metric = "psr"
+
+    @pytest.mark.parametrize("kwargs", PSR_OPTIONS)
+    def test_module_equals_library_and_batches(self, videos, kwargs):
+        preds, refs = videos
+        self.run_metric_test(preds, refs, batch_size=2, fps=30, **kwargs)
+
+    @pytest.mark.parametrize("kwargs", PSR_OPTIONS[:2])
+    def test_bootstrap_and_paired_through_module(self, videos, kwargs):
+        preds, refs = videos
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=3, fps=30, **kwargs)
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=3, paired_predictions=refs, fps=30, **kwargs)
 
 
 def test_psr_module_ids_and_errors(psr_metric):
@@ -91,16 +91,27 @@ def _asr_inputs(seed: int, n_videos: int = 5):
     return preds, refs
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"tolerance_frames": 2, "no_transitions": "one"}])
-def test_asr_module_equals_library_and_batches(asr_metric, kwargs):
-    preds, refs = _asr_inputs(3)
-    lib = asr_scores([np.array(p) for p in preds], [np.array(r) for r in refs], **kwargs)
-    one = asr_metric.compute(predictions=preds, references=refs, **kwargs)
-    for start in range(0, len(preds), 2):
-        asr_metric.add_batch(predictions=preds[start : start + 2], references=refs[start : start + 2])
-    batched = asr_metric.compute(**kwargs)
-    assert one == lib
-    assert batched == lib
+@pytest.mark.parametrize("videos", [_asr_inputs(3), _asr_inputs(5)], ids=["seed3", "seed5"])
+class TestAsrModule(MetricTester):
+    metric = "asr"
+    atol = 1e-12
+
+    @pytest.mark.parametrize(
+        ("tolerance", "empty"), [(30, "zero"), (2, "one")], ids=["defaults", "tolerance2-one"]
+    )
+    def test_module_equals_library_batches_and_reference(self, videos, tolerance, empty):
+        preds, refs = videos
+        kwargs = {} if (tolerance, empty) == (30, "zero") else {"tolerance_frames": tolerance, "no_transitions": empty}
+        lib = self.run_metric_test(
+            preds, refs, batch_size=2, reference=partial(_reference_asr, tolerance=tolerance, empty=empty), **kwargs
+        )
+        # numpy arrays into the library give what lists through the module give
+        assert_same_scores(lib, asr_scores([np.array(p) for p in preds], [np.array(r) for r in refs], **kwargs))
+
+    def test_bootstrap_and_paired_through_module(self, videos):
+        preds, refs = videos
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=1, tolerance_frames=2)
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=1, paired_predictions=refs)
 
 
 def test_asr_module_accepts_scores(asr_metric):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import doctest
 import re
+from functools import partial
 from pathlib import Path
 
 import evaluate
 import numpy as np
 import pytest
+from helpers.testers import MetricTester
+from test_score_tas import REFERENCE_CONVENTIONS, _reference_tas
 
 from proceval.scores.tas import TAS_CONVENTIONS, tas_scores
 
@@ -24,11 +27,6 @@ SCORE_KEYS = (
 )
 
 
-@pytest.fixture(scope="module")
-def metric():
-    return evaluate.load(str(METRIC_DIR))
-
-
 def _videos(seed=0, n=6):
     rng = np.random.default_rng(seed)
     refs, preds = [], []
@@ -40,19 +38,26 @@ def _videos(seed=0, n=6):
     return preds, refs
 
 
-@pytest.mark.parametrize("convention", TAS_CONVENTIONS)
-def test_add_batch_equals_compute_equals_library(metric, convention):
-    preds, refs = _videos()
-    ids = [f"v{i}" for i in range(len(refs))]
-    library = tas_scores(preds, refs, convention=convention, ids=ids)
-    once = metric.compute(predictions=preds, references=refs, convention=convention, ids=ids)
-    for lo in range(0, len(refs), 4):
-        metric.add_batch(predictions=preds[lo : lo + 4], references=refs[lo : lo + 4])
-    batched = metric.compute(convention=convention, ids=ids)
-    for key in SCORE_KEYS:
-        assert once[key] == library[key] == batched[key], key
-    assert once["signature"] == library["signature"] == batched["signature"]
-    assert list(batched["per_video"]) == ids
+@pytest.mark.parametrize("videos", [_videos(0), _videos(1)], ids=["seed0", "seed1"])
+class TestTasModule(MetricTester):
+    metric = "tas"
+    atol = 1e-12
+
+    @pytest.mark.parametrize("convention", TAS_CONVENTIONS)
+    def test_add_batch_equals_compute_equals_library_and_reference(self, videos, convention):
+        preds, refs = videos
+        ids = [f"v{i}" for i in range(len(refs))]
+        reference = partial(_reference_tas, **REFERENCE_CONVENTIONS[convention])
+        out = self.run_metric_test(
+            preds, refs, batch_size=4, reference=reference, convention=convention, ids=ids
+        )
+        assert set(SCORE_KEYS) <= set(out)
+        assert list(out["per_video"]) == ids
+
+    def test_bootstrap_and_paired_through_module(self, videos):
+        preds, refs = videos
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=2)
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=2, paired_predictions=refs)
 
 
 def test_options_and_names_are_forwarded():
@@ -81,13 +86,6 @@ def test_options_and_names_are_forwarded():
     )
     assert out["f1_at_75"] == lib["f1_at_75"] == 1.0
     assert out["edit"] == 1.0
-
-
-def test_bootstrap_through_module(metric):
-    preds, refs = _videos(1)
-    out = metric.compute(predictions=preds, references=refs, bootstrap=50, seed=2)
-    lib = tas_scores(preds, refs, bootstrap=50, seed=2)
-    assert out["ci"] == lib["ci"]
 
 
 def test_card_examples_run(monkeypatch):

@@ -99,17 +99,18 @@ def run_demo(
         echo(f"[3/4] baselines + metrics on {len(specs)} {bench.name} configs")
         state: dict[str, Any] = {}
         for spec in tqdm(specs, desc="configs", disable=not progress, unit="config"):
-            task = bench.task_of_config(spec.name)
-            if task.baseline is None:
-                continue
-            ctx = BaselineContext(
-                config=spec.name,
-                release=release,
-                load=_loader(bench.name, release, spec.name, videos, cache),
-                state=state,
-            )
-            preds = task.baseline(ctx)
-            all_results[spec.name] = _score(bench.name, task, release, spec.name, preds, out, cache)
+            for i, task in enumerate(bench.tasks_of_config(spec.name)):
+                if task.baseline is None:
+                    continue
+                ctx = BaselineContext(
+                    config=spec.name,
+                    release=release,
+                    load=_loader(bench.name, release, spec.name, videos, cache),
+                    state=state,
+                )
+                key = spec.name if i == 0 else f"{spec.name}.{task.metric}"  # a second metric of a config
+                preds = task.baseline(ctx)
+                all_results[key] = _score(bench.name, task, release, spec.name, key, preds, out, cache)
     write_results(out / "results.json", all_results)
 
     echo("[4/4] results (fractions in [0, 1] unless the key says _s / rank)")
@@ -118,7 +119,9 @@ def run_demo(
     return all_results
 
 
-def _loader(benchmark: str, release: Path, config: str, videos: Path | None, cache: Path) -> Callable[..., Any]:
+def _loader(
+    benchmark: str, release: Path, config: str, videos: Path | None, cache: Path
+) -> Callable[..., Any]:
     from proceval.datasets.load import load_config
 
     def load(split: str, media: bool = True, config: str = config) -> Any:
@@ -136,18 +139,21 @@ def _loader(benchmark: str, release: Path, config: str, videos: Path | None, cac
 
 
 def _score(
-    benchmark: str, task: Task, release: Path, config: str, preds: Any, out: Path, cache: Path
+    benchmark: str, task: Task, release: Path, config: str, key: str, preds: Any, out: Path, cache: Path
 ) -> dict[str, Any]:
-    """Score one config's baseline predictions, reusing a result already written for the same predictions."""
+    """Score one config's baseline predictions, reusing a result already written for the same predictions.
+
+    ``key`` names the result and predictions files (the config, or ``config.metric`` for a second metric).
+    """
     from proceval.evaluation.runner import evaluate_config
 
     digest = _digest(preds)
-    res_path = out / "results" / f"{config}.json"
+    res_path = out / "results" / f"{key}.json"
     if res_path.is_file():
         previous = json.loads(res_path.read_text())
         if previous.get("predictions_sha256_16") == digest:
             return previous
-    write_predictions(out / "predictions" / f"{config}.json", preds)
+    write_predictions(out / "predictions" / f"{key}.json", preds)
     result = evaluate_config(task.metric, release, config, preds, benchmark=benchmark, cache_dir=cache)
     result["baseline"] = f"{task.baseline.__module__}.{task.baseline.__name__}"
     result["predictions_sha256_16"] = digest
@@ -156,7 +162,12 @@ def _score(
 
 
 def _export_and_reload(
-    benchmark: str, release: Path, videos: Path | None, hub_dir: Path, specs: list, echo: Callable[[str], None]
+    benchmark: str,
+    release: Path,
+    videos: Path | None,
+    hub_dir: Path,
+    specs: list,
+    echo: Callable[[str], None],
 ) -> None:
     import datasets
 
@@ -183,10 +194,12 @@ def _headline(result: dict[str, Any]) -> list[tuple[str, Any]]:
     from proceval.registry import get_benchmark
 
     bench = get_benchmark(result.get("benchmark", "")) if result.get("benchmark") else None
-    task = bench.task_of_config(result["config"]) if bench is not None else None
+    task = bench.task_of_config(result["config"], result.get("metric")) if bench is not None else None
     if task is None:
         return []
-    return [(h.key, h.value(result["scores"])) for h in task.headline if h.value(result["scores"]) is not None]
+    return [
+        (h.key, h.value(result["scores"])) for h in task.headline if h.value(result["scores"]) is not None
+    ]
 
 
 def format_table(results: dict[str, Any]) -> str:

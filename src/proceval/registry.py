@@ -195,12 +195,27 @@ class Benchmark:
                 return spec
         raise _unknown("config", f"of {self.name!r}", name, self.config_names())
 
-    def task_of_config(self, config: str) -> Task:
-        """The task whose ``configs`` hold ``config``."""
-        for task in self.tasks:
-            if config in task.configs:
+    def tasks_of_config(self, config: str) -> list[Task]:
+        """Every task whose ``configs`` hold ``config`` (several metrics may score one config)."""
+        return [task for task in self.tasks if config in task.configs]
+
+    def task_of_config(self, config: str, metric: str | None = None) -> Task:
+        """The task that scores ``config`` (with ``metric`` when given; else the first declared).
+
+        Raises:
+            InputValidationError: no task of this benchmark has ``config`` (or none with ``metric``).
+        """
+        tasks = self.tasks_of_config(config)
+        if not tasks:
+            raise _unknown("config", f"with a task of {self.name!r}", config, self.config_names())
+        if metric is None:
+            return tasks[0]
+        for task in tasks:
+            if task.metric == metric:
                 return task
-        raise _unknown("config", f"with a task of {self.name!r}", config, self.config_names())
+        raise _unknown(
+            "metric", f"that scores {config!r}", metric, list(dict.fromkeys(t.metric for t in tasks))
+        )
 
     def get_task(self, name: str) -> Task:
         """The task ``name``; an unknown name is an error listing the known ones."""

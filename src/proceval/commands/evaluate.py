@@ -35,7 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("metric", choices=tuple(metric_names()), help="metric module name")
     p.add_argument(
-        "--source", required=True, help="the benchmark's release: a folder, its data sub-folder, or an archive"
+        "--source",
+        required=True,
+        help="the benchmark's release: a folder, its data sub-folder, or an archive",
     )
     p.add_argument("--benchmark", default=None, help="the benchmark (default: the one the metric belongs to)")
     p.add_argument(

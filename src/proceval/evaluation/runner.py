@@ -29,14 +29,16 @@ def resolve_task(metric: str, config: str, benchmark: str | None = None) -> tupl
     bench = get_benchmark(benchmark) if benchmark is not None else find_metric(metric)[0]
     bench.tasks_of_metric(metric)  # unknown metric of this benchmark: lists its metrics
     bench.get_config(config)  # unknown config: lists the known ones
-    task = bench.task_of_config(config)
-    if task.metric != metric:
-        raise InputValidationError(
-            f"Expected a config scored by `{metric}` (one of: "
-            f"{', '.join(c for t in bench.tasks_of_metric(metric) for c in t.configs)}), but got "
-            f"{config!r}, which `{task.metric}` scores."
-        )
-    return bench, task
+    tasks = bench.tasks_of_config(config)
+    for task in tasks:
+        if task.metric == metric:
+            return bench, task
+    scored_by = ", ".join(f"`{m}`" for m in dict.fromkeys(t.metric for t in tasks)) or "no metric"
+    raise InputValidationError(
+        f"Expected a config scored by `{metric}` (one of: "
+        f"{', '.join(c for t in bench.tasks_of_metric(metric) for c in t.configs)}), but got "
+        f"{config!r}, which {scored_by} scores."
+    )
 
 
 def metric_for_config(config: str, benchmark: str | None = None) -> str:

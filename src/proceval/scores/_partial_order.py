@@ -149,8 +149,10 @@ def _has_cycle(masks: list[int]) -> bool:
 def _order_conflicts(
     g: list[int], p: list[int], masks: list[int], total: list[int], pred_counts: list[int]
 ) -> tuple[list[tuple[int, int]], list[int]]:
-    """Pairs of predictions that cannot both be matched: both labels occur once in GT and once in the
-    prediction, and the prediction has them in the order the DAG (transitively) forbids.
+    """Pairs of predictions that cannot both be matched, as they are ordered against the DAG.
+
+    Both labels occur once in GT and once in the prediction, and the prediction has them in the order
+    the DAG (transitively) forbids.
 
     Returns ``(unique, conflict)``: ``unique`` lists ``(pred position, GT occurrence)`` of such labels;
     ``conflict[q]`` is the bitmask of later prediction positions conflicting with position q.

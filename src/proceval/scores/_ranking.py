@@ -1,5 +1,7 @@
-"""Per-query input alignment and checks shared by the query-level scores (:mod:`.cv_ta`, :mod:`.cv_smr`,
-:mod:`.cv_smc`). The ranking math itself is :mod:`proceval.scores.retrieval`.
+"""Per-query input alignment and checks shared by the query-level scores.
+
+The users are :mod:`.cv_ta`, :mod:`.cv_smr` and :mod:`.cv_smc`; the ranking math itself is
+:mod:`proceval.scores.retrieval`.
 """
 
 from __future__ import annotations

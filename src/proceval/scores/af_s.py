@@ -764,8 +764,19 @@ def af_s_module_scores(
             a task whose lists are empty for every instance is not predicted (verb / noun are then derived
             through ``action_to_verb_noun`` when it is given, else not scored).
         references: per instance ``{"action": int, "verb": int, "noun": int, "hand": "left" | "right"}``.
-        paired_predictions: a second system's records, same form.
-        (others): as :func:`af_s_scores`.
+        prediction_format: ``"scores"`` or ``"ranked_ids"`` (applies to all three tasks).
+        action_to_verb_noun: action id -> (verb id, noun id) (mapping, or list indexed by action id);
+            used for verb / noun whose predictions are not given.
+        num_classes: optional ``{task: C}`` checked against score widths / ranked ids.
+        k: the top-k cut-off (IMPACT: 5).
+        classes: optional ``{task: class ids}``: average recall only over these classes (the RULSTM
+            many-shot variant).
+        empty_pool: ``"nan"`` (default) or ``"error"`` when a pool has no scored instance / class.
+        ids: instance ids (duplicate check, error messages).
+        bootstrap: number of bootstrap resamples of instances (0: none).
+        confidence: two-sided coverage of the bootstrap intervals.
+        seed: seed of the bootstrap resampling.
+        paired_predictions: a second system's records, same form (paired bootstrap comparison).
 
     Returns:
         As :func:`af_s_scores`.

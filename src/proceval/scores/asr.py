@@ -105,8 +105,10 @@ def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.nda
 
 
 def _changes(states: np.ndarray) -> np.ndarray:
-    """Bool over the flattened ``[C·T]`` array: entry i is True when flat frame i + 1 starts a new state
-    within the same component (row boundaries are False).
+    """Where a state changes: a bool over the flattened ``[C·T]`` state array.
+
+    Entry i is True when flat frame i + 1 starts a new state within the same component (row boundaries
+    are False).
     """
     n_frames = states.shape[1]
     flat = states.ravel()
@@ -122,8 +124,10 @@ def match_transitions(
     pred_states: Sequence[int],
     tolerance_frames: int,
 ) -> int:
-    """Number of GT transitions hit: for each GT transition in order, the first unused predicted one
-    (in list order) with the same new state and ``|Δt| <= tolerance_frames``.
+    """Number of GT transitions hit by a predicted transition (greedy, in GT order).
+
+    For each GT transition in order, the hit is the first unused predicted one (in list order) with the
+    same new state and ``|Δt| <= tolerance_frames`` (times in frames, the tolerance inclusive).
 
     Example:
         >>> match_transitions([10, 50], [1, 0], [45, 12, 60], [0, 1, 0], 5)
@@ -145,8 +149,10 @@ def match_transitions(
 def _match_sorted(
     gt_times: list[int], gt_states: list[int], pred_times: list[int], pred_states: list[int], tolerance: int
 ) -> int:
-    """:func:`match_transitions` for predictions sorted by time (as extracted): the candidates of a GT
-    transition lie in the window ``[t − tol, t + tol]``, found by bisection, and list order is time order.
+    """:func:`match_transitions` for predictions sorted by time (as extracted), by bisection.
+
+    The candidates of a GT transition lie in the frame window ``[t − tol, t + tol]`` (both ends
+    inclusive), and list order is time order.
     """
     used = [False] * len(pred_times)
     hits = 0

@@ -90,8 +90,9 @@ class CVSMCInstanceStat(NamedTuple):
 
 
 class CVSMCStats(ColumnStats[CVSMCInstanceStat]):
-    """Per-instance statistics held as two int64 columns; indexing gives :class:`CVSMCInstanceStat`, the
-    bootstrap resamples instances with :meth:`take`.
+    """Per-instance statistics held as two int64 columns.
+
+    Indexing gives :class:`CVSMCInstanceStat`; the bootstrap resamples instances with :meth:`take`.
     """
 
     def __init__(self, pred: np.ndarray, ref: np.ndarray) -> None:
@@ -191,8 +192,10 @@ class _Inputs(NamedTuple):
 
 
 class _Source(NamedTuple):
-    """The names labels are read against: a vocabulary in id order (``decodes_ids``), or the distinct
-    train ∪ reference labels (first occurrence first; ids are then an error).
+    """The names labels are read against.
+
+    Either a vocabulary in id order (``decodes_ids``), or the distinct train ∪ reference labels (first
+    occurrence first; ids are then an error).
     """
 
     names: list[str]
@@ -383,9 +386,10 @@ def _code_tables(
 
 
 def _code_values(str_codes: dict[str, int]) -> dict[str, Any]:
-    """The lookup table of :func:`_fast_codes`: each code as one character (code point = code), so that the
-    looked-up codes become an array by one join and encode, not one int conversion per value; tables
-    with codes from ``0xD800`` (the surrogates) on keep int codes.
+    """The lookup table of :func:`_fast_codes`: each code as one character (code point = code).
+
+    The looked-up codes then become an array by one join and encode, not one int conversion per value;
+    tables with codes from ``0xD800`` (the surrogates) on keep int codes.
     """
     if str_codes and max(str_codes.values()) >= 0xD800:
         return str_codes
@@ -429,8 +433,10 @@ def _class_counts(pred: np.ndarray, ref: np.ndarray, n_classes: int) -> tuple[np
 
 
 def _merged_counts(pred: np.ndarray, ref: np.ndarray, onehot: np.ndarray) -> tuple[np.ndarray, ...]:
-    """:func:`_class_counts` of every class of ``onehot`` (see :class:`_CoarseTables`) from source indices:
-    one count per (prediction, reference) pair of names, then sums of exact integers in float64 (as there).
+    """:func:`_class_counts` of every class of ``onehot`` (see :class:`_CoarseTables`) from source indices.
+
+    One count per (prediction, reference) pair of names, then sums of exact integers in float64 (as
+    there).
     """
     n = onehot.shape[0]
     joint = np.bincount(pred * n + ref, minlength=n * n).reshape(n, n)
@@ -461,8 +467,10 @@ def _f1(counts: tuple[np.ndarray, ...]) -> np.ndarray:
 def _scores(
     counts: tuple[np.ndarray, ...], num_instances: int, vocabs: Sequence[Sequence[str]], macro_average: str
 ) -> list[dict[str, Any]]:
-    """Top-1 accuracy, Macro-F1 and per-class F1 / support of each level, from :func:`_class_counts` of
-    all their classes (level after level, as ``vocabs``). Empty input: NaN scores (policy "nan").
+    """Top-1 accuracy, Macro-F1 and per-class F1 / support of each level.
+
+    They come from :func:`_class_counts` of all their classes (level after level, as ``vocabs``). Empty
+    input: NaN scores (policy "nan").
 
     The counts are exact integers, so sums over them are exact; Macro-F1 is ``sum / count`` of float64
     F1s, as ``np.mean`` computes it.
@@ -544,8 +552,10 @@ def _score_level(
 
 
 def _source_codes(inp: _Inputs, source: _Source, table: dict[str, Any]) -> list[np.ndarray | None] | None:
-    """[predictions, references, paired or None] as indices into ``source.names`` (exact names or ids,
-    C-level lookups); None when some label needs the per-instance path (other spelling, unknown, bad).
+    """[predictions, references, paired or None] as indices into ``source.names``, or None.
+
+    Exact names or ids are looked up at C level; None when some label needs the per-instance path (other
+    spelling, unknown, bad).
     """
     id_codes = np.arange(len(source.names), dtype=np.int64) if source.decodes_ids else None
     codes: list[np.ndarray | None] = []
@@ -560,8 +570,10 @@ def _source_codes(inp: _Inputs, source: _Source, table: dict[str, Any]) -> list[
 def _score_coarse_levels(
     inp: _Inputs, source: _Source, levels: Sequence[str], options: CvSmcOptions, uncertainty: Uncertainty
 ) -> dict[str, dict[str, Any]]:
-    """Every level from coarse inputs: labels coded once against the source names, each level derived by
-    a lookup table (source name -> level class); labels that need their own check go level by level.
+    """Scores of every level from coarse inputs.
+
+    Labels are coded once against the source names and each level is derived by a lookup table (source
+    name -> level class); labels that need their own check go level by level.
     """
     per_level = {level: replace(options, label_level=level, input_level="coarse") for level in levels}
     try:

@@ -85,8 +85,9 @@ def _as_relevance(value: Any, query_id: Hashable, size: int) -> np.ndarray:
 
 
 class CVSMRStats(ColumnStats[CVSMRQueryStat]):
-    """Per-query statistics held as columns; indexing gives :class:`CVSMRQueryStat`, the bootstrap
-    resamples queries with :meth:`take`.
+    """Per-query statistics held as columns.
+
+    Indexing gives :class:`CVSMRQueryStat`; the bootstrap resamples queries with :meth:`take`.
 
     Attributes:
         ks: the recall cut-offs.
@@ -130,8 +131,9 @@ class CVSMRStats(ColumnStats[CVSMRQueryStat]):
     def from_query_results(
         cls, ks: Sequence[int], views: Sequence[str], results: Sequence[tuple[int, int, float]]
     ) -> CVSMRStats:
-        """Columns from per-query ``(status, rank of the best relevant item, AP)`` (as
-        :func:`proceval.scores.retrieval.relevant_rank_and_ap` returns them) and each query's view.
+        """Columns from per-query ``(status, rank of the best relevant item, AP)`` and each query's view.
+
+        ``results`` are as :func:`proceval.scores.retrieval.relevant_rank_and_ap` returns them.
         """
         index: dict[str, int] = {}
         n = len(results)

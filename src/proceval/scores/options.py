@@ -163,7 +163,9 @@ def check_fraction(name: str, value: Any, *, low_open: bool = False, high_open: 
     )
     if not ok:
         interval = f"{'(' if low_open else '['}0, 1{')' if high_open else ']'}"
-        raise InputValidationError(f"Expected argument `{name}` to be a float in {interval}, but got {value!r}.")
+        raise InputValidationError(
+            f"Expected argument `{name}` to be a float in {interval}, but got {value!r}."
+        )
 
 
 @dataclass(frozen=True)

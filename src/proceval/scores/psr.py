@@ -417,9 +417,11 @@ def psr_signature(
     prereq: Mapping[Hashable, Sequence[Hashable]] | None,
     labels: Sequence[Hashable] | None = None,
 ) -> str:
-    """The signature of a PSR result: ``options`` (any :class:`PsrOptions` subclass), then the data inputs
-    that change a number: the graph digest (``graph``, partial-order POS only), the digest of the step
-    order (``lab``, when ``labels`` is given: with the official matchings it can move a delay), ``fps``.
+    """The signature of a PSR result: ``options``, then the data inputs that change a number.
+
+    ``options`` is any :class:`PsrOptions` subclass. The data inputs are the graph digest (``graph``,
+    partial-order POS only), the digest of the step order (``lab``, when ``labels`` is given: with the
+    official matchings it can move a delay) and ``fps``.
     """
     extra = {
         "graph": prereq_digest(prereq) if options.pos_variant == "partial_order" else None,

@@ -78,8 +78,9 @@ CONTEXT_KEYS: tuple[tuple[str, str], ...] = (("data_version", "data"), ("config"
 
 
 def with_context(signature: str, extra: Mapping[str, Any] | None = None, **context: Any) -> str:
-    """Insert ``extra`` options, then the dataset context (``data_version``, ``config``, ``split``),
-    before the version key.
+    """Insert ``extra`` options, then the dataset context, before the version key of ``signature``.
+
+    The context keys are ``data_version``, ``config`` and ``split``.
 
     Args:
         signature: a score signature ending in ``|v:<version>``.

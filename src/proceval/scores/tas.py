@@ -156,7 +156,9 @@ TAS_PRESETS["ltcontext"] = replace(
     aggregate="per_video",
     accuracy_frames="foreground",
 )
-TAS_PRESETS["asquery"] = replace(TAS_PRESETS["mstcn"], convention="asquery", ignore_labels=(), f1_undefined=1e-6)
+TAS_PRESETS["asquery"] = replace(
+    TAS_PRESETS["mstcn"], convention="asquery", ignore_labels=(), f1_undefined=1e-6
+)
 TAS_PRESETS["diffact"] = replace(
     TAS_PRESETS["mstcn"], convention="diffact", ignore_labels=(), last_segment_end="diffact_minus_one"
 )

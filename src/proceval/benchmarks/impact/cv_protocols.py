@@ -96,8 +96,10 @@ class CVTAProtocol:
 
     @cached_property
     def index(self) -> CVTAIndex:
-        """The protocol's queries as integer columns (which embedding rows each needs, where each positive
-        is in its gallery), computed on first use and kept: every evaluation of the protocol reuses it.
+        """The protocol's queries as integer columns, computed on first use and kept.
+
+        The columns say which embedding rows each query needs and where each positive is in its gallery;
+        every evaluation of the protocol reuses them.
         """
         return CVTAIndex.of(self)
 

@@ -186,8 +186,10 @@ def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[
 
 
 def cv_smr_inputs(embeddings: Mapping[str, Any], protocol: CVSMRProtocol) -> dict[str, list[Any]]:
-    """Keyword arguments for :func:`proceval.scores.cv_smr.cv_smr_scores`: per query its gallery's cosines and
-    0/1 relevance (gallery order kept), ``query_views`` and ``ids``. Memory grows as queries x gallery.
+    """Keyword arguments for :func:`proceval.scores.cv_smr.cv_smr_scores` under ``protocol``.
+
+    Per query: its gallery's cosines and 0/1 relevance (gallery order kept), ``query_views`` and ``ids``.
+    Memory grows as queries x gallery.
     """
     q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
     g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])

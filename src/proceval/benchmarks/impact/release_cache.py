@@ -19,6 +19,8 @@ from proceval.io import REPO_ROOT, default_cache_dir, sha256_of
 
 IMPACT_ARCHIVE_NAME = "impact-release-v1.tar.gz"
 IMPACT_ARCHIVE_SHA256 = "5aa86ca8eff61fcaa0f2112aa4bc294c7a39a7d36a8f7f8db5db743129c4fb7f"
+
+
 def find_impact_archive() -> Path | None:
     """Return the IMPACT release archive path, or None where it is absent.
 

@@ -343,13 +343,23 @@ def psr_from_states(
         component_names: raw component names in component index order (the ASR JSON ``components``).
         graph_nodes: ``procedure_graph.json["nodes"]``.
         prereq: ``procedure_graph.json["prereq"]``.
-        fps: video frame rate (30 for IMPACT).
+        fps: video frame rate (30 for IMPACT); state frames are video frames, so delays in seconds are
+            frames / ``fps`` (``sample_rate`` 1).
         alias: ``component_alias.json`` (raw → canonical component names).
         event_labels: ``"graph"`` (default; ``install_ok``/``recover_ok``/``remove_ok``) or
             ``"collapsed"`` (Gemini: ``install`` / ``remove`` labels and a collapsed graph).
-        pos_variant, matching, empty_video, no_delay, occurrences, ids, return_per_video,
-            bootstrap, confidence, seed: as in :func:`proceval.scores.psr.psr_scores` (state frames are
-            video frames, so ``sample_rate`` is 1).
+        pos_variant: ``"partial_order"`` (default) or ``"sequential"``, as in
+            :func:`proceval.scores.psr.psr_scores`.
+        matching: how same-label GT and predicted events are paired (default ``"nearest_nonzero"``, IMPACT's
+            ``evaluate_psr.py``), as in :func:`~proceval.scores.psr.psr_scores`.
+        empty_video: per-video F1 when GT and prediction are both empty (``"guard"`` or ``"one"``).
+        no_delay: per-video delay when no GT event has a defined delay (``"zero"`` or ``"industreal"``).
+        occurrences: ``"all"`` (default) or ``"first"`` (only the first event of each label).
+        ids: ids for list inputs (event conversion errors, per-video output).
+        return_per_video: add ``per_video`` (id → that video's statistics).
+        bootstrap: number of video resamples for percentile CIs (0 = none).
+        confidence: CI coverage.
+        seed: bootstrap seed.
         paired_predictions: a second system's state arrays, same form as ``predictions``.
 
     Returns:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from proceval.errors import InputValidationError
 from proceval.benchmarks.pro2bench.tasks import TASKS
+from proceval.errors import InputValidationError
 from proceval.registry import Benchmark, register_benchmark
 from proceval.sample import VideoJob, spans_spec_factory
 

@@ -1,0 +1,1 @@
+"""Shared test helpers (torchmetrics keeps its own under ``tests/unittests/_helpers``)."""
