@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("helpers")  # tests/helpers: MetricTester's asserts report their operands
-
 from proceval.benchmarks.impact.release_cache import find_impact_archive, unpack_impact_release
+
+pytest.register_assert_rewrite("helpers")  # tests/helpers: MetricTester's asserts report their operands
 
 
 @pytest.fixture(scope="session")

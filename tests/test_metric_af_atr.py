@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
-import evaluate
 import numpy as np
 import pytest
+from helpers.testers import MetricTester, assert_same_scores, load_metric
+from test_score_af_l import _reference_ego4d_edit_distance
 
 from proceval.scores.af_l import af_l_scores
 from proceval.scores.af_s import af_s_scores
 from proceval.scores.atr import atr_scores
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _load(name: str) -> evaluate.EvaluationModule:
-    return evaluate.load(str(REPO / "metrics" / name))
-
-
-def _numeric(result: dict) -> dict:
-    return {k: v for k, v in result.items() if isinstance(v, (int, float)) and k != "signature"}
-
-
-def _assert_same(a: dict, b: dict) -> None:
-    na, nb = _numeric(a), _numeric(b)
-    assert na.keys() == nb.keys()
-    for key in na:
-        if isinstance(na[key], float) and math.isnan(na[key]):
-            assert math.isnan(nb[key]), key
-        else:
-            assert na[key] == pytest.approx(nb[key], abs=1e-12), key
-    assert a["signature"] == b["signature"]
 
 
 # ------------------------------------------------------------------------------------------- AF-S
@@ -59,19 +40,30 @@ def _afs_inputs(seed: int = 0, n: int = 60):
     return preds, refs, (a_scores, v_scores, action, verb, noun, hands)
 
 
-def test_af_s_batches_compute_and_library_agree():
-    preds, refs, (a_scores, v_scores, action, verb, _noun, hands) = _afs_inputs()
-    lib = af_s_scores(
-        a_scores, action.tolist(), hands, verb_predictions=v_scores, verb_references=verb.tolist()
-    )
-    metric = _load("af_s")
-    one = metric.compute(predictions=preds, references=refs)
-    for start in range(0, len(preds), 25):
-        metric.add_batch(predictions=preds[start : start + 25], references=refs[start : start + 25])
-    batched = metric.compute()
-    _assert_same(one, lib)
-    _assert_same(batched, lib)
-    assert "overall_noun_mean_top5_recall" not in one  # noun neither predicted nor derivable
+class TestAfSModule(MetricTester):
+    metric = "af_s"
+
+    def test_batches_compute_and_library_agree(self):
+        preds, refs, (a_scores, v_scores, action, verb, _noun, hands) = _afs_inputs()
+        lib = self.run_metric_test(preds, refs, batch_size=25)
+        assert_same_scores(
+            lib,
+            af_s_scores(
+                a_scores, action.tolist(), hands, verb_predictions=v_scores, verb_references=verb.tolist()
+            ),
+            atol=1e-12,
+        )
+        assert "overall_noun_mean_top5_recall" not in lib  # noun neither predicted nor derivable
+
+    def test_ids_bootstrap_and_paired_through_module(self):
+        preds, refs, _ = _afs_inputs(seed=1, n=30)
+        other, _, _ = _afs_inputs(seed=2, n=30)
+        ids = [f"i{j}" for j in range(30)]
+        out = self.run_bootstrap_test(preds, refs, ids=ids, bootstrap=50, seed=4)
+        assert "overall_action_mean_top5_recall" in out["ci"] and "bs:50" in out["signature"]
+        self.run_bootstrap_test(preds, refs, ids=ids, bootstrap=50, seed=4, paired_predictions=other)
+        with pytest.raises(ValueError, match="unique ids"):
+            self.module.compute(predictions=preds, references=refs, ids=["x"] * 30)
 
 
 def test_af_s_ranked_ids_with_derived_verb_noun():
@@ -84,7 +76,7 @@ def test_af_s_ranked_ids_with_derived_verb_noun():
         {"action": 1, "verb": 0, "noun": 1, "hand": "left"},
         {"action": 0, "verb": -1, "noun": -1, "hand": "right"},
     ]
-    out = _load("af_s").compute(
+    out = load_metric("af_s").compute(
         predictions=preds, references=refs, prediction_format="ranked_ids", action_to_verb_noun=amap, k=5
     )
     lib = af_s_scores(
@@ -97,41 +89,41 @@ def test_af_s_ranked_ids_with_derived_verb_noun():
         noun_references=[1, -1],
         action_to_verb_noun=amap,
     )
-    _assert_same(out, lib)
+    assert_same_scores(out, lib, atol=1e-12)
     assert out["overall_verb_mean_top5_recall"] == 1.0 and out["right_action_mean_top5_recall"] == 0.0
-
-
-def test_af_s_ids_bootstrap_passthrough():
-    preds, refs, _ = _afs_inputs(seed=1, n=30)
-    ids = [f"i{j}" for j in range(30)]
-    out = _load("af_s").compute(predictions=preds, references=refs, ids=ids, bootstrap=50, seed=4)
-    assert "overall_action_mean_top5_recall" in out["ci"] and "bs:50" in out["signature"]
-    with pytest.raises(ValueError, match="unique ids"):
-        _load("af_s").compute(predictions=preds, references=refs, ids=["x"] * 30)
 
 
 # ------------------------------------------------------------------------------------------- AF-L
 
 
-def test_af_l_batches_compute_and_library_agree():
-    rng = np.random.default_rng(2)
-    preds = rng.integers(0, 6, size=(23, 5, 5))
-    refs = rng.integers(0, 6, size=(23, 5))
-    lib = af_l_scores(preds, refs)
-    metric = _load("af_l")
-    one = metric.compute(predictions=preds.tolist(), references=refs.tolist())
-    for start in range(0, 23, 10):
-        metric.add_batch(
-            predictions=preds[start : start + 10].tolist(), references=refs[start : start + 10].tolist()
-        )
-    batched = metric.compute()
-    _assert_same(one, lib)
-    _assert_same(batched, lib)
+def _afl_inputs(seed: int = 2, n: int = 23):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 6, size=(n, 5, 5)).tolist(), rng.integers(0, 6, size=(n, 5)).tolist()
+
+
+def _reference_af_l(preds, refs):
+    return _reference_ego4d_edit_distance(np.array(preds), np.array(refs))
+
+
+class TestAfLModule(MetricTester):
+    metric = "af_l"
+    atol = 1e-12
+
+    def test_batches_compute_library_and_reference_agree(self):
+        preds, refs = _afl_inputs()
+        lib = self.run_metric_test(preds, refs, batch_size=10, reference=_reference_af_l)
+        assert_same_scores(lib, af_l_scores(np.array(preds), np.array(refs)), atol=1e-12)
+
+    def test_bootstrap_and_paired_through_module(self):
+        preds, refs = _afl_inputs(4)
+        other, _ = _afl_inputs(5)
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=1)
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=1, paired_predictions=other)
 
 
 def test_af_l_label_names():
     vocab = ["NULL", "A", "B", "C"]
-    out = _load("af_l").compute(
+    out = load_metric("af_l").compute(
         predictions=[[["A", "C"], ["B", "C"]]], references=[["A", "B"]], label_names=vocab
     )
     assert out["aued"] == 0.0
@@ -140,22 +132,28 @@ def test_af_l_label_names():
 # -------------------------------------------------------------------------------------------- ATR
 
 
-def test_atr_batches_compute_and_library_agree():
-    rng = np.random.default_rng(3)
-    scores = rng.random((50, 6))
-    labels = (rng.random((50, 6)) < 0.3).astype(int)
+def _atr_inputs(seed: int = 3, n: int = 50):
+    rng = np.random.default_rng(seed)
+    scores = rng.random((n, 6))
+    labels = (rng.random((n, 6)) < 0.3).astype(int)
     labels[:, 3] = 0  # a class without positives
-    lib = atr_scores(scores, labels)
-    metric = _load("atr")
-    one = metric.compute(predictions=scores.tolist(), references=labels.tolist())
-    for start in range(0, 50, 20):
-        metric.add_batch(
-            predictions=scores[start : start + 20].tolist(), references=labels[start : start + 20].tolist()
-        )
-    batched = metric.compute()
-    _assert_same(one, lib)
-    _assert_same(batched, lib)
-    assert one["excluded_classes"] == ["ERROR_WRONG_PART"] and one["num_classes_evaluated"] == 5
+    return scores.tolist(), labels.tolist()
+
+
+class TestAtrModule(MetricTester):
+    metric = "atr"
+
+    def test_batches_compute_and_library_agree(self):
+        scores, labels = _atr_inputs()
+        lib = self.run_metric_test(scores, labels, batch_size=20)
+        assert_same_scores(lib, atr_scores(np.array(scores), np.array(labels)), atol=1e-12)
+        assert lib["excluded_classes"] == ["ERROR_WRONG_PART"] and lib["num_classes_evaluated"] == 5
+
+    def test_bootstrap_and_paired_through_module(self):
+        scores, labels = _atr_inputs(6)
+        other, _ = _atr_inputs(7)
+        self.run_bootstrap_test(scores, labels, bootstrap=50, seed=2)
+        self.run_bootstrap_test(scores, labels, bootstrap=50, seed=2, paired_predictions=other)
 
 
 # ------------------------------------------------------------------------------------- card examples
@@ -184,7 +182,7 @@ def test_af_s_module_compute_keywords_equal_the_library_entry_point():
     def keywords(fn, skip):
         return [(p.name, p.default) for p in inspect.signature(fn).parameters.values() if p.name not in skip]
 
-    module = _load("af_s")
+    module = load_metric("af_s")
     compute = keywords(module._compute, ("self", "predictions", "references"))
     assert compute == keywords(af_s_module_scores, ("predictions", "references"))
     source = (Path(__file__).resolve().parents[1] / "metrics" / "af_s" / "af_s.py").read_text()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers.testers import forwarded_function, library_function, load_module_file
+from helpers.testers import assert_same_scores, forwarded_function, library_function, load_module_file
 
 REPO = Path(__file__).resolve().parents[1]
 METRIC_DIRS = sorted(
@@ -128,6 +128,22 @@ def test_compute_keywords_and_defaults_equal_the_score_function(metric_dir: Path
         assert default == lib[name] or (default is None and lib[name] is None), (
             f"{metric_dir.name}: default of `{name}` is {default!r} in _compute but {lib[name]!r} in {fn.__name__}"
         )
+
+
+def test_assert_same_scores_checks_every_leaf() -> None:
+    """The shared tester's comparison is not vacuous: NaN equals NaN, any other differing leaf fails."""
+    want = {"a": 0.5, "ci": {"a": [0.1, float("nan")]}, "signature": "x|v:1"}
+    assert_same_scores({"a": 0.5, "ci": {"a": [0.1, float("nan")]}, "signature": "x|v:1"}, want)
+    assert_same_scores({**want, "a": 0.5 + 1e-15}, want, atol=1e-12)
+    for got in (
+        {**want, "a": 0.5 + 1e-15},
+        {**want, "ci": {"a": [0.1, 0.2]}},
+        {**want, "ci": {"a": [0.1]}},
+        {**want, "signature": "x|v:2"},
+        {**want, "extra": 1},
+    ):
+        with pytest.raises(AssertionError):
+            assert_same_scores(got, want)
 
 
 def test_every_metric_folder_is_a_registered_metric_and_back() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import evaluate
 import numpy as np
 import pytest
+from helpers.testers import MetricTester, assert_same_scores, load_metric
 
 from proceval.errors import InputValidationError
 from proceval.scores.cv_smc import cv_smc_scores
@@ -14,25 +14,11 @@ from proceval.scores.cv_smr import cv_smr_scores
 from proceval.scores.cv_ta import cv_ta_scores
 
 REPO = Path(__file__).resolve().parents[1]
+SMC_VOCAB = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool", "unscrew_anti_vibration_handle"]
 
 
 def _drop_signature(d: dict) -> dict:
     return {k: v for k, v in d.items() if k != "signature"}
-
-
-@pytest.fixture(scope="module")
-def cv_ta_module():
-    return evaluate.load(str(REPO / "metrics" / "cv_ta"))
-
-
-@pytest.fixture(scope="module")
-def cv_smr_module():
-    return evaluate.load(str(REPO / "metrics" / "cv_smr"))
-
-
-@pytest.fixture(scope="module")
-def cv_smc_module():
-    return evaluate.load(str(REPO / "metrics" / "cv_smc"))
 
 
 def _ta_inputs(seed: int = 0):
@@ -45,69 +31,99 @@ def _ta_inputs(seed: int = 0):
     return preds, refs, pairs, evaluable
 
 
-def test_cv_ta_batches_equal_one_compute_and_library(cv_ta_module) -> None:
-    preds, refs, pairs, evaluable = _ta_inputs()
-    lib = cv_ta_scores(
-        [p if ok else None for p, ok in zip(preds, evaluable, strict=True)], refs, pairs, evaluable=evaluable
-    )
-    one = cv_ta_module.compute(predictions=preds, references=refs, pairs=pairs, evaluable=evaluable)
-    for lo in range(0, 40, 15):
-        cv_ta_module.add_batch(predictions=preds[lo : lo + 15], references=refs[lo : lo + 15])
-    batched = cv_ta_module.compute(pairs=pairs, evaluable=evaluable)
-    assert one == batched == lib
-    assert lib["signature"].startswith("cv_ta|in:similarities")
+class TestCvTaModule(MetricTester):
+    metric = "cv_ta"
+
+    def test_batches_equal_one_compute_and_library(self) -> None:
+        preds, refs, pairs, evaluable = _ta_inputs()
+        lib = self.run_metric_test(preds, refs, batch_size=15, pairs=pairs, evaluable=evaluable)
+        unevaluable_as_none = [p if ok else None for p, ok in zip(preds, evaluable, strict=True)]
+        assert_same_scores(lib, cv_ta_scores(unevaluable_as_none, refs, pairs, evaluable=evaluable))
+        assert lib["signature"].startswith("cv_ta|in:similarities")
+
+    def test_ranks_input(self) -> None:
+        pairs = ["A"] * 3 + ["B"] + ["C"] * 2
+        r = self.run_metric_test([1, 1, 1, 10, 2, 4], [0] * 6, batch_size=4, pairs=pairs, input_type="ranks")
+        assert r["overall_median_rank"] == 3.0
+
+    def test_bootstrap_and_paired_through_module(self) -> None:
+        preds, refs, pairs, evaluable = _ta_inputs(5)
+        other = [np.roll(p, 1).tolist() for p in preds]
+        self.run_bootstrap_test(preds, refs, bootstrap=50, seed=3, pairs=pairs, evaluable=evaluable)
+        self.run_bootstrap_test(
+            preds, refs, bootstrap=50, seed=3, paired_predictions=other, pairs=pairs, evaluable=evaluable
+        )
 
 
-def test_cv_ta_ranks_input(cv_ta_module) -> None:
-    r = cv_ta_module.compute(
-        predictions=[1, 1, 1, 10, 2, 4],
-        references=[0] * 6,
-        pairs=["A"] * 3 + ["B"] + ["C"] * 2,
-        input_type="ranks",
-    )
-    assert r["overall_median_rank"] == 3.0
-
-
-def test_cv_ta_bad_option_raises(cv_ta_module) -> None:
+def test_cv_ta_bad_option_raises() -> None:
     with pytest.raises(InputValidationError, match="median_rank_reduction"):
-        cv_ta_module.compute(predictions=[[0.1]], references=[0], pairs=["A"], median_rank_reduction="mean")
+        load_metric("cv_ta").compute(
+            predictions=[[0.1]], references=[0], pairs=["A"], median_rank_reduction="mean"
+        )
 
 
-def test_cv_smr_batches_equal_one_compute_and_library(cv_smr_module) -> None:
-    rng = np.random.default_rng(1)
-    preds = [rng.random(int(rng.integers(0, 15))).round(1).tolist() for _ in range(30)]
+def _smr_inputs(seed: int = 1, n: int = 30):
+    rng = np.random.default_rng(seed)
+    preds = [rng.random(int(rng.integers(0, 15))).round(1).tolist() for _ in range(n)]
     refs = [(rng.random(len(p)) < 0.3).astype(int).tolist() for p in preds]
-    views = [["ego", "front", "left"][i % 3] for i in range(30)]
-    lib = cv_smr_scores(preds, refs, query_views=views, bootstrap=50, seed=4)
-    one = cv_smr_module.compute(predictions=preds, references=refs, query_views=views, bootstrap=50, seed=4)
-    for lo in range(0, 30, 7):
-        cv_smr_module.add_batch(predictions=preds[lo : lo + 7], references=refs[lo : lo + 7])
-    batched = cv_smr_module.compute(query_views=views, bootstrap=50, seed=4)
-    assert one == batched == lib
-    assert "ci" in lib
+    views = [["ego", "front", "left"][i % 3] for i in range(n)]
+    other = [rng.random(len(p)).round(1).tolist() for p in preds]
+    return preds, refs, views, other
 
 
-def test_cv_smc_batches_equal_one_compute_and_library(cv_smc_module) -> None:
-    vocab = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool", "unscrew_anti_vibration_handle"]
-    rng = np.random.default_rng(2)
-    ref = [vocab[i] for i in rng.integers(0, 3, 50)]
-    pred = [vocab[i] for i in rng.integers(0, 4, 50)]
-    for level in ("coarse", "verb", "noun", "verb_noun"):
-        lib = cv_smc_scores(pred, ref, vocabulary=vocab, label_level=level)
-        one = cv_smc_module.compute(predictions=pred, references=ref, vocabulary=vocab, label_level=level)
-        for lo in range(0, 50, 20):
-            cv_smc_module.add_batch(predictions=pred[lo : lo + 20], references=ref[lo : lo + 20])
-        batched = cv_smc_module.compute(vocabulary=vocab, label_level=level)
-        assert one == batched == lib
-    ids = cv_smc_module.compute(
-        predictions=[vocab.index(p) for p in pred], references=[vocab.index(r) for r in ref], vocabulary=vocab
-    )
-    assert _drop_signature(ids) == _drop_signature(cv_smc_scores(pred, ref, vocabulary=vocab))
+class TestCvSmrModule(MetricTester):
+    metric = "cv_smr"
+
+    def test_batches_equal_one_compute_and_library(self) -> None:
+        preds, refs, views, _ = _smr_inputs()
+        lib = self.run_metric_test(preds, refs, batch_size=7, query_views=views, bootstrap=50, seed=4)
+        assert_same_scores(lib, cv_smr_scores(preds, refs, query_views=views, bootstrap=50, seed=4))
+        assert "ci" in lib
+
+    def test_bootstrap_and_paired_through_module(self) -> None:
+        preds, refs, views, other = _smr_inputs(2)
+        self.run_bootstrap_test(
+            preds, refs, bootstrap=50, seed=4, paired_predictions=other, query_views=views
+        )
 
 
-def test_ids_name_the_bad_instance(cv_smc_module) -> None:
+def _smc_inputs(seed: int = 2, n: int = 50):
+    rng = np.random.default_rng(seed)
+    ref = [SMC_VOCAB[i] for i in rng.integers(0, 3, n)]
+    pred = [SMC_VOCAB[i] for i in rng.integers(0, 4, n)]
+    return pred, ref
+
+
+class TestCvSmcModule(MetricTester):
+    metric = "cv_smc"
+
+    @pytest.mark.parametrize("level", ["coarse", "verb", "noun", "verb_noun"])
+    def test_batches_equal_one_compute_and_library(self, level) -> None:
+        pred, ref = _smc_inputs()
+        self.run_metric_test(pred, ref, batch_size=20, vocabulary=SMC_VOCAB, label_level=level)
+
+    def test_class_ids_score_as_names(self) -> None:
+        pred, ref = _smc_inputs()
+        ids = self.run_metric_test(
+            [SMC_VOCAB.index(p) for p in pred],
+            [SMC_VOCAB.index(r) for r in ref],
+            batch_size=20,
+            vocabulary=SMC_VOCAB,
+        )
+        assert _drop_signature(ids) == _drop_signature(cv_smc_scores(pred, ref, vocabulary=SMC_VOCAB))
+
+    @pytest.mark.parametrize("level", ["coarse", "all"])
+    def test_bootstrap_and_paired_through_module(self, level) -> None:
+        pred, ref = _smc_inputs(3)
+        self.run_bootstrap_test(pred, ref, bootstrap=50, seed=1, vocabulary=SMC_VOCAB, label_level=level)
+        self.run_bootstrap_test(
+            pred, ref, bootstrap=50, seed=1, paired_predictions=ref, vocabulary=SMC_VOCAB, label_level=level
+        )
+
+
+def test_ids_name_the_bad_instance() -> None:
     with pytest.raises(InputValidationError, match="'seg-b'"):
-        cv_smc_module.compute(
+        load_metric("cv_smc").compute(
             predictions=["store_tool", "store_toolz"],
             references=["store_tool", "store_tool"],
             vocabulary=["store_tool"],
@@ -134,56 +150,50 @@ def _segment_embeddings(protocol_uids, seed: int, dim: int = 8) -> tuple[list[st
 
 
 @pytest.mark.impact_release
-@pytest.mark.parametrize("name", ["local", "global", "exo2ego"])
-def test_cv_ta_module_from_embeddings_equals_the_protocol_helper(
-    cv_ta_module, s1_videos_and_trials, name
-) -> None:
-    from proceval.benchmarks.impact.cv_protocols import build_cv_ta_protocol
-    from proceval.benchmarks.impact.cv_scoring import cv_ta_protocol_scores
+class TestCvTaModuleFromEmbeddings(MetricTester):
+    metric = "cv_ta"
 
-    videos, trials = s1_videos_and_trials
-    protocol = build_cv_ta_protocol(videos, name, trials=trials)
-    uids, emb = _segment_embeddings(protocol.segments, seed=3)
-    _, other = _segment_embeddings(protocol.segments, seed=4)
-    want = cv_ta_protocol_scores(dict(zip(uids, emb, strict=True)), protocol)
-    one = cv_ta_module.compute(predictions=emb, references=uids, protocol=protocol)
-    for lo in range(0, len(uids), 500):
-        cv_ta_module.add_batch(predictions=emb[lo : lo + 500], references=uids[lo : lo + 500])
-    batched = cv_ta_module.compute(protocol=protocol)
-    assert one == batched == want
-    assert 0 < one["num_evaluated_queries"] <= one["num_candidate_queries"]
-    paired = cv_ta_module.compute(
-        predictions=emb, references=uids, protocol=protocol, paired_predictions=other, bootstrap=20
-    )
-    assert (
-        paired["paired"]
-        == cv_ta_protocol_scores(
+    @pytest.mark.parametrize("name", ["local", "global", "exo2ego"])
+    def test_equals_the_protocol_helper(self, s1_videos_and_trials, name) -> None:
+        from proceval.benchmarks.impact.cv_protocols import build_cv_ta_protocol
+        from proceval.benchmarks.impact.cv_scoring import cv_ta_protocol_scores
+
+        videos, trials = s1_videos_and_trials
+        protocol = build_cv_ta_protocol(videos, name, trials=trials)
+        uids, emb = _segment_embeddings(protocol.segments, seed=3)
+        _, other = _segment_embeddings(protocol.segments, seed=4)
+        one = self.run_metric_test(emb, uids, batch_size=500, protocol=protocol)
+        assert_same_scores(one, cv_ta_protocol_scores(dict(zip(uids, emb, strict=True)), protocol))
+        assert 0 < one["num_evaluated_queries"] <= one["num_candidate_queries"]
+        paired = self.run_bootstrap_test(emb, uids, bootstrap=20, paired_predictions=other, protocol=protocol)
+        want = cv_ta_protocol_scores(
             dict(zip(uids, emb, strict=True)),
             protocol,
             paired_embeddings=dict(zip(uids, other, strict=True)),
             bootstrap=20,
-        )["paired"]
-    )
+        )
+        assert_same_scores(paired["paired"], want["paired"])
 
 
 @pytest.mark.impact_release
-def test_cv_smr_module_from_embeddings_equals_the_protocol_helper(
-    cv_smr_module, s1_videos_and_trials
-) -> None:
-    from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol
-    from proceval.benchmarks.impact.cv_scoring import cv_smr_protocol_scores
+class TestCvSmrModuleFromEmbeddings(MetricTester):
+    metric = "cv_smr"
 
-    videos, trials = s1_videos_and_trials
-    protocol = build_cv_smr_protocol(videos, trials=trials)
-    uids, emb = _segment_embeddings(protocol.segment_uids, seed=5)
-    want = cv_smr_protocol_scores(dict(zip(uids, emb, strict=True)), protocol)
-    got = cv_smr_module.compute(predictions=emb, references=uids, protocol=protocol)
-    assert got == want
-    assert set(got["per_query_view_map"]) == {"ego", "front", "left", "right", "top"}
+    def test_equals_the_protocol_helper(self, s1_videos_and_trials) -> None:
+        from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol
+        from proceval.benchmarks.impact.cv_scoring import cv_smr_protocol_scores
+
+        videos, trials = s1_videos_and_trials
+        protocol = build_cv_smr_protocol(videos, trials=trials)
+        uids, emb = _segment_embeddings(protocol.segment_uids, seed=5)
+        got = self.run_metric_test(emb, uids, batch_size=500, protocol=protocol)
+        assert_same_scores(got, cv_smr_protocol_scores(dict(zip(uids, emb, strict=True)), protocol))
+        assert set(got["per_query_view_map"]) == {"ego", "front", "left", "right", "top"}
 
 
 @pytest.mark.impact_release
-def test_embeddings_input_names_the_bad_segment(cv_ta_module, cv_smr_module, s1_videos_and_trials) -> None:
+def test_embeddings_input_names_the_bad_segment(s1_videos_and_trials) -> None:
+    cv_ta_module, cv_smr_module = load_metric("cv_ta"), load_metric("cv_smr")
     from proceval.benchmarks.impact.cv_protocols import build_cv_smr_protocol, build_cv_ta_protocol
 
     videos, trials = s1_videos_and_trials
@@ -206,25 +216,28 @@ def test_embeddings_input_names_the_bad_segment(cv_ta_module, cv_smr_module, s1_
         cv_smr_module.compute(predictions=s_emb, references=s_uids, protocol=smr)
 
 
-def test_cv_smc_module_all_levels_equals_cv_smc_levels_scores(cv_smc_module) -> None:
-    from proceval.scores.cv_smc import cv_smc_levels_scores
+class TestCvSmcAllLevels(MetricTester):
+    metric = "cv_smc"
 
-    vocab = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool", "screw_on_handle"]
-    rng = np.random.default_rng(2)
-    refs = [vocab[i] for i in rng.integers(0, 4, 40)]
-    preds = [
-        r if keep else vocab[i] for r, keep, i in zip(refs, rng.random(40) < 0.6, rng.integers(0, 4, 40))
-    ]
-    want = cv_smc_levels_scores(preds, refs, vocabulary=vocab, bootstrap=10)
-    for lo in range(0, 40, 15):
-        cv_smc_module.add_batch(predictions=preds[lo : lo + 15], references=refs[lo : lo + 15])
-    got = cv_smc_module.compute(vocabulary=vocab, label_level="all", bootstrap=10)
-    assert got == want and set(got) == {"coarse", "verb", "noun", "verb_noun"}
-    assert got["verb"] == cv_smc_scores(preds, refs, vocabulary=vocab, label_level="verb", bootstrap=10)
-    with pytest.raises(InputValidationError, match="`input_level` to be 'coarse' with label_level 'all'"):
-        cv_smc_module.compute(
-            predictions=preds, references=refs, vocabulary=vocab, label_level="all", input_level="level"
+    def test_all_levels_equals_cv_smc_levels_scores(self) -> None:
+        from proceval.scores.cv_smc import cv_smc_levels_scores
+
+        vocab = ["retrieve_adapter_plate", "store_adapter_plate", "store_tool", "screw_on_handle"]
+        rng = np.random.default_rng(2)
+        refs = [vocab[i] for i in rng.integers(0, 4, 40)]
+        preds = [
+            r if keep else vocab[i] for r, keep, i in zip(refs, rng.random(40) < 0.6, rng.integers(0, 4, 40))
+        ]
+        got = self.run_metric_test(
+            preds, refs, batch_size=15, vocabulary=vocab, label_level="all", bootstrap=10
         )
+        assert_same_scores(got, cv_smc_levels_scores(preds, refs, vocabulary=vocab, bootstrap=10))
+        assert set(got) == {"coarse", "verb", "noun", "verb_noun"}
+        assert got["verb"] == cv_smc_scores(preds, refs, vocabulary=vocab, label_level="verb", bootstrap=10)
+        with pytest.raises(InputValidationError, match="`input_level` to be 'coarse' with label_level 'all'"):
+            self.module.compute(
+                predictions=preds, references=refs, vocabulary=vocab, label_level="all", input_level="level"
+            )
 
 
 # ---------------------------------------------------------------- thin modules: one library entry point
@@ -246,7 +259,7 @@ def _keywords(fn, skip: tuple[str, ...]) -> list[tuple[str, object]]:
 @pytest.mark.parametrize("name", ["cv_ta", "cv_smr", "cv_smc"])
 def test_module_compute_keywords_equal_the_library_entry_point(name: str) -> None:
     """The module forwards its keywords to one library function: same names, order and defaults."""
-    module = evaluate.load(str(REPO / "metrics" / name))
+    module = load_metric(name)
     entry = _entry_points()[name]
     compute = _keywords(module._compute, ("self", "predictions", "references"))
     assert compute == _keywords(entry, ("predictions", "references"))

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers.testers import MetricTester, assert_same_scores, load_metric
 from test_score_asr import _reference_asr
 
@@ -96,17 +95,19 @@ class TestAsrModule(MetricTester):
     metric = "asr"
     atol = 1e-12
 
-    @pytest.mark.parametrize(
-        ("tolerance", "empty"), [(30, "zero"), (2, "one")], ids=["defaults", "tolerance2-one"]
-    )
-    def test_module_equals_library_batches_and_reference(self, videos, tolerance, empty):
+    @pytest.mark.parametrize("kwargs", [{}, {"tolerance_frames": 2, "no_transitions": "one"}])
+    def test_module_equals_library_batches_and_reference(self, videos, kwargs):
         preds, refs = videos
-        kwargs = {} if (tolerance, empty) == (30, "zero") else {"tolerance_frames": tolerance, "no_transitions": empty}
-        lib = self.run_metric_test(
-            preds, refs, batch_size=2, reference=partial(_reference_asr, tolerance=tolerance, empty=empty), **kwargs
+        reference = partial(
+            _reference_asr,
+            tolerance=kwargs.get("tolerance_frames", 30),
+            empty=kwargs.get("no_transitions", "zero"),
         )
+        lib = self.run_metric_test(preds, refs, batch_size=2, reference=reference, **kwargs)
         # numpy arrays into the library give what lists through the module give
-        assert_same_scores(lib, asr_scores([np.array(p) for p in preds], [np.array(r) for r in refs], **kwargs))
+        assert_same_scores(
+            lib, asr_scores([np.array(p) for p in preds], [np.array(r) for r in refs], **kwargs)
+        )
 
     def test_bootstrap_and_paired_through_module(self, videos):
         preds, refs = videos

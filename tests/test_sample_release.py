@@ -511,6 +511,7 @@ def test_egoproactive_rows_follow_the_challenge_schema(sample_labels: Path) -> N
         assert all(a == "$silent$" or a.startswith("$interrupt$") for a in row["answers"])
         assert any(a == "$silent$" for a in row["answers"])
         assert all(0 <= s < e <= row["duration_in_sec"] for s, e in row["video_intervals"])
+        assert all(e - s <= 8.0 for s, e in row["video_intervals"])  # 8 s chunks, shorter at the start
         assert row["dialog"][0] == [{"role": "user", "text": row["query"]}]
         for j in range(1, n):
             prev, ans = row["dialog"][j - 1], row["answers"][j - 1]
@@ -521,33 +522,56 @@ def test_egoproactive_rows_follow_the_challenge_schema(sample_labels: Path) -> N
     assert "config_name: egoproactive" in (sample_labels / "egoproactive/README.md").read_text("utf-8")
 
 
-def test_procobject_files_follow_the_reconstructed_schema(sample_labels: Path) -> None:
-    from proceval.benchmarks.procobject.sample import QUESTION_TYPES
+def test_pro2bench_instance_files_follow_our_schema(sample_labels: Path) -> None:
+    from proceval.benchmarks.pro2bench.instances import RICH_FIELDS, read_instances
+    from proceval.benchmarks.pro2bench.release import SOURCES
 
-    training = json.loads((sample_labels / "procobject/training.json").read_text("utf-8"))
-    testing = json.loads((sample_labels / "procobject/testing.json").read_text("utf-8"))
-    assert isinstance(training, list) and set(testing) == {"Needle-in-a-Haystack", "Multi-hop Reasoning"}
-    rows = training + testing["Needle-in-a-Haystack"] + testing["Multi-hop Reasoning"]
-    keys = {
-        "id",
-        "domain",
-        "task",
-        "source",
-        "video",
-        "question",
-        "answer",
-        "question_type",
-        "evidence_spans",
-    }
-    assert len({r["id"] for r in rows}) == len(rows)
+    jsonl = sample_labels / "egoproactive/egoproactive/wearable_ai_2026_egoproactive_val_4.jsonl"
+    public = [json.loads(line) for line in _lines(jsonl)]
+    for source in SOURCES:
+        path = sample_labels / "egoproactive/pro2bench" / source / "instances.jsonl"
+        raw = [json.loads(line) for line in _lines(path)]
+        rows = read_instances(path, source)  # checks every row against the schema
+        assert len(rows) == len(raw) > 0
+        assert any(set(RICH_FIELDS) & set(r) for r in raw) and any(not set(RICH_FIELDS) & set(r) for r in raw)
+        if source == "egoproactive":  # the same decision points as the challenge rows
+            assert [(r.start_s, r.end_s) for r in rows] == [
+                tuple(iv) for p in public for iv in p["video_intervals"]
+            ]
+            assert [r.answer for r in rows] == [a.strip() for p in public for a in p["answers"]]
+            assert {r.deviation_type for r in rows if r.oop} == {"omission"}
+
+
+def test_procobject_files_follow_the_released_schema(sample_labels: Path) -> None:
+    from proceval.benchmarks.procobject.schema import QA_TYPES, REASONINGS, RECORD_FIELDS, SOURCES
+
+    data = sample_labels / "procobject/data"
+    training = json.loads((data / "training.json").read_text("utf-8"))
+    testing = json.loads((data / "testing.json").read_text("utf-8"))
+    assert isinstance(training, list) and list(testing) == ["Needle-in-a-Haystack", "Multi-hop Reasoning"]
+    assert all(r["reasoning"] == key for key, rows in testing.items() for r in rows)
+    test_rows = testing["Needle-in-a-Haystack"] + testing["Multi-hop Reasoning"]
+    rows = training + test_rows
+    assert len({r["id"] for r in rows}) == len(rows) and all(type(r["id"]) is int for r in rows)
     for r in rows:
-        assert set(r) == keys
-        assert r["source"] in {"HoloAssist", "COIN", "EgoPER", "CaptainCook4D"}
-        assert r["question_type"] in QUESTION_TYPES
-        assert r["evidence_spans"] and all(0 <= s < e for s, e in r["evidence_spans"])
-    assert all(len(r["evidence_spans"]) == 1 for r in testing["Needle-in-a-Haystack"])
-    assert all(len(r["evidence_spans"]) >= 2 for r in testing["Multi-hop Reasoning"])
-    assert {r["question_type"] for r in rows} == set(QUESTION_TYPES)
+        assert list(r) == list(RECORD_FIELDS)
+        assert r["source"] in SOURCES and r["qa_type"] in QA_TYPES and r["reasoning"] in REASONINGS
+        assert r["video_path"].split("/", 1)[0] == r["source"]
+        assert 0 < r["clip_start"] < r["clip_end"]
+        duration = r["clip_end"] - r["clip_start"]
+        assert 1 <= len(r["evidence"]) <= 5
+        assert all(0 <= s <= e <= duration for s, e in r["evidence"])  # clip-relative
+    assert all(len(r["evidence"]) == 1 for r in testing["Needle-in-a-Haystack"])
+    assert all(len(r["evidence"]) >= 2 for r in testing["Multi-hop Reasoning"])
+    assert {len(r["evidence"]) for r in rows} == {1, 2, 3, 4, 5}
+    for split_rows in (training, test_rows):  # every (QA type, reasoning) pair in both splits
+        assert {(r["qa_type"], r["reasoning"]) for r in split_rows} == {
+            (t, p) for t in QA_TYPES for p in REASONINGS
+        }
+        assert {r["source"] for r in split_rows} == set(SOURCES)
+    # video-disjoint split, several clips (and QA pairs) per source video
+    assert not {r["video_path"] for r in training} & {r["video_path"] for r in test_rows}
+    assert len({(r["video_path"], r["clip_start"]) for r in rows}) > len({r["video_path"] for r in rows})
 
 
 # ---- videos --------------------------------------------------------------------------------------
@@ -579,10 +603,21 @@ def test_every_video_has_its_label_files_frame_count(sample_full: Path) -> None:
             str(sample_full / "egoproactive/egoproactive/val" / row["video_path"]), seek_mode="approximate"
         )
         assert dec.metadata.num_frames == round(row["duration_in_sec"] * 15)
-    po = json.loads((sample_full / "procobject/training.json").read_text("utf-8"))
+        assert dec.metadata.codec == "hevc"  # H.265, as the challenge videos
+    pro2bench = sorted((sample_full / "egoproactive/pro2bench").glob("*/videos/*.mp4"))
+    assert len(pro2bench) == 14
+    for path in pro2bench:
+        assert VideoDecoder(str(path), seek_mode="approximate").metadata.codec in ("h264", "mpeg4")
+    po = json.loads((sample_full / "procobject/data/training.json").read_text("utf-8"))
+    longer = 0
     for r in po:
-        dec = VideoDecoder(str(sample_full / "procobject/videos" / r["video"]), seek_mode="approximate")
-        assert max(e for _, e in r["evidence_spans"]) <= dec.metadata.num_frames / 15
+        dec = VideoDecoder(str(sample_full / "procobject/videos" / r["video_path"]), seek_mode="approximate")
+        duration = dec.metadata.num_frames / dec.metadata.average_fps
+        assert round(dec.metadata.average_fps) == 8
+        assert 0 < r["clip_start"] and r["clip_end"] <= duration  # the clip lies inside the source video
+        assert max(e for _, e in r["evidence"]) + r["clip_start"] <= r["clip_end"]
+        longer += duration - (r["clip_end"] - r["clip_start"]) > 2
+    assert longer == len(po)  # every source video is longer than its clips
 
 
 def test_mean_colour_nearest_centroid_learns_coarse_steps(sample_full: Path) -> None:
@@ -647,7 +682,9 @@ def test_path_helpers_point_into_the_sample(sample_full: Path) -> None:
     assert impact_video_path(sample_full, f"{trial}_color_ego_sync").is_file()  # AF-S ego naming variant
     row = json.loads(_lines(egoproactive_jsonl(sample_full))[0])
     assert (egoproactive_video_dir(sample_full) / row["video_path"]).is_file()
-    assert (procobject_dir(sample_full) / "testing.json").is_file()
+    assert (procobject_dir(sample_full) / "data/testing.json").is_file()
+    po = json.loads((procobject_dir(sample_full) / "data/training.json").read_text("utf-8"))
+    assert (procobject_dir(sample_full) / "videos" / po[0]["video_path"]).is_file()
 
 
 def test_too_few_trials_is_rejected(tmp_path: Path) -> None:

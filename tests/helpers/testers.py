@@ -10,7 +10,7 @@ forwards to (found by reading ``_compute``'s source, see :func:`forwarded_functi
         atol = 1e-12
 
         def test_scores(self):
-            self.run_metric_test(preds, refs, batch_size=3, reference=partial(_reference_ppr))
+            self.run_metric_test(preds, refs, batch_size=3, reference=partial(_reference_ppr, aggregate="pooled"))
             self.run_bootstrap_test(preds, refs, bootstrap=50, seed=2, paired_predictions=other)
 
 Each evaluate module is loaded once per test process (:func:`load_metric`); ``compute`` leaves it empty
@@ -24,7 +24,7 @@ import importlib.util
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from numbers import Number
 from pathlib import Path
 from types import ModuleType
@@ -66,13 +66,13 @@ def forwarded_function(mod: ModuleType) -> Callable[..., dict]:
     return getattr(mod, call.func.id)
 
 
-@lru_cache(maxsize=None)
+@cache
 def library_function(name: str) -> Callable[..., dict]:
     """The library function the evaluate module ``metrics/<name>`` forwards to."""
     return forwarded_function(load_module_file(METRICS / name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_metric(name: str):
     """``evaluate.load("metrics/<name>")``, once per test process."""
     import evaluate
@@ -104,7 +104,9 @@ def assert_same_scores(got: Any, want: Any, atol: float = 0.0, where: str = "res
         if math.isnan(want):
             assert math.isnan(got), f"{where}: {got!r}, expected NaN"
         else:
-            assert math.isclose(got, want, rel_tol=0.0, abs_tol=atol), f"{where}: {got!r} != {want!r} (atol {atol})"
+            assert math.isclose(got, want, rel_tol=0.0, abs_tol=atol), (
+                f"{where}: {got!r} != {want!r} (atol {atol})"
+            )
     else:
         assert got == want, f"{where}: {got!r} != {want!r}"
 
@@ -164,7 +166,9 @@ class MetricTester:
         if reference is not None:
             expected = reference(predictions, references)
             assert expected, "the reference returned no scores"
-            assert_same_scores({key: want[key] for key in expected}, expected, self.atol, "library vs reference")
+            assert_same_scores(
+                {key: want[key] for key in expected}, expected, self.atol, "library vs reference"
+            )
         return want
 
     def run_bootstrap_test(

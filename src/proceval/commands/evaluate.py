@@ -44,7 +44,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--config", required=True, help="dataset config, e.g. tas_s_s1 (see `proceval list configs`)"
     )
     p.add_argument("--predictions", required=True, help="predictions file (.json, .jsonl or .npz)")
-    p.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    p.add_argument(
+        "--split",
+        default=None,
+        choices=("train", "validation", "test"),
+        help="the split holding the references (default: test, or the config's last split if it has no test)",
+    )
     p.add_argument(
         "--option",
         "-o",

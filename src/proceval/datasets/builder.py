@@ -24,7 +24,7 @@ import datasets
 import numpy as np
 
 from proceval import __version__
-from proceval.datasets.features import resolve_features, with_media
+from proceval.datasets.features import media_features, resolve_features
 from proceval.datasets.media import iter_with_media
 from proceval.datasets.spec import ConfigSpec
 from proceval.errors import ReleaseFormatError
@@ -47,10 +47,14 @@ class BenchmarkConfig(datasets.BuilderConfig):
         task: task key (``tas_s``, ``cv_ta``, ...).
         protocol: split protocol (``s1``, ...; empty where the benchmark has none).
         source_dir: the release folder the configs read (absolute, as ``resolve_release`` returns it).
-        videos_dir: folder of ``<video_id>.mp4`` (or ``<view>/<video_id>.mp4``); None loads labels only.
+        videos_dir: folder of ``<video_id>.mp4`` (or ``<view>/<video_id>.mp4``, or the spec's own
+            layout: :mod:`proceval.datasets.media`); None loads labels only.
         decode_video: decode ``video`` lazily to a decoder (True) or return ``{"path", "bytes"}``.
         data_version: the release's content version (``<benchmark>-<hash>``); derived from
             ``source_dir`` when not given.
+        videos_version: the videos folder's listing digest
+            (:func:`proceval.datasets.media.videos_digest`), set by :func:`proceval.datasets.load.load_config`
+            for specs whose missing videos are a per-row status, so the cache follows the files present.
     """
 
     benchmark: str = ""
@@ -60,6 +64,7 @@ class BenchmarkConfig(datasets.BuilderConfig):
     videos_dir: str | None = None
     decode_video: bool = True
     data_version: str | None = None
+    videos_version: str | None = None
 
 
 def data_version(benchmark: str | Benchmark, dataset_dir: str | os.PathLike[str]) -> str:
@@ -124,7 +129,7 @@ class BenchmarkBuilder(datasets.GeneratorBasedBuilder):
         bench = self.benchmark
         features = resolve_features(self.spec, self._source())
         if self.config.videos_dir is not None:
-            features = with_media(features, decode=self.config.decode_video)
+            features = media_features(self.spec, features, decode=self.config.decode_video)
         description = "\n\n".join(t for t in (bench.description or bench.title, self.config.description) if t)
         return datasets.DatasetInfo(
             description=description,

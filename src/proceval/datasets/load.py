@@ -53,22 +53,30 @@ def load_config(
             benchmark's ``resolve_release`` accepts).
         name: a config name (``proceval list configs --benchmark BENCHMARK``).
         split: one of the config's splits; None returns a ``DatasetDict`` of all of them.
-        videos_dir: folder of ``<video_id>.mp4`` (or ``<view>/<video_id>.mp4``); adds a lazily
-            decoded ``video`` column. None loads labels only.
+        videos_dir: folder of ``<video_id>.mp4`` (or ``<view>/<video_id>.mp4``, or the config's own
+            layout, see :mod:`proceval.datasets.media`); adds a lazily decoded ``video`` column (and
+            ``video_status`` where the config records missing videos per row). None loads labels only.
         cache_dir: Arrow cache folder (default ``<proceval cache>/datasets``).
         decode_video: False returns ``video`` as ``{"path", "bytes"}`` instead of a decoder.
 
     Raises:
         InputValidationError: ``benchmark`` or ``name`` is unknown (the message lists the known ones).
-        ReleaseFormatError: a release file or a video file is missing or malformed (file and line named).
+        ReleaseFormatError: a release file or a video file is missing or malformed (file and line named;
+            a missing video of a config with the ``"status"`` policy is a row status instead).
     """
     from proceval.datasets.builder import builder_class, cache_hash, data_version
+    from proceval.datasets.features import missing_video_policy
+    from proceval.datasets.media import videos_digest
 
     bench = get_benchmark(benchmark)
-    bench.get_config(name)  # an unknown config fails before the release is read
+    spec = bench.get_config(name)  # an unknown config fails before the release is read
     dataset_dir = resolve_source(bench, source)
     version = data_version(bench, dataset_dir)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "datasets"
+    extra: dict[str, str] = {}
+    if videos_dir is not None and missing_video_policy(spec) == "status":
+        # rows record which videos exist: the cache follows the folder's listing
+        extra["videos_version"] = videos_digest(videos_dir)
     builder = builder_class(bench.name)(
         cache_dir=str(cache),
         config_name=name,
@@ -77,6 +85,7 @@ def load_config(
         videos_dir=str(Path(videos_dir).resolve()) if videos_dir is not None else None,
         decode_video=decode_video,
         data_version=version,
+        **extra,
     )
     try:
         builder.download_and_prepare()

@@ -7,7 +7,9 @@ exactly one place.
 
 Media convention: every example has ``video_id``; clip-level examples also carry ``start_frame``
 and ``end_frame`` (inclusive, in the view's own frame index) and ``fps``. Media columns (a
-``datasets.Video`` or a feature reference) are attached afterwards from a videos folder.
+``datasets.Video`` or a feature reference) are attached afterwards from a videos folder
+(:mod:`proceval.datasets.media`; a spec may name its own file layout and missing-video policy in
+``extra``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class ConfigSpec:
         media: ``video`` (one example per stream), ``clip`` (a window of a stream) or ``none``.
         splits: the splits this config has.
         derived: True where the protocol is derived by proceval rather than released (AF-L).
+        extra: optional hooks and card text: ``features_fn`` (:mod:`proceval.datasets.features`),
+            ``title``, ``video_candidates`` and ``missing_video`` (:mod:`proceval.datasets.media`).
     """
 
     benchmark: str

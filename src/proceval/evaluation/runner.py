@@ -76,7 +76,7 @@ def evaluate_config(
     predictions: Mapping[str, Any],
     *,
     benchmark: str | None = None,
-    split: str = "test",
+    split: str | None = None,
     options: Mapping[str, Any] | None = None,
     paired_predictions: Mapping[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -89,7 +89,8 @@ def evaluate_config(
         config: a config name such as ``tas_s_s1``.
         predictions: ``{id: prediction}``.
         benchmark: the benchmark (default: the one whose tasks include ``metric``).
-        split: the split holding the references.
+        split: the split holding the references (default: ``test``, or the config's last split when it has
+            no ``test`` split, e.g. a ``validation``-only challenge file).
         options: keyword options for the score (conventions, bootstrap, ...) and the task's adapter
             options; an unknown key is an error listing the allowed ones.
         paired_predictions: a second system's predictions (same ids) for a paired bootstrap comparison.
@@ -110,6 +111,8 @@ def evaluate_config(
     release = bench.resolve_release(source)
     data_version = bench.data_version(release)
     spec = bench.get_config(config)
+    if split is None:
+        split = "test" if "test" in spec.splits else spec.splits[-1]
 
     @lru_cache(maxsize=4)
     def load_split(name: str):

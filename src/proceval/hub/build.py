@@ -110,8 +110,9 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         "--videos",
         metavar="DIR",
         default=None,
-        help="videos folder (<video_id>.mp4 or <view>/<video_id>.mp4); adds a lazily decoded `video` column "
-        "holding absolute paths. Without it the labels still load.",
+        help="videos folder (<video_id>.mp4 or <view>/<video_id>.mp4, or the layout the benchmark's card "
+        "names); adds a lazily decoded `video` column holding absolute paths (and `video_status` where the "
+        "benchmark records missing videos per row). Without it the labels still load.",
     )
     parser.add_argument(
         "--push",

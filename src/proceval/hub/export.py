@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import yaml
 from datasets.features.features import encode_nested_example
 
-from proceval.datasets.features import resolve_features, with_media
+from proceval.datasets.features import media_features, resolve_features
 from proceval.datasets.media import iter_with_media
 from proceval.datasets.spec import ConfigSpec
 from proceval.hub.layout import ExportReport, parquet_relpath
@@ -122,7 +122,8 @@ def export_hub_repo(
             the configs read (a folder, a sub-folder or an archive).
         out_dir: repository folder to write (created; existing files of the same names are replaced).
         configs: config names to export; None exports every config of the benchmark.
-        videos_dir: folder of videos; adds a ``video`` column with absolute paths.
+        videos_dir: folder of videos; adds a ``video`` column with absolute paths (and ``video_status``
+            for configs that record missing videos per row, see :mod:`proceval.datasets.media`).
         progress: show a tqdm bar over configs.
         card_writer: ``(specs, report, release_dir) -> README text``; default: the benchmark's ``card``
             hook, else :func:`proceval.hub.card.default_card`.
@@ -150,7 +151,7 @@ def export_hub_repo(
         for spec in tqdm(specs, desc=f"build {bench.name}", unit="config", disable=not progress):
             features = resolve_features(spec, dataset_dir)
             if videos_dir is not None:
-                features = with_media(features)
+                features = media_features(spec, features)
             report.counts[spec.name] = {}
             for split in spec.splits:
                 table = config_table(spec, dataset_dir, split, features, videos_dir)

@@ -27,13 +27,19 @@ DEFAULT_SEED = 0
 
 @dataclass
 class VideoJob:
-    """One video to render: output path (relative to the sample root), frame spec factory, fps and size."""
+    """One video to render: output path (relative to the sample root), frame spec factory, fps and size.
+
+    ``codec`` asks for an encoder by its PyAV name (e.g. ``"libx265"`` where the real release is H.265);
+    ``None`` (default) takes :func:`proceval.sample.video.pick_codec`'s choice. A codec this PyAV build
+    cannot encode is an error, so a sample never silently lacks the codec path it was meant to test.
+    """
 
     relpath: str
     make_spec: Callable[[], Any]
     fps: int
     size: tuple[int, int]
     n_frames: int
+    codec: str | None = None
 
 
 @dataclass
@@ -162,13 +168,14 @@ def _move_into_place(tmp: Path, target: Path) -> None:
 def render_videos(
     root: Path, jobs: list[VideoJob], seed: int, *, progress: bool = False
 ) -> tuple[str, dict[str, int], int]:
-    """Render ``jobs`` under ``root``; return the codec, videos per benchmark and total frames.
+    """Render ``jobs`` under ``root``; return the codecs used (``", "``-joined), videos per benchmark and frames.
 
     Raises:
-        InputValidationError: PyAV is not installed (install the ``video`` extra or use ``--no-videos``).
+        InputValidationError: PyAV is not installed (install the ``video`` extra or use ``--no-videos``), or
+            a job asks for a codec PyAV cannot encode here.
     """
     try:
-        from proceval.sample.video import pick_codec, write_video
+        from proceval.sample.video import can_encode, pick_codec, write_video
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise InputValidationError(
             "Expected PyAV (`av`, from the `video` extra) to render sample videos, but it is not installed; "
@@ -177,18 +184,28 @@ def render_videos(
     from tqdm import tqdm
 
     codec = pick_codec()
+    missing = sorted({job.codec for job in jobs if job.codec is not None and not can_encode(job.codec)})
+    if missing:
+        raise InputValidationError(
+            f"Expected PyAV to encode the sample's codecs, but this build cannot encode {missing}; "
+            "install a PyAV build with them or pass --no-videos."
+        )
+    used: list[str] = []
     per_bench: dict[str, int] = {}
     frames = 0
     for job in tqdm(jobs, desc="rendering sample videos", unit="video", disable=not progress):
+        job_codec = job.codec or codec
+        if job_codec not in used:
+            used.append(job_codec)
         n = write_video(
-            root / job.relpath, job.make_spec(), fps=job.fps, size=job.size, seed=seed, codec=codec
+            root / job.relpath, job.make_spec(), fps=job.fps, size=job.size, seed=seed, codec=job_codec
         )
         if n != job.n_frames:  # pragma: no cover - planner invariant
             raise RuntimeError(f"{job.relpath}: rendered {n} frames, expected {job.n_frames}")
         bench = job.relpath.split("/", 1)[0]
         per_bench[bench] = per_bench.get(bench, 0) + 1
         frames += n
-    return codec, per_bench, frames
+    return ", ".join(used or [codec]), per_bench, frames
 
 
 __all__ = [

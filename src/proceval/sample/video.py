@@ -4,7 +4,8 @@ Each frame is a flat colour chosen by the frame's main label (an IMPACT coarse s
 step, a ProcObject step), plus optional corner patches for secondary labels (e.g. the left / right
 hand fine actions), an optional border whose colour encodes a phase, a view-dependent tint and a
 little seeded noise. Videos are encoded with PyAV: H.264 (``libx264``, yuv420p, one thread, so the
-output is byte-identical for the same input) or MPEG-4 Part 2 where libx264 is unavailable. The
+output is byte-identical for the same input) or MPEG-4 Part 2 where libx264 is unavailable; a sample
+writer may ask for H.265 (``libx265``, one thread pool, also byte-stable) per video. The
 frame count of every file equals the length of the label array it was rendered from.
 """
 
@@ -146,6 +147,27 @@ def pick_codec() -> str:
     return "libx264" if "libx264" in av.codecs_available else "mpeg4"
 
 
+def can_encode(codec: str) -> bool:
+    """Whether this PyAV build has an encoder named ``codec`` (``libx264``, ``libx265``, ``mpeg4``...)."""
+    try:
+        av.codec.Codec(codec, "w")
+    except Exception:  # PyAV raises its own UnknownCodecError (a ValueError) or FFmpegError
+        return False
+    return True
+
+
+# Encoder options per codec: one thread everywhere, so the same input gives the same bytes.
+_ENCODER_OPTIONS: dict[str, dict[str, str]] = {
+    "libx264": {"preset": "ultrafast", "crf": "26", "threads": "1"},
+    # keyframe every 2 s at 15 fps, no scene-cut keyframes, no encoder-version SEI (byte-stable output)
+    "libx265": {
+        "preset": "ultrafast",
+        "crf": "28",
+        "x265-params": "pools=1:frame-threads=1:keyint=30:min-keyint=30:scenecut=0:info=0:log-level=error",
+    },
+}
+
+
 def write_video(
     path: str | os.PathLike[str],
     spec: FrameSpec,
@@ -163,7 +185,8 @@ def write_video(
         fps: frame rate (frames per second; constant).
         size: ``(width, height)`` in pixels, both even.
         seed: noise seed (combined with the file name, so videos differ but are reproducible).
-        codec: ``"libx264"`` or ``"mpeg4"``; default :func:`pick_codec`.
+        codec: ``"libx264"``, ``"libx265"`` (H.265, keyframe every 30 frames) or ``"mpeg4"``; default
+            :func:`pick_codec`.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -177,10 +200,7 @@ def write_video(
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.codec_context.time_base = Fraction(1, fps)
             stream.thread_count = 1
-            if codec == "libx264":
-                stream.options = {"preset": "ultrafast", "crf": "26", "threads": "1"}
-            else:
-                stream.options = {"qscale": "5"}
+            stream.options = dict(_ENCODER_OPTIONS.get(codec, {"qscale": "5"}))
             renderer = FrameRenderer(spec, width, height, rng)
             for i in range(n):
                 frame = av.VideoFrame.from_ndarray(renderer.frame_yuv420p(i), format="yuv420p")

@@ -7,7 +7,10 @@ is dropped when the transform is pickled or used in a new process, so no decoder
 between DataLoader workers.
 
 Example convention: ``video_id``, ``fps`` (frames per second), for clip-level examples
-``start_frame`` / ``end_frame`` (inclusive, in the video's own frame index), and the media in a
+``start_frame`` / ``end_frame`` (inclusive, in the video's own frame index) or, for windows given in
+seconds, ``start_s`` / ``end_s`` (half-open ``[start_s, end_s)``, mapped onto frames with
+:func:`~proceval.video.sampling.seconds_to_frame_window` at the example's ``fps`` or the video's own
+rate, clamped to the video's last frame), and the media in a
 ``video`` column: a ``datasets.Video()`` value (a torchcodec ``VideoDecoder``), a
 ``datasets.Video(decode=False)`` value (``{"path", "bytes"}``, recommended: the transform then opens
 the file once per worker with the chosen backend) or a path string. With ``video_root`` instead,
@@ -56,8 +59,8 @@ class VideoClipSampler:
             ``num_frames`` repeat frames). Exclusive with ``fps``.
         fps: sample at this rate (samples per second) with :func:`~proceval.video.sampling.fps_indices`.
         backend: decoding backend name (default :data:`~proceval.video.backends.DEFAULT_BACKEND`).
-        window: ``"example"`` samples the example's ``[start_frame, end_frame]`` (the whole video for
-            video-level examples); a number of seconds samples a sub-window of that duration inside it,
+        window: ``"example"`` samples the example's ``[start_frame, end_frame]`` (or its
+            ``[start_s, end_s)`` in seconds; the whole video for video-level examples); a number of seconds samples a sub-window of that duration inside it,
             placed by ``window_position``.
         window_position: ``"center"`` (default), ``"start"`` or ``"random"`` (seeded by ``seed``, and in
             DataLoader workers by the worker's torch seed).
@@ -241,6 +244,16 @@ class VideoClipSampler:
                     f"{where}: expected `start_frame` <= `end_frame` inside the video's frames "
                     f"[0, {reader.num_frames - 1}], but got start_frame={start}, end_frame={end}."
                 )
+        elif "start_s" in batch and "end_s" in batch:
+            try:
+                start, end = seconds_to_frame_window(
+                    batch["start_s"][i],
+                    batch["end_s"][i],
+                    self._video_fps(batch, i, reader),
+                    reader.num_frames,
+                )
+            except InputValidationError as exc:
+                raise InputValidationError(f"{where}: {exc}") from None
         else:
             start, end = 0, reader.num_frames - 1
         if self.window == "example":

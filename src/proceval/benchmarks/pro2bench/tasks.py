@@ -1,7 +1,127 @@
-"""Pro2Bench / EgoProactive's task declarations (:class:`~proceval.registry.Task`): filled in as metrics land."""
+"""Pro2Bench / EgoProactive's task declarations (:class:`~proceval.registry.Task`).
+
+Two config shapes (:mod:`proceval.benchmarks.pro2bench.configs`), so two id schemes per metric:
+
+* ``egoproactive``: one row per session; predictions keyed by ``video_path`` and read from the official
+  submission JSONL (:func:`~proceval.benchmarks.pro2bench.submission.read_submission`). ``intervention``
+  (the challenge's ranking metric ``macro_f1`` first) and ``pqs``.
+* ``egoproactive_decisions`` and ``pro2bench_<source>``: one row per decision point; predictions keyed by
+  ``decision_id``. ``intervention`` and ``pqs`` (the paper's G-Mean F1 first), and ``oop_recovery`` on
+  ``pro2bench_egoproactive`` (the only source with deviations; its rows need proceval's OOP fields).
+
+Every task resamples sessions. The references and predictions are read by
+:mod:`proceval.benchmarks.pro2bench.adapters`.
+"""
 
 from __future__ import annotations
 
-from proceval.registry import Task
+from proceval.benchmarks.pro2bench import adapters as ad
+from proceval.benchmarks.pro2bench import baselines as bl
+from proceval.benchmarks.pro2bench.release import SOURCES
+from proceval.benchmarks.pro2bench.submission import read_submission
+from proceval.registry import Headline, Task
+from proceval.scores.intervention import InterventionOptions
+from proceval.scores.oop_recovery import OopRecoveryOptions
+from proceval.scores.pqs import PqsOptions
 
-TASKS: tuple[Task, ...] = ()
+F = Headline
+SESSION_CONFIGS: tuple[str, ...] = ("egoproactive",)
+DECISION_CONFIGS: tuple[str, ...] = ("egoproactive_decisions", *(f"pro2bench_{s}" for s in SOURCES))
+OOP_CONFIGS: tuple[str, ...] = ("pro2bench_egoproactive",)
+
+_SESSION_IDS = "``video_path`` (the session's file name, as in the challenge JSONL)"
+_DECISION_IDS = '``decision_id`` (``"<session>/<interval index>"``)'
+_ANSWERS = 'one ``"$interrupt$<utterance>"`` or ``"$silent$"`` string per decision chunk'
+_SCORES = (F("interrupt_f1"), F("silent_f1"))
+
+TASKS: tuple[Task, ...] = (
+    Task(
+        name="intervention",
+        benchmark="pro2bench",
+        metric="intervention",
+        configs=SESSION_CONFIGS,
+        id_column="video_path",
+        ids=ad.session_ids,
+        ids_doc=_SESSION_IDS,
+        prediction_doc=f"{_ANSWERS} (official submission JSONL lines ``{{video_path, answers}}``)",
+        resample="session",
+        score=ad.score_intervention,
+        options=InterventionOptions,
+        headline=(F("macro_f1"), F("gmean_f1"), *_SCORES),
+        summary="interrupt / silent P, R, F1, macro F1 (challenge ranking), G-mean F1 (official scorer)",
+        baseline=bl.sessions,
+        read_predictions=read_submission,
+    ),
+    Task(
+        name="intervention_decisions",
+        benchmark="pro2bench",
+        metric="intervention",
+        configs=DECISION_CONFIGS,
+        id_column="decision_id",
+        ids=ad.decision_ids,
+        ids_doc=_DECISION_IDS,
+        prediction_doc='one ``"$interrupt$<utterance>"`` or ``"$silent$"`` string',
+        resample="session",
+        score=ad.score_intervention_decisions,
+        options=InterventionOptions,
+        headline=(F("gmean_f1"), F("macro_f1"), *_SCORES),
+        summary="interrupt / silent P, R, F1, G-mean F1 (the paper's), macro F1 over decision points",
+        baseline=bl.decisions,
+    ),
+    Task(
+        name="pqs",
+        benchmark="pro2bench",
+        metric="pqs",
+        configs=SESSION_CONFIGS,
+        id_column="video_path",
+        ids=ad.session_ids,
+        ids_doc=_SESSION_IDS,
+        prediction_doc=(
+            f"{_ANSWERS}, with ``ratings`` (one per answer: null, or the four judge ratings 1-5 of a true "
+            "positive) unless a judge rates them"
+        ),
+        resample="session",
+        score=ad.score_pqs,
+        options=PqsOptions,
+        extra_options=ad.JUDGE_OPTIONS,
+        headline=(F("pqs"), F("gmean_f1")),
+        summary="Proactive Quality Score (TN 1, TP judge content score, FP/FN 0) and G-mean F1",
+        read_predictions=read_submission,
+    ),
+    Task(
+        name="pqs_decisions",
+        benchmark="pro2bench",
+        metric="pqs",
+        configs=DECISION_CONFIGS,
+        id_column="decision_id",
+        ids=ad.decision_ids,
+        ids_doc=_DECISION_IDS,
+        prediction_doc='``{"answer": str, "rating": null or four judge ratings 1-5}`` (or the answer alone with a judge)',
+        resample="session",
+        score=ad.score_pqs_decisions,
+        options=PqsOptions,
+        extra_options=ad.JUDGE_OPTIONS,
+        headline=(F("pqs"), F("gmean_f1")),
+        summary="Proactive Quality Score and G-mean F1 over decision points",
+    ),
+    Task(
+        name="oop_recovery",
+        benchmark="pro2bench",
+        metric="oop_recovery",
+        configs=OOP_CONFIGS,
+        id_column="decision_id",
+        ids=ad.decision_ids,
+        ids_doc=_DECISION_IDS,
+        prediction_doc='one ``"$interrupt$<utterance>"`` or ``"$silent$"`` string',
+        resample="session",
+        score=ad.score_oop_recovery,
+        options=OopRecoveryOptions,
+        extra_options={"ratings": (None, None), **ad.JUDGE_OPTIONS},
+        headline=(
+            F("oop_detection_recall"),
+            F("recovery_quality", range=(1.0, 5.0), unit="score"),
+        ),
+        summary="OOP detection recall (+/-2 s onset tolerance) and recovery quality (judge, 1-5)",
+        baseline=bl.decisions,
+    ),
+)

@@ -1,23 +1,26 @@
-"""Sample ProcObject-10K annotations: ``training.json`` and ``testing.json`` with evidence spans.
+"""Sample ProcObject-10K release in the official schema: ``data/training.json``, ``data/testing.json``, videos.
 
-``training.json`` is a list of QA objects; ``testing.json`` is
-``{"Needle-in-a-Haystack": [...], "Multi-hop Reasoning": [...]}``. The public fields of a QA object
-are ``id``, ``domain``, ``task`` and ``source`` (one of HoloAssist, COIN, EgoPER, CaptainCook4D).
-**The remaining fields are our reconstruction**, since the full schema is not public:
+Layout written under ``<sample>/procobject/``::
 
-* ``video``: the video file name (under ``videos/``);
-* ``question`` / ``answer``: free text;
-* ``question_type``: one of :data:`QUESTION_TYPES`;
-* ``evidence_spans``: list of ``[start_s, end_s]`` in seconds (inclusive start, exclusive end) where
-  the answer can be seen; one span for needle questions, two or more for multi-hop questions.
+    data/training.json            a JSON list of QA records
+    data/testing.json             a dict keyed by reasoning pattern ({"Needle-in-a-Haystack": [...],
+                                  "Multi-hop Reasoning": [...]}), the shape the Hugging Face card describes
+    videos/<corpus>/<rest>        the source videos, named by each record's ``video_path``
 
-Question types:
+Records have the released fields (``id``, ``domain``, ``task``, ``source``, ``qa_type``, ``reasoning``,
+``video_path``, ``clip_start``, ``clip_end``, ``question``, ``answer``, ``evidence``). As in the real
+release, a QA is about a **clip** of a longer source video (``0 < clip_start < clip_end <`` the video's
+duration, seconds in the source video) and its ``evidence`` spans are seconds **relative to
+clip_start**, inside ``[0, clip_end - clip_start]``.
 
-* ``step_localization``: when a given step happens (one span);
-* ``object_state``: the state of an object right after a step (one span);
-* ``next_step``: what the person does right after a step (two spans: that step and the next);
-* ``object_tracking``: where an object ends up, following it over two steps (two spans);
-* ``step_count``: how many times a recurring action happens (one span per occurrence).
+Content: two source videos per corpus (CaptainCook4D, EgoPER, HoloAssist, COIN; file names invented in
+each corpus's style), one in train and one in test (a video-disjoint split, as released). Each video is a
+sequence of steps acting on one object; each frame is coloured by the step it shows (grey between steps),
+so evidence spans are visible. Each video has two clips of five or six consecutive steps, each clip three
+QA pairs; within a split the QA pairs cycle through every (QA type, reasoning pattern) pair. Needle
+questions have one short span inside a step; multi-hop questions have two to five spans, one per step
+they chain. Question and answer texts are templates. Ids are a seeded permutation of ``1..N`` over both
+files. The same seed gives the same bytes.
 """
 
 from __future__ import annotations
@@ -28,183 +31,340 @@ from typing import Any
 
 import numpy as np
 
+from proceval.benchmarks.procobject.schema import (
+    DATA_DIR,
+    MULTI_HOP,
+    NEEDLE,
+    QA_TYPES,
+    REASONINGS,
+    TEST_FILE,
+    TRAIN_FILE,
+)
 from proceval.sample._text import write_json
 
-FPS = 15
-SIZE = (160, 96)
-QUESTION_TYPES: tuple[str, ...] = (
-    "step_localization",
-    "object_state",
-    "next_step",
-    "object_tracking",
-    "step_count",
-)
-NEEDLE_TYPES = frozenset({"step_localization", "object_state"})
+FPS = 8
+SIZE = (128, 72)
+CLIPS_PER_VIDEO = 2
+QAS_PER_CLIP = 3
+COMBOS: tuple[tuple[str, str], ...] = tuple((t, r) for t in QA_TYPES for r in REASONINGS)
+"""Every (QA type, reasoning pattern) pair: the QA pairs of a split cycle through them."""
 
 
 @dataclass(frozen=True)
-class SampleVideo:
-    """One sample video: file name, frame count, steps ``(step id, name, start_s, end_s)``."""
+class Step:
+    """One step of a source video: what the person does and the object's state afterwards (seconds)."""
 
-    video: str
+    action: str
+    state: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class SourceVideo:
+    """One sample source video.
+
+    Attributes:
+        video_path: ``<corpus>/<rest>`` (relative to the videos root).
+        source, domain, task, obj: the record fields and the object the questions are about.
+        split: ``train`` or ``test``.
+        n_frames: frame count at :data:`FPS` (duration ``n_frames / FPS`` seconds).
+        steps: the steps in time order (gaps between them show no step).
+    """
+
+    video_path: str
     source: str
     domain: str
     task: str
     obj: str
-    place: str
+    split: str
     n_frames: int
-    steps: list[tuple[int, str, float, float]]
+    steps: tuple[Step, ...]
+
+    @property
+    def duration_s(self) -> float:
+        """The video's duration in seconds."""
+        return self.n_frames / FPS
 
 
-_VIDEOS: tuple[tuple[str, str, str, str, str, tuple[str, ...]], ...] = (
-    # source, domain, task, tracked object, where it ends up, steps (one step recurs)
+# source, domain, video paths (train, test), tasks: (task, object, ((action, state after), ...))
+_CORPORA: tuple[
+    tuple[str, str, tuple[str, str], tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]], ...
+] = (
     (
         "CaptainCook4D",
-        "Cooking",
-        "Make scrambled eggs",
-        "egg",
-        "the bowl",
+        "Cooking & Food",
+        ("CaptainCook4D/9_17_360p.mp4", "CaptainCook4D/12_5_360p.mp4"),
         (
-            "crack an egg into the bowl",
-            "crack an egg into the bowl",
-            "whisk the eggs",
-            "pour the eggs into the pan",
-        ),
-    ),
-    (
-        "HoloAssist",
-        "Assembly",
-        "Set up a printer cartridge",
-        "cartridge",
-        "the printer slot",
-        ("open the printer lid", "unwrap the cartridge", "press the cartridge in", "close the printer lid"),
-    ),
-    (
-        "COIN",
-        "Home Repair",
-        "Tighten a loose hinge",
-        "screwdriver",
-        "the toolbox",
-        (
-            "pick up the screwdriver",
-            "turn the hinge screw",
-            "turn the hinge screw",
-            "put the screwdriver away",
+            (
+                "Scrambled Eggs",
+                "egg",
+                (
+                    ("take an egg from the carton", "whole and raw"),
+                    ("crack the egg into the bowl", "cracked, yolk and white in the bowl"),
+                    ("whisk the egg", "beaten into a uniform yellow liquid"),
+                    ("heat the pan with butter", "waiting in the bowl beside a hot pan"),
+                    ("pour the egg into the pan", "spreading as a thin liquid layer"),
+                    ("stir the egg with a spatula", "set into soft curds"),
+                    ("move the egg onto a plate", "cooked and plated"),
+                ),
+            ),
+            (
+                "Microwave Mug Cake",
+                "batter",
+                (
+                    ("add flour to the mug", "dry flour only"),
+                    ("add sugar and cocoa", "a dry brown mix"),
+                    ("pour in the milk", "lumpy and wet"),
+                    ("stir the mixture", "a smooth batter"),
+                    ("put the mug in the microwave", "raw batter inside the microwave"),
+                    ("take the mug out", "risen into a spongy cake"),
+                    ("top the cake with sugar", "a dusted cake"),
+                ),
+            ),
         ),
     ),
     (
         "EgoPER",
-        "Cooking",
-        "Brew pour-over coffee",
-        "filter",
-        "the dripper",
-        ("place the filter in the dripper", "add ground coffee", "pour hot water", "pour hot water"),
+        "Cooking & Food",
+        ("EgoPER/coffee/coffee_u2_a1_normal_004.mp4", "EgoPER/tea/tea_u1_a3_error_007.mp4"),
+        (
+            (
+                "Make Coffee",
+                "filter",
+                (
+                    ("fold the paper filter", "folded along its seam"),
+                    ("place the filter in the dripper", "seated in the dripper"),
+                    ("wet the filter with hot water", "damp and stuck to the dripper"),
+                    ("add ground coffee", "holding a bed of dry grounds"),
+                    ("pour water in circles", "soaked with brewing coffee"),
+                    ("let the coffee drain", "holding drained, wet grounds"),
+                    ("throw the filter away", "in the bin"),
+                ),
+            ),
+            (
+                "Make Tea",
+                "tea bag",
+                (
+                    ("take a tea bag from the box", "dry and sealed"),
+                    ("put the tea bag in the cup", "dry at the bottom of the cup"),
+                    ("pour hot water into the cup", "floating and soaking"),
+                    ("steep the tea", "swollen, the water turning brown"),
+                    ("lift the tea bag out", "dripping over the cup"),
+                    ("squeeze the tea bag with a spoon", "pressed and nearly dry"),
+                    ("drop the tea bag in the bin", "discarded"),
+                ),
+            ),
+        ),
+    ),
+    (
+        "HoloAssist",
+        "Assembly & Technology",
+        (
+            "HoloAssist/R021-14July-Printer/Export_py/Video_pitchshift.mp4",
+            "HoloAssist/R087-2Aug-Camera/Export_py/Video_pitchshift.mp4",
+        ),
+        (
+            (
+                "Change Printer Cartridge",
+                "cartridge",
+                (
+                    ("open the printer lid", "still locked in its slot"),
+                    ("press the old cartridge down", "released from the latch"),
+                    ("pull out the old cartridge", "out of the printer"),
+                    ("unwrap the new cartridge", "free of its packaging"),
+                    ("remove the protective tape", "ready to insert, nozzles exposed"),
+                    ("push the new cartridge into the slot", "clicked into place"),
+                    ("close the printer lid", "enclosed and ready to print"),
+                ),
+            ),
+            (
+                "Setup Camera",
+                "battery",
+                (
+                    ("open the battery door", "still outside the camera"),
+                    ("take the battery from the charger", "charged and in hand"),
+                    ("orient the battery contacts", "aligned with the compartment"),
+                    ("slide the battery in", "inside the compartment"),
+                    ("press until it latches", "latched in place"),
+                    ("close the battery door", "sealed in the camera"),
+                    ("switch the camera on", "powering the camera"),
+                ),
+            ),
+        ),
+    ),
+    (
+        "COIN",
+        "Vehicles",
+        ("COIN/ChangeCarTire/q2Xk9v0MZ3s.mp4", "COIN/ReplaceBicycleChain/Lr7PAd2yq1E.mp4"),
+        (
+            (
+                "Change Car Tire",
+                "wheel",
+                (
+                    ("loosen the lug nuts", "bolted on, nuts loose"),
+                    ("jack up the car", "lifted off the ground"),
+                    ("remove the lug nuts", "held only by the hub"),
+                    ("pull the wheel off", "off the car"),
+                    ("mount the spare wheel", "the spare on the hub"),
+                    ("tighten the lug nuts", "secured to the hub"),
+                    ("lower the car", "back on the ground"),
+                ),
+            ),
+            (
+                "Replace Bicycle Chain",
+                "chain",
+                (
+                    ("shift to the smallest gear", "slack on the smallest sprocket"),
+                    ("push out a chain pin", "open at one link"),
+                    ("pull off the old chain", "off the bicycle"),
+                    ("thread the new chain", "routed through the derailleur"),
+                    ("join the chain ends", "closed into a loop"),
+                    ("press the connecting pin", "fully connected"),
+                    ("turn the pedals", "running smoothly over the gears"),
+                ),
+            ),
+        ),
     ),
 )
 
 
-def make_videos(seed: int) -> list[SampleVideo]:
-    """The four sample videos with seeded step timings (half-second boundaries, 12-18 s long)."""
+def make_videos(seed: int) -> list[SourceVideo]:
+    """The eight sample source videos with seeded step timings (steps 2.5-4.5 s, gaps 0.5-1.5 s)."""
     out = []
-    for i, (source, domain, task, obj, place, steps) in enumerate(_VIDEOS):
-        rng = np.random.default_rng([seed, 2512, i])
-        duration = int(rng.integers(12, 19))
-        weights = rng.uniform(0.7, 1.3, size=len(steps) + 1)
-        bounds = np.round(np.concatenate([[0.0], np.cumsum(weights) / weights.sum() * duration]) * 2) / 2
-        # step k occupies [bounds[k], bounds[k+1]); the last slice is idle background (id 0)
-        names = list(dict.fromkeys(steps))
-        spans = [(names.index(s) + 1, s, float(bounds[k]), float(bounds[k + 1])) for k, s in enumerate(steps)]
-        out.append(
-            SampleVideo(
-                f"{source.lower()}_sample_{i:02d}.mp4",
-                source,
-                domain,
-                task,
-                obj,
-                place,
-                duration * FPS,
-                spans,
+    for c, (source, domain, paths, tasks) in enumerate(_CORPORA):
+        for k, (path, split, (task, obj, steps)) in enumerate(
+            zip(paths, ("train", "test"), tasks, strict=True)
+        ):
+            rng = np.random.default_rng([seed, 2512, c, k])
+            t = float(np.round(rng.uniform(2.0, 4.0), 1))  # lead-in before the first step
+            timed = []
+            for action, state in steps:
+                length = float(np.round(rng.uniform(2.5, 4.5), 1))
+                timed.append(Step(action, state, round(t, 1), round(t + length, 1)))
+                t += length + float(np.round(rng.uniform(0.5, 1.5), 1))
+            duration = t + float(np.round(rng.uniform(1.0, 3.0), 1))
+            out.append(
+                SourceVideo(path, source, domain, task, obj, split, round(duration * FPS), tuple(timed))
             )
-        )
     return out
 
 
-def _qas(v: SampleVideo) -> list[dict[str, Any]]:
-    base = {"domain": v.domain, "task": v.task, "source": v.source, "video": v.video}
-    steps = v.steps
-    first = steps[0]
-    counts: dict[str, list[tuple[float, float]]] = {}
-    for _, name, s, e in steps:
-        counts.setdefault(name, []).append((s, e))
-    repeated = max(counts, key=lambda k: len(counts[k]))
-    mid = steps[1]
-    return [
-        {
-            **base,
-            "question": f"When does the person {first[1]}?",
-            "answer": f"From {first[2]:.1f} s to {first[3]:.1f} s.",
-            "question_type": "step_localization",
-            "evidence_spans": [[first[2], first[3]]],
-        },
-        {
-            **base,
-            "question": f"What is the state of the {v.obj} right after the person does this: {mid[1]}?",
-            "answer": f"The {v.obj} has just been handled: {mid[1]}.",
-            "question_type": "object_state",
-            "evidence_spans": [[mid[2], mid[3]]],
-        },
-        {
-            **base,
-            "question": f"What does the person do right after they {steps[1][1]}?",
-            "answer": f"They {steps[2][1]}.",
-            "question_type": "next_step",
-            "evidence_spans": [[steps[1][2], steps[1][3]], [steps[2][2], steps[2][3]]],
-        },
-        {
-            **base,
-            "question": f"Where does the {v.obj} end up by the end of the task?",
-            "answer": f"In {v.place}.",
-            "question_type": "object_tracking",
-            "evidence_spans": [[steps[0][2], steps[0][3]], [steps[-1][2], steps[-1][3]]],
-        },
-        {
-            **base,
-            "question": f"How many times does the person {repeated}?",
-            "answer": str(len(counts[repeated])),
-            "question_type": "step_count",
-            "evidence_spans": [[s, e] for s, e in counts[repeated]],
-        },
-    ]
+def step_spans(video: SourceVideo) -> list[tuple[int, float, float]]:
+    """``(step id, start_s, end_s)`` of each step (ids from 1; frames outside every step show id 0)."""
+    return [(k + 1, s.start_s, s.end_s) for k, s in enumerate(video.steps)]
 
 
-def write_procobject(root: Path, videos: list[SampleVideo]) -> tuple[Path, Path]:
-    """Write ``training.json`` (QAs of the first two videos) and ``testing.json`` (the other two)."""
-    training = []
-    for v in videos[:2]:
-        training.extend(_qas(v))
-    for k, qa in enumerate(training, start=1):
-        qa["id"] = f"train_{k:04d}"
-    testing: dict[str, list[dict[str, Any]]] = {"Needle-in-a-Haystack": [], "Multi-hop Reasoning": []}
-    for v in videos[2:]:
-        for qa in _qas(v):
-            key = "Needle-in-a-Haystack" if qa["question_type"] in NEEDLE_TYPES else "Multi-hop Reasoning"
-            testing[key].append(qa)
-    for key, prefix in (("Needle-in-a-Haystack", "niah"), ("Multi-hop Reasoning", "multihop")):
-        for k, qa in enumerate(testing[key], start=1):
-            qa["id"] = f"{prefix}_{k:04d}"
-    order = (
-        "id",
-        "domain",
-        "task",
-        "source",
-        "video",
-        "question",
-        "answer",
-        "question_type",
-        "evidence_spans",
+def _texts(qa_type: str, obj: str, a: Step, b: Step, mistake: bool) -> tuple[str, str]:
+    if qa_type == "Precondition Grounding":
+        return (
+            f"Before the person can {b.action}, what state must the {obj} be in?",
+            f"The {obj} must be {a.state}, which it is once they {a.action}.",
+        )
+    if qa_type == "Object State Evolution":
+        return (
+            f"How does the {obj} change from when they {a.action} to when they {b.action}?",
+            f"It goes from {a.state} to {b.state}.",
+        )
+    if qa_type == "Counterfactual Reasoning":
+        return (
+            f"What would happen to the {obj} if the person skipped the step where they {a.action}?",
+            f"The {obj} would not be {a.state}, so they could not {b.action} properly.",
+        )
+    if qa_type == "Mistake Recognition":
+        if mistake:
+            return (
+                f"Does the person make a mistake with the {obj} when they {a.action}?",
+                f"Yes: they {a.action} before the {obj} is ready and have to redo it.",
+            )
+        return (
+            f"Does the person make a mistake with the {obj} when they {a.action}?",
+            f"No: the {obj} ends up {a.state}, as the task expects.",
+        )
+    return (
+        f"Is the {obj} ready for the person to {b.action} right after they {a.action}?",
+        f"Yes: the {obj} is {a.state}, which is what the next step needs.",
     )
-    training = [{f: qa[f] for f in order} for qa in training]
-    testing = {key: [{f: qa[f] for f in order} for qa in rows] for key, rows in testing.items()}
-    write_json(root / "training.json", training, trailing_newline=True)
-    write_json(root / "testing.json", testing, trailing_newline=True)
-    return root / "training.json", root / "testing.json"
+
+
+def _round(x: float) -> float:
+    return round(float(x), 2)
+
+
+def _video_qas(
+    video: SourceVideo, combos: list[tuple[str, str]], seed: int, index: int
+) -> list[dict[str, Any]]:
+    """The QA records (without ids) of one video: two clips, three QA pairs each, of the given combos."""
+    rng = np.random.default_rng([seed, 4210, index])
+    steps = video.steps
+    rows: list[dict[str, Any]] = []
+    n_multi = 0
+    for c in range(CLIPS_PER_VIDEO):
+        n_steps = int(rng.integers(5, 7))  # five or six consecutive steps
+        first = int(rng.integers(0, len(steps) - n_steps + 1))
+        window = steps[first : first + n_steps]
+        clip_start = _round(max(0.1, window[0].start_s - float(np.round(rng.uniform(0.2, 0.8), 1))))
+        clip_end = _round(
+            min(video.duration_s - 0.1, window[-1].end_s + float(np.round(rng.uniform(0.2, 0.8), 1)))
+        )
+        for q in range(QAS_PER_CLIP):
+            qa_type, reasoning = combos[c * QAS_PER_CLIP + q]
+            if reasoning == NEEDLE:
+                k = int(rng.integers(0, n_steps - 1))
+                a, b = window[k], window[k + 1]
+                length = float(np.round(rng.uniform(0.8, 1.6), 1))
+                start = a.start_s + float(np.round(rng.uniform(0.0, a.end_s - a.start_s - length), 1))
+                evidence = [[_round(start - clip_start), _round(start + length - clip_start)]]
+            else:
+                n_spans = 2 + (index + n_multi) % 4  # 2..5 spans, cycling over the video's questions
+                n_multi += 1
+                k = int(rng.integers(0, n_steps - n_spans + 1))
+                chain = window[k : k + n_spans]
+                a, b = chain[0], chain[-1]
+                evidence = [[_round(s.start_s - clip_start), _round(s.end_s - clip_start)] for s in chain]
+            question, answer = _texts(qa_type, video.obj, a, b, mistake=bool(rng.integers(0, 2)))
+            rows.append(
+                {
+                    "domain": video.domain,
+                    "task": video.task,
+                    "source": video.source,
+                    "qa_type": qa_type,
+                    "reasoning": reasoning,
+                    "video_path": video.video_path,
+                    "clip_start": clip_start,
+                    "clip_end": clip_end,
+                    "question": question,
+                    "answer": answer,
+                    "evidence": evidence,
+                }
+            )
+    return rows
+
+
+def make_records(videos: list[SourceVideo], seed: int) -> dict[str, list[dict[str, Any]]]:
+    """``{"train": [...], "test": [...]}`` QA records with ids, in file order (released field order)."""
+    per_video = CLIPS_PER_VIDEO * QAS_PER_CLIP
+    out: dict[str, list[dict[str, Any]]] = {"train": [], "test": []}
+    for split in out:
+        chosen = [v for v in videos if v.split == split]
+        for j, video in enumerate(chosen):
+            combos = [COMBOS[(j * per_video + q) % len(COMBOS)] for q in range(per_video)]
+            out[split].extend(_video_qas(video, combos, seed, videos.index(video)))
+    total = sum(len(rows) for rows in out.values())
+    ids = np.random.default_rng([seed, 10522]).permutation(total) + 1
+    k = 0
+    for split in out:
+        for n, row in enumerate(out[split]):
+            out[split][n] = {"id": int(ids[k]), **row}
+            k += 1
+    return out
+
+
+def write_procobject(root: Path, videos: list[SourceVideo], seed: int) -> tuple[Path, Path]:
+    """Write ``data/training.json`` (a list) and ``data/testing.json`` (a dict keyed by reasoning pattern)."""
+    records = make_records(videos, seed)
+    data = root / DATA_DIR
+    testing = {key: [r for r in records["test"] if r["reasoning"] == key] for key in (NEEDLE, MULTI_HOP)}
+    write_json(data / TRAIN_FILE, records["train"], trailing_newline=True)
+    write_json(data / TEST_FILE, testing, trailing_newline=True)
+    return data / TRAIN_FILE, data / TEST_FILE

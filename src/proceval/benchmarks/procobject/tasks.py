@@ -1,7 +1,73 @@
-"""ProcObject-10K's task declarations (:class:`~proceval.registry.Task`): filled in as metrics land."""
+"""ProcObject-10K's task declarations (:class:`~proceval.registry.Task`): two metrics on every config.
+
+Every config (``all``, ``needle``, ``multihop`` and one per QA type; see
+:mod:`proceval.benchmarks.procobject.configs`) is scored by two tasks:
+
+* ``grounding``: mIoU, mIoP, mIoG and IoU@{0.3, 0.5, 0.7} of the predicted evidence spans (the paper's
+  grounding columns, ProcObject-10K toolkit definition by default);
+* ``answer_similarity``: Sentence-BERT cosine and BERTScore F1 of the predicted answers (the paper's S.
+  and B. columns; backbones in :mod:`proceval.scores.answer_similarity`).
+
+Predictions are the official prediction records ``{"id", "predicted_answer", "predicted_evidence"}``
+keyed by ``str(id)`` (:func:`~proceval.benchmarks.procobject.parsing.read_official_predictions` reads the
+official files); the bootstrap resamples questions. References and predictions are read by
+:mod:`proceval.benchmarks.procobject.adapters`.
+"""
 
 from __future__ import annotations
 
-from proceval.registry import Task
+from proceval.benchmarks.procobject import adapters as ad
+from proceval.benchmarks.procobject.parsing import read_official_predictions
+from proceval.benchmarks.procobject.schema import CONFIG_NAMES
+from proceval.registry import Headline, Task
+from proceval.scores.answer_similarity import AnswerSimilarityOptions
+from proceval.scores.grounding import GroundingOptions
 
-TASKS: tuple[Task, ...] = ()
+F = Headline
+_IDS = "``id`` (the question id, as text)"
+_RECORD = '``{"id", "predicted_answer", "predicted_evidence"}`` record'
+_MISSING = {"missing_predictions": ("error", "missing")}
+
+TASKS: tuple[Task, ...] = (
+    Task(
+        name="grounding",
+        benchmark="procobject",
+        metric="grounding",
+        configs=CONFIG_NAMES,
+        id_column="id",
+        ids=ad.question_ids,
+        ids_doc=_IDS,
+        prediction_doc=(
+            f"{_RECORD}; evidence ``[[start_s, end_s], ...]`` relative to the clip, or the model's text"
+        ),
+        resample="question",
+        score=ad.score_grounding,
+        options=GroundingOptions,
+        extra_options=_MISSING,
+        headline=(F("mean_iou"), F("mean_iop"), F("mean_iog"), F("iou_at_0_3"), F("iou_at_0_5")),
+        summary="evidence spans: mIoU, mIoP, mIoG, IoU@{0.3,0.5,0.7} (continuous seconds, merged spans)",
+        baseline=ad.demo_baseline,
+        read_predictions=read_official_predictions,
+    ),
+    Task(
+        name="answer_similarity",
+        benchmark="procobject",
+        metric="answer_similarity",
+        configs=CONFIG_NAMES,
+        id_column="id",
+        ids=ad.question_ids,
+        ids_doc=_IDS,
+        prediction_doc=f"{_RECORD}; its ``predicted_answer`` (text, or the model's JSON reply)",
+        resample="question",
+        score=ad.score_answer_similarity,
+        options=AnswerSimilarityOptions,
+        extra_options=_MISSING,
+        headline=(
+            F("mean_sentence_similarity", range=(-1.0, 1.0), unit="score"),
+            F("mean_bertscore_f1", range=(-1.0, 1.0), unit="score"),
+        ),
+        summary="answers: Sentence-BERT cosine (all-MiniLM-L6-v2) and BERTScore F1",
+        baseline=ad.demo_baseline,
+        read_predictions=read_official_predictions,
+    ),
+)

@@ -1,0 +1,150 @@
+"""ProcObject-10K adapters: a config split (references) + prediction records by id -> a score function call.
+
+| metric | id | prediction |
+| --- | --- | --- |
+| grounding | ``str(id)`` | a record ``{"id", "predicted_answer", "predicted_evidence"}``; the evidence is ``[[start_s, end_s], ...]`` relative to the clip, or the model's text |
+| answer_similarity | ``str(id)`` | the same record; its ``predicted_answer`` (or the ``answer`` of a JSON reply) is scored |
+
+A prediction may also be the bare evidence (grounding), the bare answer text, or the model's whole reply
+(``{"answer": ..., "evidence": ...}`` text); :mod:`proceval.benchmarks.procobject.parsing` picks the field.
+Predictions are matched to the split's rows by id: ids the split does not have are left out (an official
+file covers the whole test split, a config only part of it) and counted (``num_unscored_predictions``);
+a row without a prediction is an error unless the adapter option ``missing_predictions="empty"``, which
+scores it as an empty prediction and counts it (``num_missing_predictions``).
+
+Grounding gets each row's ``clip_duration_s`` as ``durations`` (a predicted span reaching past the clip
+is clipped and counted, see :func:`proceval.scores.grounding.grounding_scores`) and the ``qa_type`` /
+``reasoning`` columns for the per-type and per-pattern breakdowns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import datasets
+
+from proceval.benchmarks.procobject.parsing import record_answer, record_evidence
+from proceval.errors import InputValidationError
+from proceval.registry import BaselineContext
+
+MISSING_POLICIES: tuple[str, ...] = ("error", "empty")
+BASELINE_ANSWER = "The object is ready for the next step."
+"""The demo baseline's fixed answer (the issue's "whole clip as evidence, a fixed answer")."""
+
+
+def question_ids(ds: datasets.Dataset) -> list[str]:
+    """Prediction ids of a split: its ``id`` column as text, in row order."""
+    return [str(i) for i in ds["id"]]
+
+
+def _columns(ds: datasets.Dataset, names: tuple[str, ...]) -> dict[str, list[Any]]:
+    return ds.select_columns(list(names)).to_dict()
+
+
+def _match(
+    ids: list[str], predictions: Mapping[Any, Any] | None, missing: str, what: str
+) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """Predictions for exactly ``ids`` (string keys), and the counts of unscored and missing ones."""
+    if predictions is None:
+        return None, {}
+    if missing not in MISSING_POLICIES:
+        raise InputValidationError(
+            f"Expected argument `missing_predictions` to be one of {MISSING_POLICIES}, but got {missing!r}."
+        )
+    by_id = {str(k): v for k, v in predictions.items()}
+    wanted = set(ids)
+    absent = [i for i in ids if i not in by_id]
+    if absent and missing == "error":
+        shown = ", ".join(repr(i) for i in absent[:5])
+        raise InputValidationError(
+            f"Expected a prediction for every question of the split in `{what}`, but {len(absent)} are "
+            f"missing: {shown}{' ...' if len(absent) > 5 else ''} (option missing_predictions=empty scores "
+            f"them as empty)."
+        )
+    counts = {
+        "num_unscored_predictions": sum(1 for k in by_id if k not in wanted),
+        "num_missing_predictions": len(absent),
+    }
+    return {i: by_id.get(i) for i in ids}, counts
+
+
+def score_grounding(ds, predictions, options, ctx, paired=None):
+    """Grounding scores of the evidence in prediction records: ``grounding_scores(evidence, gold, ...)``.
+
+    The references are the split's ``evidence`` column (seconds, relative to the clip start), with
+    ``clip_duration_s`` as ``durations`` and ``qa_type`` / ``reasoning`` as breakdowns. ``options`` are
+    :class:`~proceval.scores.grounding.GroundingOptions` keywords, the uncertainty keywords and the adapter
+    option ``missing_predictions``; ``ctx`` is unused. See :data:`proceval.registry.ScoreFn`.
+    """
+    from proceval.scores.grounding import grounding_scores
+
+    options = dict(options)
+    missing = options.pop("missing_predictions", "error")
+    cols = _columns(ds, ("id", "evidence", "clip_duration_s", "qa_type", "reasoning"))
+    ids = [str(i) for i in cols["id"]]
+    preds, counts = _match(ids, predictions, missing, "predictions")
+    paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
+    result = grounding_scores(
+        {i: record_evidence(p) for i, p in preds.items()},
+        dict(zip(ids, cols["evidence"])),
+        durations=dict(zip(ids, cols["clip_duration_s"])),
+        qa_types=dict(zip(ids, cols["qa_type"])),
+        reasoning=dict(zip(ids, cols["reasoning"])),
+        paired_predictions=(
+            {i: record_evidence(p) for i, p in paired_preds.items()} if paired_preds is not None else None
+        ),
+        **options,
+    )
+    result.update(counts)
+    return result
+
+
+def score_answer_similarity(ds, predictions, options, ctx, paired=None):
+    """Answer similarity of the answers in prediction records: ``answer_similarity_scores(answers, refs)``.
+
+    The references are the split's ``answer`` column; ``qa_type`` / ``reasoning`` give the breakdowns.
+    A record without a readable answer is scored as empty and counted (``num_unparseable_predictions``).
+    ``options`` are :class:`~proceval.scores.answer_similarity.AnswerSimilarityOptions` keywords, the
+    uncertainty keywords and the adapter option ``missing_predictions``; ``ctx`` is unused.
+    """
+    from proceval.scores.answer_similarity import answer_similarity_scores
+
+    options = dict(options)
+    missing = options.pop("missing_predictions", "error")
+    cols = _columns(ds, ("id", "answer", "qa_type", "reasoning"))
+    ids = [str(i) for i in cols["id"]]
+    preds, counts = _match(ids, predictions, missing, "predictions")
+    paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
+    answers = {i: record_answer(p) for i, p in preds.items()}
+    result = answer_similarity_scores(
+        {i: a.text for i, a in answers.items()},
+        dict(zip(ids, cols["answer"])),
+        qa_types=dict(zip(ids, cols["qa_type"])),
+        reasoning=dict(zip(ids, cols["reasoning"])),
+        paired_predictions=(
+            {i: record_answer(p).text for i, p in paired_preds.items()} if paired_preds is not None else None
+        ),
+        **options,
+    )
+    result["num_unparseable_predictions"] = sum(
+        1 for i, a in answers.items() if a.source == "missing" and preds[i] is not None
+    )
+    result.update(counts)
+    return result
+
+
+def demo_baseline(ctx: BaselineContext) -> dict[str, dict[str, Any]]:
+    """The demo's baseline for every ProcObject task: the whole clip as evidence and a fixed answer.
+
+    Returns official-format records ``{str(id): {"id", "predicted_answer", "predicted_evidence"}}`` for
+    the config's test split; ``predicted_evidence`` is ``[[0, clip_duration_s]]``.
+    """
+    key = ("procobject_baseline", ctx.config)
+    if key not in ctx.state:
+        cols = _columns(ctx.load("test", media=False), ("id", "clip_duration_s"))
+        ctx.state[key] = {
+            str(i): {"id": i, "predicted_answer": BASELINE_ANSWER, "predicted_evidence": [[0.0, float(d)]]}
+            for i, d in zip(cols["id"], cols["clip_duration_s"])
+        }
+    return ctx.state[key]
