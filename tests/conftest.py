@@ -38,13 +38,13 @@ def sample_release() -> Path:
     from filelock import FileLock
 
     from proceval.io import default_cache_dir
-    from proceval.sample import write_sample
+    from proceval.sample import write_sample, writer_fingerprint
 
     cache = default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    root = cache / "test-sample-seed0"
+    root = cache / f"test-sample-seed0-{writer_fingerprint()}"  # new writer code, new sample
     marker = root / ".complete"
-    with FileLock(str(cache / "test-sample-seed0.lock")):
+    with FileLock(str(cache / f"{root.name}.lock")):
         if not marker.is_file():
             write_sample(root, seed=0, overwrite=True)
             marker.write_text("ok\n")

@@ -36,7 +36,7 @@ def test_console_script_runs() -> None:
 def test_list_configs_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "configs", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    names = {r["config"] for r in rows}
+    names = {r["config"] for r in rows if r["benchmark"] == "impact"}
     expected = {
         f"{t}_s{n}"
         for t in (
@@ -55,7 +55,14 @@ def test_list_configs_json(capsys: pytest.CaptureFixture[str]) -> None:
     }
     expected |= {"af_s_s1", "af_l_s1", "psr_s1", "asr_s1"}
     assert names == expected
-    assert all(r["metric"] != "-" for r in rows)
+    assert all(r["metrics"] for r in rows), "every listed config is scored by at least one metric"
+    from proceval.registry import benchmarks
+
+    assert {(r["benchmark"], r["config"]) for r in rows} == {
+        (b.name, c) for b in benchmarks() for c in b.config_names()
+    }
+    egoproactive = next(r for r in rows if r["config"] == "egoproactive")
+    assert egoproactive["metrics"] == ["intervention", "pqs"]  # several metrics score one config
 
 
 def test_list_unknown_benchmark_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,8 +70,9 @@ def test_list_unknown_benchmark_lists_the_known_ones(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "one of: impact, pro2bench, procobject" in err and "'egoproactive'" in err
     assert "Traceback" not in err
-    assert main(["list", "configs", "--benchmark", "pro2bench"]) == 0
-    assert "no configs yet" in capsys.readouterr().out
+    assert main(["list", "configs", "--benchmark", "procobject"]) == 0
+    out = capsys.readouterr().out
+    assert "procobject  all  all" in out and "impact" not in out
 
 
 def test_list_tasks_and_metrics_come_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,7 +86,9 @@ def test_list_tasks_and_metrics_come_from_the_registry(capsys: pytest.CaptureFix
     assert af_l["headline"][0] == "aued↓"
     assert main(["list", "metrics", "--format", "json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
-    assert {m["metric"] for m in metrics} == set(impact.metrics())
+    from proceval.registry import metric_names
+
+    assert {m["metric"] for m in metrics} == set(metric_names()) >= set(impact.metrics())
 
 
 def test_evaluate_json_and_text_and_out_file(

@@ -65,7 +65,12 @@ def test_demo_numbers_equal_the_start_commit(sample_release: Path, tmp_path: Pat
     golden = json.loads((Path(__file__).parent / "golden" / "demo_golden.json").read_text())
     configs = ["ppr_l_s2", "cv_smc_s1", "af_s_s1", "atr_r_s3", "cv_smr_s2"]
     run_demo(
-        tmp_path, configs=configs, sample_root=sample_release, progress=False, export=False, echo=lambda _: None
+        tmp_path,
+        configs=configs,
+        sample_root=sample_release,
+        progress=False,
+        export=False,
+        echo=lambda _: None,
     )
     results = json.loads((tmp_path / "results.json").read_text())  # what the demo wrote
     for name in configs:

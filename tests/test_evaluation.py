@@ -57,7 +57,9 @@ def test_oracle_frame_predictions_score_perfectly_and_names_equal_ids(release: P
     from proceval import __version__
 
     assert r_ids["signature"].startswith("tas|conv:mstcn|ign:0|")
-    assert re.search(rf"\|data:impact-[0-9a-f]{{8}}\|cfg:tas_s_s1\|split:test\|v:{__version__}$", r_ids["signature"])
+    assert re.search(
+        rf"\|data:impact-[0-9a-f]{{8}}\|cfg:tas_s_s1\|split:test\|v:{__version__}$", r_ids["signature"]
+    )
     assert r_ids["data_version"] == r_ids["signature"].split("|data:")[1].split("|")[0]
 
 

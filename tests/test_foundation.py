@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError, ReleaseFormatError
 from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.benchmarks.impact.formats.naming import canonical_video_id, parse_video_id, trial_of
+from proceval.errors import InputValidationError, ReleaseFormatError
 from proceval.io import atomic_write_json, atomic_write_text, iter_lines, read_json, read_jsonl
 from proceval.scores._checks import check_same_length, check_unique_ids, match_by_id, to_label_ids
 from proceval.scores.bootstrap import bootstrap_ci, paired_bootstrap, with_uncertainty

@@ -38,7 +38,9 @@ def _check(source: str, release: Path, config: str) -> None:
     prefix = f"{source}/{config}/"
     expected = {"cases": {k: v for k, v in _expected()["cases"].items() if k.startswith(prefix)}}
     assert expected["cases"], f"the golden file has no case for {prefix}"
-    cases, _, _ = golden.score_config(release, config, metric, golden.DEFAULT_CACHE / "arrow" / source, source)
+    cases, _, _ = golden.score_config(
+        release, config, metric, golden.DEFAULT_CACHE / "arrow" / source, source
+    )
     problems = golden.compare(expected, {"cases": cases})
     assert not problems, "\n".join(problems)
 
@@ -60,9 +62,15 @@ def test_real_release_numbers_equal_the_golden_file(impact_release: Path, config
 
 
 def test_key_renames_only_touch_counts() -> None:
-    assert golden.renamed({"n_instances": 1, "left_action_n_classes": 2, "per_video": {"v": {"n_gt": 3}}}) == {
+    assert golden.renamed(
+        {"n_instances": 1, "left_action_n_classes": 2, "per_video": {"v": {"n_gt": 3}}}
+    ) == {
         "num_instances": 1,
         "left_action_num_classes": 2,
         "per_video": {"v": {"num_gt": 3}},
     }
-    assert golden.renamed({"mean_ap": 0.5, "recall_at_1": 1.0, "n": 3}) == {"mean_ap": 0.5, "recall_at_1": 1.0, "n": 3}
+    assert golden.renamed({"mean_ap": 0.5, "recall_at_1": 1.0, "n": 3}) == {
+        "mean_ap": 0.5,
+        "recall_at_1": 1.0,
+        "n": 3,
+    }

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from impact_mini_release import CAS, FAMILIES, TRIALS, bundle_ids, frame_labels, video_id, write_mini_release
 
-from proceval.datasets.features import resolve_features
 from proceval.benchmarks.impact.configs.frame_tasks import FRAME_TASKS
 from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
+from proceval.datasets.features import resolve_features
 from proceval.datasets.spec import get_config, list_configs
 from proceval.errors import ReleaseFormatError
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from proceval.errors import ReleaseFormatError
 from proceval.benchmarks.impact.formats import afs, asr, atr, procedure_graph, psr
 from proceval.benchmarks.impact.state_events import states_to_events
+from proceval.errors import ReleaseFormatError
 
 # ---------------------------------------------------------------------------------------------
 # tiny hand-made files

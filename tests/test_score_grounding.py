@@ -351,3 +351,36 @@ def test_options_class_defaults_equal_the_function():
     assert GroundingOptions().iou_thresholds == (0.3, 0.5, 0.7)
     reference = partial(_reference_official_grounding)
     assert reference([[[0, 1]]], [[[0, 1]]])["mean_iou"] == 1.0
+
+
+# ------------------------------------------------------------------------------------------ Arrow references
+
+
+def test_arrow_references_equal_lists():
+    import pyarrow as pa
+
+    preds, refs = _random_questions(7, n=30)
+    kind = pa.list_(pa.list_(pa.float64(), 2))
+    chunked = pa.chunked_array([pa.array(refs[:11], type=kind), pa.array(refs[11:], type=kind)])
+    want = grounding_scores(preds, refs)
+    got = grounding_scores(preds, chunked)
+    assert got["mean_iou"] == want["mean_iou"] and got["per_question"]["id"] == want["per_question"]["id"]
+    sliced = pa.array(refs, type=kind).slice(5, 10)
+    assert (
+        grounding_scores(preds[5:15], sliced)["mean_iog"]
+        == grounding_scores(preds[5:15], refs[5:15])["mean_iog"]
+    )
+    ids = [f"q{i}" for i in range(30)]
+    by_id = grounding_scores(dict(zip(reversed(ids), reversed(preds))), chunked, ids=ids)
+    assert by_id["mean_iou"] == want["mean_iou"] and by_id["per_question"]["id"] == ids
+
+
+def test_arrow_references_errors():
+    import pyarrow as pa
+
+    with pytest.raises(InputValidationError, match=r"`ids` \(one per reference row\)"):
+        grounding_scores({"a": [[0, 1]]}, pa.array([[[0.0, 1.0]]]))
+    with pytest.raises(InputValidationError, match=r"reference spans.*for 'q1'"):
+        grounding_scores([[[0, 1]], [[0, 1]]], pa.array([[[0.0, 1.0]], [[None, 1.0]]]), ids=["q0", "q1"])
+    with pytest.raises(InputValidationError, match=r"as many predictions as references, but got 1 and 2"):
+        grounding_scores([[[0, 1]]], pa.array([[[0.0, 1.0]], [[0.0, 1.0]]]))

@@ -8,10 +8,10 @@ from functools import partial
 import numpy as np
 import pytest
 
-from proceval.errors import InputValidationError
 from proceval.benchmarks.impact.formats.bundles import read_bundle
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_labels
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
+from proceval.errors import InputValidationError
 from proceval.scores.tas import TAS_CONVENTIONS, f1_key, tas_scores
 
 F1_KEYS = ("f1_at_10", "f1_at_25", "f1_at_50")

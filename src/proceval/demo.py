@@ -31,13 +31,14 @@ SAMPLE_MARKER = ".proceval-sample-complete"
 
 def ensure_sample(out: Path, *, seed: int = 0, progress: bool = True) -> Path:
     """Write the sample release under ``out/sample`` once (a marker file says it is complete)."""
-    from proceval.sample import write_sample
+    from proceval.sample import write_sample, writer_fingerprint
 
     root = out / "sample"
     marker = root / SAMPLE_MARKER
-    if not marker.is_file():
+    stamp = f"seed {seed} writer {writer_fingerprint()}\n"  # a sample from other code is rewritten
+    if not marker.is_file() or marker.read_text() != stamp:
         write_sample(root, seed=seed, overwrite=True, progress=progress)
-        atomic_write_text(marker, f"seed {seed}\n")
+        atomic_write_text(marker, stamp)
     return root
 
 

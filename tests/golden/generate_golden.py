@@ -559,7 +559,9 @@ def collect(
 
 def sample_release(cache_dir: Path) -> Path:
     """The IMPACT part of the sample release (seed 0; labels only, the videos do not change a number)."""
-    root = cache_dir / f"sample-seed{SAMPLE_SEED}"
+    from proceval.sample import writer_fingerprint
+
+    root = cache_dir / f"sample-seed{SAMPLE_SEED}-{writer_fingerprint()}"  # rewritten when the writer changes
     marker = root / ".golden-complete"
     if not marker.is_file():
         write_sample(root, seed=SAMPLE_SEED, videos=False, overwrite=True, progress=False)

@@ -69,7 +69,10 @@ def rows_for(what: str, benchmark: str | None) -> list[dict[str, Any]]:
         return list(out.values())
     rows = []
     for b in chosen:
-        metric_of = {c: t.metric for t in b.tasks for c in t.configs}
+        metrics_of: dict[str, list[str]] = {}
+        for t in b.tasks:
+            for c in t.configs:
+                metrics_of.setdefault(c, []).append(t.metric)
         rows += [
             {
                 "benchmark": b.name,
@@ -77,7 +80,7 @@ def rows_for(what: str, benchmark: str | None) -> list[dict[str, Any]]:
                 "task": c.task,
                 "protocol": c.protocol,
                 "splits": list(c.splits),
-                "metric": metric_of.get(c.name, "-"),
+                "metrics": list(dict.fromkeys(metrics_of.get(c.name, []))),
                 "derived": c.derived,
             }
             for c in b.configs()

@@ -65,18 +65,22 @@ def _canonical(obj: Any) -> str:
 _dump_str = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def canonical_messages(messages: Sequence[Message]) -> str:
+def canonical_messages(messages: Sequence[Message], contents: Sequence[str] | None = None) -> str:
     """``_canonical(list(messages))``, fast for the usual ``{"role": str, "content": str}`` messages.
+
+    ``contents``, if given, are the messages' contents already written as JSON string literals
+    (:func:`proceval.judges.rubric.render_escaped`).
 
     Example:
         >>> canonical_messages([{"role": "user", "content": "über"}])
         '[{"content":"über","role":"user"}]'
     """
     parts = []
-    for m in messages:
+    for i, m in enumerate(messages):
         if len(m) != 2 or type(m.get("role")) is not str or type(m.get("content")) is not str:
             return _canonical(list(messages))
-        parts.append('{"content":' + _dump_str(m["content"]) + ',"role":' + _dump_str(m["role"]) + "}")
+        content = contents[i] if contents is not None else _dump_str(m["content"])
+        parts.append('{"content":' + content + ',"role":' + _dump_str(m["role"]) + "}")
     return "[" + ",".join(parts) + "]"
 
 

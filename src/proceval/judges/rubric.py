@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _encode_basestring
 from typing import Any
 
 from proceval.errors import InputValidationError
@@ -106,7 +107,8 @@ class Rubric:
     fields: tuple[str, ...]
     system: str = ""
     reminder: str = DEFAULT_REMINDER
-    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _system: _Template | None = field(init=False, repr=False, compare=False)
+    _user: _Template = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -137,8 +139,9 @@ class Rubric:
             )
         object.__setattr__(self, "dimensions", dims)
         object.__setattr__(self, "fields", fields)
-        pattern = "|".join(map(re.escape, fields)) if fields else r"(?!x)x"
-        object.__setattr__(self, "_pattern", re.compile(r"\{(" + pattern + r")\}"))
+        pattern = re.compile(r"\{(" + ("|".join(map(re.escape, fields)) if fields else r"(?!x)x") + r")\}")
+        object.__setattr__(self, "_system", _Template.compile(self.system, pattern) if self.system else None)
+        object.__setattr__(self, "_user", _Template.compile(self.user, pattern))
 
     def dimension_names(self) -> tuple[str, ...]:
         """The dimensions' names, in order."""
@@ -149,9 +152,59 @@ class Rubric:
         return ", ".join(f"{d.key} ({d.low}-{d.high})" for d in self.dimensions)
 
 
-def _fill(rubric: Rubric, template: str, values: Mapping[str, str]) -> str:
-    # One pass: a value that itself contains "{field}" is not substituted again.
-    return rubric._pattern.sub(lambda m: values[m.group(1)], template)
+def _json_escape(text: str) -> str:
+    return _encode_basestring(text)[1:-1]
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A template split at its fields: ``parts`` = literal, field, literal, ..., literal.
+
+    ``escaped`` holds the literals JSON-escaped (JSON escapes character by character, so the escape of
+    a filled template is the concatenation of the escaped literals and the escaped values).
+    """
+
+    parts: tuple[str, ...]
+    escaped: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, template: str, pattern: re.Pattern[str]) -> _Template:
+        parts = tuple(pattern.split(template))
+        return cls(parts, tuple(p if i % 2 else _json_escape(p) for i, p in enumerate(parts)))
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        # One pass: a value that itself contains "{field}" is not substituted again.
+        out = list(self.parts)
+        out[1::2] = [values[f] for f in out[1::2]]
+        return "".join(out)
+
+    def fill_escaped(self, escaped_values: Mapping[str, str]) -> str:
+        out = list(self.escaped)
+        out[1::2] = [escaped_values[f] for f in out[1::2]]
+        return '"' + "".join(out) + '"'
+
+
+def _values(rubric: Rubric, item: Mapping[str, Any], item_id: str | None) -> dict[str, str]:
+    where = f" of item {item_id!r}" if item_id is not None else ""
+    if not isinstance(item, Mapping):
+        raise InputValidationError(
+            f"Expected item{where} to be a mapping of fields, but got {type(item).__name__}."
+        )
+    values: dict[str, str] = {}
+    for name in rubric.fields:
+        if name not in item:
+            raise InputValidationError(
+                f"Expected item{where} to have the field `{name}`, but got the fields {sorted(item)}."
+            )
+        value = item[name]
+        if type(value) is not str:
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise InputValidationError(
+                    f"Expected field `{name}`{where} to be a string, but got {type(value).__name__} {value!r}."
+                )
+            value = value if isinstance(value, str) else str(value)
+        values[name] = value
+    return values
 
 
 def render(rubric: Rubric, item: Mapping[str, Any], *, item_id: str | None = None) -> list[Message]:
@@ -170,28 +223,34 @@ def render(rubric: Rubric, item: Mapping[str, Any], *, item_id: str | None = Non
     Raises:
         InputValidationError: a field is missing or is not a string or number.
     """
-    where = f" of item {item_id!r}" if item_id is not None else ""
-    if not isinstance(item, Mapping):
-        raise InputValidationError(
-            f"Expected item{where} to be a mapping of fields, but got {type(item).__name__}."
-        )
-    values: dict[str, str] = {}
-    for name in rubric.fields:
-        if name not in item:
-            raise InputValidationError(
-                f"Expected item{where} to have the field `{name}`, but got the fields {sorted(item)}."
-            )
-        value = item[name]
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise InputValidationError(
-                f"Expected field `{name}`{where} to be a string, but got {type(value).__name__} {value!r}."
-            )
-        values[name] = value if isinstance(value, str) else str(value)
+    values = _values(rubric, item, item_id)
     messages: list[Message] = []
-    if rubric.system:
-        messages.append({"role": "system", "content": _fill(rubric, rubric.system, values)})
-    messages.append({"role": "user", "content": _fill(rubric, rubric.user, values)})
+    if rubric._system is not None:
+        messages.append({"role": "system", "content": rubric._system.fill(values)})
+    messages.append({"role": "user", "content": rubric._user.fill(values)})
     return messages
+
+
+def render_escaped(
+    rubric: Rubric, item: Mapping[str, Any], *, item_id: str | None = None
+) -> tuple[list[Message], list[str]]:
+    """:func:`render`, plus each message's content as a JSON string literal (what cache keys hash).
+
+    Example:
+        >>> r = Rubric("qa", (Dimension("score", 0, 5),), user="Say {x}!", fields=("x",))
+        >>> render_escaped(r, {"x": "hi"})
+        ([{'role': 'user', 'content': 'Say hi!'}], ['"Say hi!"'])
+    """
+    values = _values(rubric, item, item_id)
+    escaped = {k: _json_escape(v) for k, v in values.items()}
+    messages: list[Message] = []
+    literals: list[str] = []
+    if rubric._system is not None:
+        messages.append({"role": "system", "content": rubric._system.fill(values)})
+        literals.append(rubric._system.fill_escaped(escaped))
+    messages.append({"role": "user", "content": rubric._user.fill(values)})
+    literals.append(rubric._user.fill_escaped(escaped))
+    return messages, literals
 
 
 def retry_messages(rubric: Rubric, messages: Sequence[Message], reply: str) -> list[Message]:

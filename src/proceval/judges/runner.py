@@ -47,7 +47,7 @@ from proceval.judges.rubric import (
     ParseFailure,
     Rubric,
     parse_reply,
-    render,
+    render_escaped,
     retry_messages,
     template_hash,
 )
@@ -192,25 +192,43 @@ class _JudgeRun:
         self.cache = None if backend.stored_replies else cache
         self.policy = policy
         self.decoding = backend.decoding.key_items()
-        self._identity = backend.key_identity("")
-        self._head, self._tail = key_parts(self._identity, tmpl, self.decoding)
+        identity = backend.key_identity("")
+        self._item_keyed = identity != backend.key_identity("\0")  # the key names the item
+        self._head, self._tail = key_parts(identity, tmpl, self.decoding)
         self.prefetched: dict[str, Completion] = {}
         self.inflight: dict[str, asyncio.Future[Completion]] = {}
         self.stats: Counter[str] = Counter()
         self.session: JudgeSession | None = None
         self.semaphore: asyncio.Semaphore | None = None
 
-    def key(self, item_id: str, messages: Sequence[Message]) -> str:
-        identity = self.backend.key_identity(item_id)
-        if identity != self._identity:
-            return cache_key(identity, self.tmpl, messages, self.decoding)
-        return hashlib.sha256(
-            (self._head + canonical_messages(messages) + self._tail).encode("utf-8")
-        ).hexdigest()
+    def key(self, item_id: str, messages: Sequence[Message], contents: Sequence[str] | None = None) -> str:
+        """The cache key of ``messages`` (``contents``: their contents as JSON literals, if known)."""
+        if self._item_keyed:
+            return cache_key(self.backend.key_identity(item_id), self.tmpl, messages, self.decoding)
+        blob = self._head + canonical_messages(messages, contents) + self._tail
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
-    def steps(self, item_id: str, messages: list[Message]) -> Step:
+    def settle_cached(self, key: str) -> ItemVerdict | None:
+        """The verdict of an item whose first reply is prefetched and needs no format retry, else None."""
+        reply = self.prefetched.get(key)
+        if reply is None:
+            return None
+        parsed = parse_reply(reply.text, self.rubric)
+        if isinstance(parsed, ParseFailure):
+            if self.policy.startswith("retry"):
+                return None
+            self._account(reply, billed=False)
+            if self.policy == "minimum":
+                return ItemVerdict(
+                    "minimum", {d.name: d.low for d in self.rubric.dimensions}, parsed.reason, False, (key,)
+                )
+            return ItemVerdict("excluded", None, parsed.reason, False, (key,))
+        self._account(reply, billed=False)
+        return ItemVerdict("rated", parsed, None, False, (key,))
+
+    def steps(self, item_id: str, messages: list[Message], key: str) -> Step:
         """The item's procedure: yields (key, messages) for each reply it needs, returns the verdict."""
-        reply = yield self.key(item_id, messages), messages
+        reply = yield key, messages
         parsed = parse_reply(reply.text, self.rubric)
         retried = False
         if isinstance(parsed, ParseFailure) and self.policy.startswith("retry"):
@@ -520,7 +538,9 @@ def _plan(items: Any, rubric: Any, judges: Any, cache: Any, policy: Any, failure
         raise InputValidationError(
             f"Expected argument `cache` to be a JudgeCache, a path or None, but got {type(cache).__name__}."
         )
-    rendered = {item_id: render(rubric, fields, item_id=item_id) for item_id, fields in item_map.items()}
+    rendered = {
+        item_id: render_escaped(rubric, fields, item_id=item_id) for item_id, fields in item_map.items()
+    }
     tmpl = template_hash(rubric)
     owned = JudgeCache(cache) if isinstance(cache, (str, os.PathLike)) else None
     store = owned if owned is not None else cache
@@ -530,17 +550,19 @@ def _plan(items: Any, rubric: Any, judges: Any, cache: Any, policy: Any, failure
             run = _JudgeRun(backend, rubric, tmpl, store, policy)
             plan.runs[backend.label] = run
             done = plan.verdicts[backend.label] = {}
-            started = {item_id: run.steps(item_id, messages) for item_id, messages in rendered.items()}
-            first = {item_id: steps.send(None) for item_id, steps in started.items()}
+            first = {item_id: run.key(item_id, *rendered[item_id]) for item_id in rendered}
             if run.cache is not None:
-                run.prefetched = run.cache.replies(request[0] for request in first.values())
-            for item_id, steps in started.items():
-                keys: list[str] = []
-                verdict, request = run.drive_cached(steps, first[item_id], keys)
-                if verdict is not None:
-                    done[item_id] = verdict
-                else:
-                    plan.pending.append((run, item_id, steps, request, keys))
+                run.prefetched = run.cache.replies(first.values())
+            for item_id, key in first.items():
+                verdict = run.settle_cached(key)  # the common case, without the generator below
+                if verdict is None:
+                    steps = run.steps(item_id, rendered[item_id][0], key)
+                    keys: list[str] = []
+                    verdict, request = run.drive_cached(steps, steps.send(None), keys)  # type: ignore[arg-type]
+                    if verdict is None:
+                        plan.pending.append((run, item_id, steps, request, keys))
+                        continue
+                done[item_id] = verdict
             run.prefetched = {}
     except BaseException:
         if owned is not None:

@@ -69,6 +69,31 @@ class SampleSummary:
         return out
 
 
+def writer_fingerprint() -> str:
+    """A short hash of the code that writes the sample (this package, every benchmark's sample writer).
+
+    A cached sample whose marker holds another fingerprint was written by other code and must be
+    rewritten: the demo and the test suite key their cached samples on it.
+    """
+    import hashlib
+
+    import proceval
+
+    root = Path(proceval.__file__).parent
+    files = sorted(
+        [
+            *root.glob("sample/*.py"),
+            *root.glob("benchmarks/*/__init__.py"),
+            *root.glob("benchmarks/*/sample.py"),
+        ]
+        + list(root.glob("benchmarks/*/sample/*.py"))
+    )
+    h = hashlib.sha256(proceval.__version__.encode())
+    for path in files:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _count_files(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix != ".mp4")
 
@@ -215,4 +240,5 @@ __all__ = [
     "render_videos",
     "spans_spec_factory",
     "write_sample",
+    "writer_fingerprint",
 ]

@@ -536,7 +536,9 @@ def _pair_inputs(
             return keys, _lookup(predictions, keys), references
         preds = list(predictions)
         if len(preds) != n:
-            raise InputValidationError(f"Expected as many predictions as references, but got {len(preds)} and {n}.")
+            raise InputValidationError(
+                f"Expected as many predictions as references, but got {len(preds)} and {n}."
+            )
         return keys, preds, references
     if isinstance(references, Mapping):
         if not isinstance(predictions, Mapping):

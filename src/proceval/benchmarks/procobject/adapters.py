@@ -81,16 +81,17 @@ def score_grounding(ds, predictions, options, ctx, paired=None):
 
     options = dict(options)
     missing = options.pop("missing_predictions", "error")
-    cols = _columns(ds, ("id", "evidence", "clip_duration_s", "qa_type", "reasoning"))
+    cols = _columns(ds, ("id", "clip_duration_s", "qa_type", "reasoning"))
     ids = [str(i) for i in cols["id"]]
     preds, counts = _match(ids, predictions, missing, "predictions")
     paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
     result = grounding_scores(
         {i: record_evidence(p) for i, p in preds.items()},
-        dict(zip(ids, cols["evidence"])),
-        durations=dict(zip(ids, cols["clip_duration_s"])),
-        qa_types=dict(zip(ids, cols["qa_type"])),
-        reasoning=dict(zip(ids, cols["reasoning"])),
+        ds.with_format("arrow")["evidence"],  # the Arrow column, read without Python objects
+        ids=ids,
+        durations=cols["clip_duration_s"],
+        qa_types=cols["qa_type"],
+        reasoning=cols["reasoning"],
         paired_predictions=(
             {i: record_evidence(p) for i, p in paired_preds.items()} if paired_preds is not None else None
         ),
