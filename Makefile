@@ -30,7 +30,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c $(LOCK) -e '.[video,dev]'
+	$(PIP) install --quiet -c $(LOCK) -e '.[video,judges,similarity,dev]'
 	@touch $(STAMP)
 
 # torchcodec loads FFmpeg's shared libraries from the system (Debian: package ffmpeg, FFmpeg 5.1).

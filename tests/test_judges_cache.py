@@ -112,6 +112,30 @@ def test_runner_keys_equal_cache_key(tmp_path):
     assert len(result.cache_keys) == len(ITEMS) + 2  # q3 and q5 were retried with a reminder
 
 
+def test_keys_of_escaped_prompts_equal_the_reference():
+    """The runner hashes prompts from pre-escaped template pieces: check it on text JSON must escape."""
+    rubric = Rubric(
+        "esc",
+        (Dimension("score", 0, 5),),
+        system='Reply {"score": N} \\ "strictly"\t\u00e9',
+        user="Q:\n{question}\x01 / {prediction} {question}",
+        fields=("question", "prediction"),
+    )
+    items = {
+        "q1": {"question": 'a "quoted" \\ back\nslash \x1f\u2028 ü 😀', "prediction": "{question}"},
+        "q2": {"question": "", "prediction": 3.5},
+    }
+    judge = Scripted()
+    result = judge_items(items, rubric, judge, cache=None)
+    identity = {"model": "scripted", "revision": "r1"}
+    expected = {
+        _reference_key(identity, template_hash(rubric), render(rubric, f), judge.decoding.key_items())
+        for f in items.values()
+    }
+    assert {v.keys[0] for v in result.verdicts["scripted@r1"].values()} == expected
+    assert render(rubric, items["q1"])[1]["content"].endswith(" / {question} " + items["q1"]["question"])
+
+
 def test_put_get_and_first_reply_wins(tmp_path):
     with JudgeCache(tmp_path / "c.sqlite") as cache:
         e = entry(1)

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -176,12 +177,16 @@ def _export_and_reload(
 
     export_hub_repo(benchmark, release, hub_dir, [s.name for s in specs], videos_dir=videos, progress=False)
     name = specs[0].name
-    ds = datasets.load_dataset(str(hub_dir), name, split="test")
-    example = ds[0]
-    msg = f"      stock datasets.load_dataset({hub_dir.name!r}, {name!r}) -> {len(ds)} test examples"
-    if "video" in example and example["video"] is not None:
-        frame = example["video"].get_frame_at(0)
-        msg += f"; video {example['video_id']} frame 0 decoded, shape {tuple(frame.data.shape)}"
+    # A fresh datasets cache: stock datasets keys a local repo's cache by its folder name, so an earlier
+    # export into another folder of the same name would otherwise be loaded instead of this one.
+    with tempfile.TemporaryDirectory(prefix="proceval-demo-hf-") as hf_cache:
+        ds = datasets.load_dataset(str(hub_dir), name, split="test", cache_dir=hf_cache)
+        example = ds[0]
+        msg = f"      stock datasets.load_dataset({hub_dir.name!r}, {name!r}) -> {len(ds)} test examples"
+        if "video" in example and example["video"] is not None:
+            frame = example["video"].get_frame_at(0)
+            msg += f"; video {example['video_id']} frame 0 decoded, shape {tuple(frame.data.shape)}"
+        del ds, example
     echo(msg)
 
 

@@ -1,7 +1,7 @@
 """Judge items with one or several judges: cache, de-duplication, bounded concurrency, parse policy, counts.
 
 :func:`judge_items` renders every item with the rubric (all items are checked before any call), looks
-every prompt up in the cache in one query, and asks the judges only for the rest, each with at most
+every prompt up in the cache in batched queries, and asks the judges only for the rest, each with at most
 its backend's ``max_concurrency`` requests in flight. Items whose prompts are identical share one call.
 Each finished call is committed to the cache before its item is counted, so a killed run loses no
 finished call and a re-run repeats none.

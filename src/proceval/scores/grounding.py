@@ -680,7 +680,10 @@ def grounding_scores(
         predictions: per question, the predicted spans ``[[start_s, end_s], ...]`` in seconds (or one bare
             ``[start_s, end_s]``, ``None`` for no evidence, or the model's text, parsed tolerantly); a list
             aligned with ``references`` or a mapping keyed by question id.
-        references: per question, the gold spans ``[[start_s, end_s], ...]`` (seconds), same container kind.
+        references: per question, the gold spans ``[[start_s, end_s], ...]`` (seconds), same container kind;
+            or an Arrow ``list<list<float64>>`` column (e.g. ``ds.with_format("arrow")["evidence"]`` of a
+            ``datasets.Dataset``), read without Python objects, with ``ids`` naming its rows (required when
+            ``predictions`` is a mapping).
         span_mode: ``"continuous"`` (default; length ``end - start``) or ``"integer_inclusive"``
             (MultiHop-EgoQA: length ``end - start + 1``).
         merge: replace each side's spans by their union before scoring (default True); False sums over
