@@ -34,7 +34,6 @@ from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
 
-ANNOTATION_VERSION = "impact-v1"
 # The release and paper text available here name no authors; cite the official repository.
 CITATION = """@misc{impact_benchmark,
   title  = {{IMPACT}: a synchronized five-view {RGB-D} dataset for industrial procedural understanding},

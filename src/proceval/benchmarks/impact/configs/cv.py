@@ -50,7 +50,6 @@ SPLITS_DIR = "CV/splits_CAS"
 class CvTask:
     task: str
     title: str
-    metric: str
     about: str
 
 
@@ -58,7 +57,6 @@ CV_TASKS: tuple[CvTask, ...] = (
     CvTask(
         "cv_ta",
         "CV-TA (cross-view temporal alignment)",
-        "cv_ta",
         "Queries are the non-null segments of a source view; the gallery is the non-null segments of a "
         "target view in the same trial (TA-Local, S1-S3), in the whole split (TA-Global, S1-S3), or the "
         "ego view of the same trial (exo2ego, S4). Score: R@1, R@5, median rank, coverage.",
@@ -66,14 +64,12 @@ CV_TASKS: tuple[CvTask, ...] = (
     CvTask(
         "cv_smr",
         "CV-SMR (cross-view semantic-matching retrieval)",
-        "cv_smr",
         "Queries are the non-null segments of the test split; a query's gallery is every segment of "
         "another trial and another view; positives share the step label. Score: R@1, R@5, mAP.",
     ),
     CvTask(
         "cv_smc",
         "CV-SMC (cross-view semantic-matching classification)",
-        "cv_smc",
         "A linear probe on segment features, trained on `train` and tested on `test` (all views), "
         "predicting the step label, its verb, its noun or verb::noun. Score: top-1, macro-F1 over the "
         "train ∪ test vocabulary.",

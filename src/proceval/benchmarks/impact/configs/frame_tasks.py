@@ -54,7 +54,6 @@ class FrameTask:
     label_dir: str
     mapping: str
     splits_dir: str
-    metric: str
     about: str
 
 
@@ -65,7 +64,6 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "TAS/groundTruth_CAS",
         "TAS/mapping_CAS.txt",
         "TAS/splits_CAS",
-        "tas",
         "26 coarse assembly steps (`NULL` + 25 steps) per frame, from `groundTruth_CAS`.",
     ),
     FrameTask(
@@ -74,7 +72,6 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "TAS/groundTruth_FAS_L",
         "TAS/mapping_FAS.txt",
         "TAS/splits_FAS_L",
-        "tas",
         "138 left-hand verb_noun fine actions (`NULL` + 137) per frame, from `groundTruth_FAS_L`.",
     ),
     FrameTask(
@@ -83,7 +80,6 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "TAS/groundTruth_FAS_R",
         "TAS/mapping_FAS.txt",
         "TAS/splits_FAS_R",
-        "tas",
         "138 right-hand verb_noun fine actions (`NULL` + 137) per frame, from `groundTruth_FAS_R`.",
     ),
     FrameTask(
@@ -92,7 +88,6 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "PPR/groundTruth_PPR_L",
         "PPR/mapping_PPR.txt",
         "PPR/splits_PPR_L",
-        "ppr",
         "3 left-hand phases (`NORMAL`, `ANOMALY`, `RECOVERY`; no null class) per frame, "
         "from `groundTruth_PPR_L`.",
     ),
@@ -102,7 +97,6 @@ FRAME_TASKS: tuple[FrameTask, ...] = (
         "PPR/groundTruth_PPR_R",
         "PPR/mapping_PPR.txt",
         "PPR/splits_PPR_R",
-        "ppr",
         "3 right-hand phases (`NORMAL`, `ANOMALY`, `RECOVERY`; no null class) per frame, "
         "from `groundTruth_PPR_R`.",
     ),
