@@ -80,14 +80,13 @@ def writer_fingerprint() -> str:
     import proceval
 
     root = Path(proceval.__file__).parent
-    files = sorted(
-        [
-            *root.glob("sample/*.py"),
-            *root.glob("benchmarks/*/__init__.py"),
-            *root.glob("benchmarks/*/sample.py"),
-        ]
-        + list(root.glob("benchmarks/*/sample/*.py"))
+    patterns = (
+        "sample/*.py",
+        "benchmarks/*/__init__.py",
+        "benchmarks/*/sample.py",
+        "benchmarks/*/sample/*.py",
     )
+    files = sorted(path for pattern in patterns for path in root.glob(pattern))
     h = hashlib.sha256(proceval.__version__.encode())
     for path in files:
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
