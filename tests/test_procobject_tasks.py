@@ -50,10 +50,11 @@ def _records(rows, evidence=None, answer=None):
     ]
 
 
-def test_every_config_has_both_metrics():
+def test_every_config_has_its_three_metrics():
     bench = get_benchmark("procobject")
     for config in bench.config_names():
-        assert [t.metric for t in bench.tasks_of_config(config)] == ["grounding", "answer_similarity"]
+        metrics = [t.metric for t in bench.tasks_of_config(config)]
+        assert metrics == ["grounding", "answer_similarity", "videoqa_judge"]
     assert bench.task_of_config("needle", "answer_similarity").name == "answer_similarity"
 
 

@@ -180,9 +180,10 @@ def _export_and_reload(
     # A fresh datasets cache: stock datasets keys a local repo's cache by its folder name, so an earlier
     # export into another folder of the same name would otherwise be loaded instead of this one.
     with tempfile.TemporaryDirectory(prefix="proceval-demo-hf-") as hf_cache:
-        ds = datasets.load_dataset(str(hub_dir), name, split="test", cache_dir=hf_cache)
+        split = specs[0].eval_split
+        ds = datasets.load_dataset(str(hub_dir), name, split=split, cache_dir=hf_cache)
         example = ds[0]
-        msg = f"      stock datasets.load_dataset({hub_dir.name!r}, {name!r}) -> {len(ds)} test examples"
+        msg = f"      stock datasets.load_dataset({hub_dir.name!r}, {name!r}) -> {len(ds)} {split} examples"
         if "video" in example and example["video"] is not None:
             frame = example["video"].get_frame_at(0)
             msg += f"; video {example['video_id']} frame 0 decoded, shape {tuple(frame.data.shape)}"

@@ -58,6 +58,11 @@ class ConfigSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def eval_split(self) -> str:
+        """The split scores are reported on: ``test``, else the last split (a validation-only release)."""
+        return "test" if "test" in self.splits else self.splits[-1]
+
+    @property
     def name(self) -> str:
         """The config name: ``{task}_{protocol}`` (``tas_s_s1``), or ``task`` without a protocol."""
         return f"{self.task}_{self.protocol}" if self.protocol else self.task

@@ -112,7 +112,7 @@ def evaluate_config(
     data_version = bench.data_version(release)
     spec = bench.get_config(config)
     if split is None:
-        split = "test" if "test" in spec.splits else spec.splits[-1]
+        split = spec.eval_split
 
     @lru_cache(maxsize=4)
     def load_split(name: str):

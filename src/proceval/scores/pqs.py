@@ -61,11 +61,14 @@ __all__ = [
     "PQS_DIMENSIONS",
     "JudgeItem",
     "PqsOptions",
+    "RatedTruePositives",
     "check_rating",
     "judge_reply_rating",
     "parse_rating_reply",
     "pqs_scores",
+    "rate_true_positives",
     "rating_source_items",
+    "session_contexts",
     "utterance",
 ]
 
@@ -298,29 +301,80 @@ def _supplied_ratings(ratings: Any, sessions: list[SessionAnswers], what: str) -
     return out
 
 
-def _pqs_update(
+class RatedTruePositives(NamedTuple):
+    """The true positives of one system and their ratings (:func:`rate_true_positives`).
+
+    Attributes:
+        positions: ``(session position, decision index)`` of every true positive, in session then decision
+            order.
+        ratings: per true positive, its ratings in dimension order, or None for a judge failure.
+        replies: the judge's raw replies, one per true positive (None when the ratings were supplied).
+        counters: ``num_rated``, ``num_judge_calls``, ``num_judge_failures``, ``num_unused_ratings``.
+    """
+
+    positions: list[tuple[int, int]]
+    ratings: list[tuple[float, ...] | None]
+    replies: list[Any] | None
+    counters: dict[str, int]
+
+
+def session_contexts(contexts: Any, sessions: list[SessionAnswers]) -> list[str]:
+    """The judge's task context of every session (``""`` where none), from a list or a mapping by id."""
+    given = _per_session(contexts, sessions, "contexts")
+    if given is None:
+        return [""] * len(sessions)
+    return [str(c) if c is not None else "" for c in given]
+
+
+def rate_true_positives(
     sessions: list[SessionAnswers],
     decisions: list[SessionDecisions],
     *,
     ratings: Any,
     judge: JudgeFn | None,
     contexts: list[str],
-    options: PqsOptions,
     tags: tuple[str, str],
-    what: str,
-) -> tuple[np.ndarray, dict[str, int]]:
-    """Per-session statistics (see :class:`_PqsUnits`) and the rating counters."""
-    n_dims = len(PQS_DIMENSIONS)
-    stats = np.zeros((len(sessions), 6 + n_dims), dtype=np.float64)
+    what: str = "predictions",
+    judge_failure: JudgeFailure = "zero",
+) -> RatedTruePositives:
+    """Rate the true positives (both interrupt) of one system: from supplied ``ratings`` or one ``judge`` call.
+
+    The judge is called once, on the true positives only (one :class:`JudgeItem` each), and not at all
+    when there is none. A judge reply that is not a rating (:func:`judge_reply_rating`) is a judge failure:
+    None in ``ratings``, counted, or an error with ``judge_failure="error"``. Supplied ratings must cover
+    every true positive with valid ratings (else an error naming the decision point); the others are
+    counted as unused. This is the rating step shared by the ``pqs`` and ``guidance_judge`` scores.
+
+    Args:
+        sessions: the paired sessions (:func:`~proceval.scores.intervention.pair_sessions`).
+        decisions: their parsed decisions, aligned with ``sessions``.
+        ratings: supplied ratings (see :func:`pqs_scores`), or None.
+        judge: a callable ``list[JudgeItem] -> replies``, or None.
+        contexts: per session, the task context the judge sees.
+        tags: ``(interrupt_tag, silent_tag)``.
+        what: the argument rated (``"predictions"`` or ``"paired_predictions"``), for messages.
+        judge_failure: ``"zero"`` (count failures) or ``"error"`` (raise on the first).
+
+    Raises:
+        InputValidationError: true positives with neither ``ratings`` nor ``judge``; a judge returning a
+            reply count other than one per item; a missing or invalid supplied rating; a judge failure
+            with ``judge_failure="error"``.
+    """
+    dimensions = PQS_DIMENSIONS
     tps: list[tuple[int, int]] = []
     for i, d in enumerate(decisions):
-        stats[i, :4] = d.counts()
         tps.extend((i, int(j)) for j in np.flatnonzero(d.pred_interrupt & d.ref_interrupt))
     counters = {"num_rated": 0, "num_judge_calls": 0, "num_judge_failures": 0, "num_unused_ratings": 0}
     if not tps:
         if ratings is not None:
             counters["num_unused_ratings"] = len(_supplied_ratings(ratings, sessions, _ratings_name(what)))
-        return stats, counters
+        return RatedTruePositives(tps, [], None, counters)
+    if ratings is None and judge is None:
+        raise InputValidationError(
+            f"Expected `{_ratings_name(what)}` or `judge` to rate the true positives of `{what}`, but got neither."
+        )
+    replies: list[Any] | None = None
+    got: list[tuple[float, ...] | None] = []
     if judge is not None:
         items = [
             JudgeItem(
@@ -338,21 +392,19 @@ def _pqs_update(
                 f"Expected the judge to return one reply per item ({len(items)}), but got {len(replies)}."
             )
         counters["num_judge_calls"] = len(items)
-        got = []
         for item, reply in zip(items, replies, strict=True):
-            parsed = judge_reply_rating(reply, PQS_DIMENSIONS)
+            parsed = judge_reply_rating(reply, dimensions)
             if parsed is None:
                 counters["num_judge_failures"] += 1
-                if options.judge_failure == "error":
+                if judge_failure == "error":
                     raise InputValidationError(
-                        f"Expected a judge reply with integer ratings 1-5 for {', '.join(PQS_DIMENSIONS)}, but "
+                        f"Expected a judge reply with integer ratings 1-5 for {', '.join(dimensions)}, but "
                         f"got {reply!r} for session {item.session_id!r}, decision point {item.index} "
                         "(judge_failure='zero' scores it 0 and counts it)."
                     )
             got.append(parsed)
     else:
         supplied = _supplied_ratings(ratings, sessions, _ratings_name(what))
-        got = []
         for i, j in tps:
             if (i, j) not in supplied:
                 raise InputValidationError(
@@ -360,22 +412,51 @@ def _pqs_update(
                     f"point {j} has none in `{_ratings_name(what)}`."
                 )
             value = supplied.pop((i, j))
-            parsed = check_rating(value, PQS_DIMENSIONS)
+            parsed = check_rating(value, dimensions)
             if parsed is None:
                 raise InputValidationError(
-                    f"Expected a rating of four integers in [1, 5] ({', '.join(PQS_DIMENSIONS)}) for session "
+                    f"Expected a rating of four integers in [1, 5] ({', '.join(dimensions)}) for session "
                     f"{sessions[i].id!r}, decision point {j}, but got {value!r}."
                 )
             got.append(parsed)
         counters["num_unused_ratings"] = len(supplied)
-    for (i, _), parsed in zip(tps, got, strict=True):
+    counters["num_rated"] = sum(p is not None for p in got)
+    return RatedTruePositives(tps, got, replies, counters)
+
+
+def _pqs_update(
+    sessions: list[SessionAnswers],
+    decisions: list[SessionDecisions],
+    *,
+    ratings: Any,
+    judge: JudgeFn | None,
+    contexts: list[str],
+    options: PqsOptions,
+    tags: tuple[str, str],
+    what: str,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Per-session statistics (see :class:`_PqsUnits`) and the rating counters."""
+    n_dims = len(PQS_DIMENSIONS)
+    stats = np.zeros((len(sessions), 6 + n_dims), dtype=np.float64)
+    for i, d in enumerate(decisions):
+        stats[i, :4] = d.counts()
+    rated = rate_true_positives(
+        sessions,
+        decisions,
+        ratings=ratings,
+        judge=judge,
+        contexts=contexts,
+        tags=tags,
+        what=what,
+        judge_failure=options.judge_failure,
+    )
+    for (i, _), parsed in zip(rated.positions, rated.ratings, strict=True):
         if parsed is None:
             continue
-        counters["num_rated"] += 1
         stats[i, 4] += (sum(parsed) / n_dims - RATING_MIN) / (RATING_MAX - RATING_MIN)
         stats[i, 5] += 1
         stats[i, 6:] += parsed
-    return stats, counters
+    return stats, rated.counters
 
 
 def rating_source_items(judge: Any, ratings: Any) -> dict[str, Any]:
@@ -480,10 +561,7 @@ def pqs_scores(
     if paired_ratings is not None and paired_predictions is None:
         raise InputValidationError("Expected `paired_ratings` only with `paired_predictions`.")
     sessions = pair_sessions(predictions, references, ids=ids, tasks=tasks, domains=domains)
-    context_list = [
-        str(c) if c is not None else "" for c in (_per_session(contexts, sessions, "contexts") or [])
-    ]
-    context_list = context_list or [""] * len(sessions)
+    context_list = session_contexts(contexts, sessions)
 
     def update(
         preds: Any, given: Any, what: str
@@ -499,11 +577,6 @@ def pqs_scores(
             )
             for s in pairs
         ]
-        has_tp = any(np.any(d.pred_interrupt & d.ref_interrupt) for d in decisions)
-        if has_tp and given is None and judge is None:
-            raise InputValidationError(
-                f"Expected `{_ratings_name(what)}` or `judge` to rate the true positives of `{what}`, but got neither."
-            )
         stats, counters = _pqs_update(
             pairs,
             decisions,

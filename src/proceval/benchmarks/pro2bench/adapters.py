@@ -2,8 +2,8 @@
 
 | configs | id | prediction |
 | --- | --- | --- |
-| ``egoproactive`` (one row per session) | ``video_path`` | the session's ``answers`` (one ``"$interrupt$<utterance>"`` / ``"$silent$"`` string per chunk), or ``{"answers": [...], "ratings": [...]}`` for ``pqs`` |
-| ``egoproactive_decisions``, ``pro2bench_<source>`` (one row per decision point) | ``decision_id`` (``"<session>/<interval index>"``) | one answer string, or ``{"answer": str, "rating": ...}`` for ``pqs`` |
+| ``egoproactive`` (one row per session) | ``video_path`` | the session's ``answers`` (one ``"$interrupt$<utterance>"`` / ``"$silent$"`` string per chunk), or ``{"answers": [...], "ratings": [...]}`` for ``pqs`` / ``guidance_judge`` |
+| ``egoproactive_decisions``, ``pro2bench_<source>`` (one row per decision point) | ``decision_id`` (``"<session>/<interval index>"``) | one answer string, or ``{"answer": str, "rating": ...}`` for ``pqs`` / ``guidance_judge`` |
 
 Predictions are matched to references by id, never by position: a missing or unknown session / decision
 point is an error naming it. Decision-level rows are grouped into sessions (``session_id``, in
@@ -26,63 +26,31 @@ from typing import Any
 import datasets
 
 from proceval.benchmarks.pro2bench.scoring import (
+    guidance_judge_module_scores,
     intervention_module_scores,
     oop_recovery_module_scores,
     pqs_module_scores,
 )
 from proceval.errors import InputValidationError
+from proceval.judges.options import JUDGE_OPTIONS as JUDGE_OPTIONS  # re-exported for tasks.py
+from proceval.judges.options import judges_from_options
 
 SESSION_ID = "video_path"
 DECISION_ID = "decision_id"
-JUDGE_OPTIONS: dict[str, tuple[Any, None]] = {
-    "judge_model": (None, None),
-    "judge_endpoint": (None, None),
-    "judge_revision": (None, None),
-    "judge_api_key_env": (None, None),
-    "judge_max_concurrency": (None, None),
-    "judge_cache": (None, None),
-    "judge_ledger": (None, None),
-}
-"""Adapter options that configure the guidance judge (unsigned here: the score signs the judge itself)."""
 
 
 def judge_from_options(options: dict[str, Any]) -> Any:
-    """Pop the :data:`JUDGE_OPTIONS` from ``options`` and build the judge they describe (None if none).
+    """Pop the :data:`~proceval.judges.options.JUDGE_OPTIONS` from ``options``; the guidance judge they name.
 
-    ``judge_ledger`` replays a ledger (:meth:`proceval.judges.PrecomputedBackend.from_ledger`, picking
-    ``judge_model`` / ``judge_revision`` when given); otherwise ``judge_model`` and ``judge_endpoint`` name an
-    OpenAI-compatible endpoint (``judge_api_key_env``: the environment variable holding its key, default
-    none; ``judge_max_concurrency``: requests in flight, default 16). ``judge_cache`` is the judge cache's
-    path (default: none).
-
-    Raises:
-        InputValidationError: only one of ``judge_model`` / ``judge_endpoint`` (without a ledger).
+    See :func:`proceval.judges.options.judges_from_options` (ledger replay, or model(s) + endpoint(s)).
+    Returns None when no judge option is given.
     """
-    given = {k: options.pop(k) for k in list(options) if k in JUDGE_OPTIONS}
-    given = {k: v for k, v in given.items() if v is not None}
-    if not given:
+    setup = judges_from_options(options)
+    if setup is None:
         return None
     from proceval.benchmarks.pro2bench.rubrics import GuidanceJudge
-    from proceval.judges import OpenAICompatibleBackend, PrecomputedBackend
 
-    if "judge_ledger" in given:
-        backend = PrecomputedBackend.from_ledger(
-            given["judge_ledger"], model=given.get("judge_model"), revision=given.get("judge_revision")
-        )
-    elif "judge_model" in given and "judge_endpoint" in given:
-        backend = OpenAICompatibleBackend(
-            str(given["judge_model"]),
-            str(given["judge_endpoint"]),
-            revision=given.get("judge_revision"),
-            api_key_env=given.get("judge_api_key_env"),
-            max_concurrency=int(given.get("judge_max_concurrency", 16)),
-        )
-    else:
-        raise InputValidationError(
-            "Expected both `judge_model` and `judge_endpoint` (or `judge_ledger`) to configure a judge, "
-            f"but got only {sorted(given)}."
-        )
-    return GuidanceJudge(backend, cache=given.get("judge_cache"))
+    return GuidanceJudge(setup.judges, cache=setup.cache)
 
 
 def task_context(task: str, request: str) -> str:
@@ -155,19 +123,14 @@ def score_intervention(ds, predictions, options, ctx, paired=None):
     )
 
 
-def score_pqs(ds, predictions, options, ctx, paired=None):
-    """PQS of session predictions whose true positives carry ratings: ``pqs_module_scores(...)``.
-
-    Each prediction is ``{"answers": [...], "ratings": [...]}`` (``ratings``: one entry per answer, ``null``
-    where not rated; an official submission line with a ``ratings`` list reads so) or a bare answers list
-    when a ``judge`` option rates the true positives.
-    """
+def _score_rated_sessions(fn, ds, predictions, options, paired):
+    """``fn`` (a score of rated true positives) on session predictions with ratings or a judge option."""
     refs, tasks, domains, contexts = _session_inputs(ds)
     preds, ratings = _split_sessions(predictions, "predictions")
     paired_preds, paired_ratings = _split_sessions(paired, "paired predictions")
     options = dict(options)
     judge = judge_from_options(options)
-    return pqs_module_scores(
+    return fn(
         preds,
         refs,
         judge=judge,
@@ -179,6 +142,24 @@ def score_pqs(ds, predictions, options, ctx, paired=None):
         paired_ratings=_ratings_by_session(paired_ratings or {}, refs) if paired_preds is not None else None,
         **options,
     )
+
+
+def score_pqs(ds, predictions, options, ctx, paired=None):
+    """PQS of session predictions whose true positives carry ratings: ``pqs_module_scores(...)``.
+
+    Each prediction is ``{"answers": [...], "ratings": [...]}`` (``ratings``: one entry per answer, ``null``
+    where not rated; an official submission line with a ``ratings`` list reads so) or a bare answers list
+    when a ``judge`` option rates the true positives.
+    """
+    return _score_rated_sessions(pqs_module_scores, ds, predictions, options, paired)
+
+
+def score_guidance_judge(ds, predictions, options, ctx, paired=None):
+    """Guidance ratings of the true positives of session predictions: ``guidance_judge_module_scores(...)``.
+
+    Predictions as for :func:`score_pqs`: answers with a ``judge`` option, or with ``ratings``.
+    """
+    return _score_rated_sessions(guidance_judge_module_scores, ds, predictions, options, paired)
 
 
 # ----------------------------------------------------------------------------------- decision rows
@@ -254,14 +235,14 @@ def score_intervention_decisions(ds, predictions, options, ctx, paired=None):
     )
 
 
-def score_pqs_decisions(ds, predictions, options, ctx, paired=None):
-    """PQS of decision-keyed predictions (``{"answer", "rating"}`` or an answer with a ``judge``)."""
+def _score_rated_decisions(fn, ds, predictions, options, paired):
+    """``fn`` (a score of rated true positives) on decision-keyed predictions with ratings or a judge."""
     s = _Sessions(ds)
     preds, ratings = s.predictions(predictions, "prediction")
     paired_preds, paired_ratings = s.predictions(paired, "paired prediction")
     options = dict(options)
     judge = judge_from_options(options)
-    return pqs_module_scores(
+    return fn(
         preds,
         s.refs,
         judge=judge,
@@ -273,6 +254,16 @@ def score_pqs_decisions(ds, predictions, options, ctx, paired=None):
         paired_ratings=None if judge is not None else paired_ratings or None,
         **options,
     )
+
+
+def score_pqs_decisions(ds, predictions, options, ctx, paired=None):
+    """PQS of decision-keyed predictions (``{"answer", "rating"}`` or an answer with a ``judge``)."""
+    return _score_rated_decisions(pqs_module_scores, ds, predictions, options, paired)
+
+
+def score_guidance_judge_decisions(ds, predictions, options, ctx, paired=None):
+    """Guidance ratings of the true positives of decision-keyed predictions (a ``judge`` or ``rating``s)."""
+    return _score_rated_decisions(guidance_judge_module_scores, ds, predictions, options, paired)
 
 
 # ----------------------------------------------------------------------------------- out of plan

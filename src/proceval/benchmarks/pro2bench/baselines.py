@@ -64,8 +64,7 @@ def _answers(path: str | None, chunks: Sequence[tuple[float, float]], threshold:
 def _split(ctx: BaselineContext) -> str:
     from proceval.registry import get_benchmark
 
-    splits = get_benchmark("pro2bench").get_config(ctx.config).splits
-    return "test" if "test" in splits else splits[-1]
+    return get_benchmark("pro2bench").get_config(ctx.config).eval_split
 
 
 def sessions(ctx: BaselineContext, threshold: float = THRESHOLD) -> dict[str, list[str]]:

@@ -1,7 +1,7 @@
 """The Pro2Bench / EgoProactive score functions the ``metrics/`` modules call: the generic scores with the tags.
 
 The generic score functions (:mod:`proceval.scores.intervention`, :mod:`proceval.scores.pqs`,
-:mod:`proceval.scores.oop_recovery`) take the duplex output format's two tags as arguments; here they
+:mod:`proceval.scores.guidance_judge`, :mod:`proceval.scores.oop_recovery`) take the duplex output format's two tags as arguments; here they
 default to the challenge's ``"$interrupt$"`` / ``"$silent$"``
 (:data:`~proceval.benchmarks.pro2bench.reader.INTERRUPT_TAG`, ``SILENT_TAG``), which the PWR paper's
 duplex prompt uses too. Each function forwards every argument unchanged; see the generic function for
@@ -14,6 +14,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from proceval.benchmarks.pro2bench.reader import INTERRUPT_TAG, SILENT_TAG
+from proceval.scores.guidance_judge import guidance_judge_scores
 from proceval.scores.intervention import LengthMismatch, intervention_scores
 from proceval.scores.oop_recovery import OopMatching, RecoveryJudgeFailure, oop_recovery_scores
 from proceval.scores.pqs import JudgeFailure, pqs_scores
@@ -21,6 +22,7 @@ from proceval.scores.pqs import JudgeFailure, pqs_scores
 __all__ = [
     "INTERRUPT_TAG",
     "SILENT_TAG",
+    "guidance_judge_module_scores",
     "intervention_module_scores",
     "oop_recovery_module_scores",
     "pqs_module_scores",
@@ -104,6 +106,62 @@ def pqs_module_scores(
         domains=domains,
         length_mismatch=length_mismatch,
         judge_failure=judge_failure,
+        ids=ids,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_predictions=paired_predictions,
+        paired_ratings=paired_ratings,
+    )
+    return _with_judge_runs(result, judge)
+
+
+def guidance_judge_module_scores(
+    predictions: Sequence[Any] | Mapping[Hashable, Any],
+    references: Sequence[Any] | Mapping[Hashable, Any],
+    *,
+    ratings: Any = None,
+    judge: Any = None,
+    contexts: Sequence[Any] | Mapping[Hashable, Any] | None = None,
+    tasks: Sequence[Any] | Mapping[Hashable, Any] | None = None,
+    domains: Sequence[Any] | Mapping[Hashable, Any] | None = None,
+    length_mismatch: LengthMismatch = "error",
+    interrupt_tag: str = INTERRUPT_TAG,
+    silent_tag: str = SILENT_TAG,
+    ids: Sequence[Hashable] | None = None,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None = None,
+    paired_ratings: Any = None,
+) -> dict[str, Any]:
+    """The paper's four-dimension guidance rubric on true positives: :func:`proceval.scores.guidance_judge.guidance_judge_scores`.
+
+    ``judge`` as for :func:`pqs_module_scores`: judge backends are asked with the paper's Appendix G prompt
+    (:data:`~proceval.benchmarks.pro2bench.rubrics.GUIDANCE_RUBRIC`), several of them averaged per item
+    with their agreement reported.
+
+    Example:
+        >>> from proceval.judges import PrecomputedBackend
+        >>> judge = PrecomputedBackend({"#0/0": dict(relevance=4, specificity=3, actionability=4, conciseness=5)},
+        ...                            model="human")
+        >>> out = guidance_judge_module_scores([["$interrupt$ Add salt.", "$silent$"]],
+        ...                                    [["$interrupt$ Add the salt.", "$silent$"]], judge=judge)
+        >>> out["mean_overall"], out["num_judged"], "judge:human" in out["signature"]
+        (4.0, 1, True)
+    """
+    judge = _judge_fn(judge)
+    result = guidance_judge_scores(
+        predictions,
+        references,
+        interrupt_tag=interrupt_tag,
+        silent_tag=silent_tag,
+        ratings=ratings,
+        judge=judge,
+        contexts=contexts,
+        tasks=tasks,
+        domains=domains,
+        length_mismatch=length_mismatch,
         ids=ids,
         bootstrap=bootstrap,
         confidence=confidence,

@@ -4,9 +4,10 @@ Two config shapes (:mod:`proceval.benchmarks.pro2bench.configs`), so two id sche
 
 * ``egoproactive``: one row per session; predictions keyed by ``video_path`` and read from the official
   submission JSONL (:func:`~proceval.benchmarks.pro2bench.submission.read_submission`). ``intervention``
-  (the challenge's ranking metric ``macro_f1`` first) and ``pqs``.
+  (the challenge's ranking metric ``macro_f1`` first), ``pqs`` and ``guidance_judge`` (the paper's
+  four-dimension rubric on the true-positive interrupts).
 * ``egoproactive_decisions`` and ``pro2bench_<source>``: one row per decision point; predictions keyed by
-  ``decision_id``. ``intervention`` and ``pqs`` (the paper's G-Mean F1 first), and ``oop_recovery`` on
+  ``decision_id``. ``intervention``, ``pqs`` (the paper's G-Mean F1 first) and ``guidance_judge``, and ``oop_recovery`` on
   ``pro2bench_egoproactive`` (the only source with deviations; its rows need proceval's OOP fields).
 
 Every task resamples sessions. The references and predictions are read by
@@ -20,6 +21,7 @@ from proceval.benchmarks.pro2bench import baselines as bl
 from proceval.benchmarks.pro2bench.release import SOURCES
 from proceval.benchmarks.pro2bench.submission import read_submission
 from proceval.registry import Headline, Task
+from proceval.scores.guidance_judge import GuidanceJudgeOptions
 from proceval.scores.intervention import InterventionOptions
 from proceval.scores.oop_recovery import OopRecoveryOptions
 from proceval.scores.pqs import PqsOptions
@@ -33,6 +35,10 @@ _SESSION_IDS = "``video_path`` (the session's file name, as in the challenge JSO
 _DECISION_IDS = '``decision_id`` (``"<session>/<interval index>"``)'
 _ANSWERS = 'one ``"$interrupt$<utterance>"`` or ``"$silent$"`` string per decision chunk'
 _SCORES = (F("interrupt_f1"), F("silent_f1"))
+_GUIDANCE = tuple(
+    F(f"mean_{d}", range=(1.0, 5.0), unit="score")
+    for d in ("overall", "relevance", "specificity", "actionability", "conciseness")
+)
 
 TASKS: tuple[Task, ...] = (
     Task(
@@ -103,6 +109,42 @@ TASKS: tuple[Task, ...] = (
         extra_options=ad.JUDGE_OPTIONS,
         headline=(F("pqs"), F("gmean_f1")),
         summary="Proactive Quality Score and G-mean F1 over decision points",
+    ),
+    Task(
+        name="guidance_judge",
+        benchmark="pro2bench",
+        metric="guidance_judge",
+        configs=SESSION_CONFIGS,
+        id_column="video_path",
+        ids=ad.session_ids,
+        ids_doc=_SESSION_IDS,
+        prediction_doc=(
+            f"{_ANSWERS}, rated by a judge (``-o judge_model=...``), or with ``ratings`` (one per answer: "
+            "null, or the four ratings 1-5 of a true positive)"
+        ),
+        resample="session",
+        score=ad.score_guidance_judge,
+        options=GuidanceJudgeOptions,
+        extra_options=ad.JUDGE_OPTIONS,
+        headline=_GUIDANCE,
+        summary="judge ratings 1-5 (relevance, specificity, actionability, conciseness) of true-positive interrupts",
+        read_predictions=read_submission,
+    ),
+    Task(
+        name="guidance_judge_decisions",
+        benchmark="pro2bench",
+        metric="guidance_judge",
+        configs=DECISION_CONFIGS,
+        id_column="decision_id",
+        ids=ad.decision_ids,
+        ids_doc=_DECISION_IDS,
+        prediction_doc='one answer string with a judge, or ``{"answer": str, "rating": null or four ratings 1-5}``',
+        resample="session",
+        score=ad.score_guidance_judge_decisions,
+        options=GuidanceJudgeOptions,
+        extra_options=ad.JUDGE_OPTIONS,
+        headline=_GUIDANCE,
+        summary="judge ratings 1-5 of the true-positive interrupts over decision points",
     ),
     Task(
         name="oop_recovery",

@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | grounding | ``str(id)`` | a record ``{"id", "predicted_answer", "predicted_evidence"}``; the evidence is ``[[start_s, end_s], ...]`` relative to the clip, or the model's text |
 | answer_similarity | ``str(id)`` | the same record; its ``predicted_answer`` (or the ``answer`` of a JSON reply) is scored |
+| videoqa_judge | ``str(id)`` | the same record; its answer is rated by LLM judges against the question and reference |
 
 A prediction may also be the bare evidence (grounding), the bare answer text, or the model's whole reply
 (``{"answer": ..., "evidence": ...}`` text); :mod:`proceval.benchmarks.procobject.parsing` picks the field.
@@ -123,6 +124,57 @@ def score_answer_similarity(ds, predictions, options, ctx, paired=None):
         dict(zip(ids, cols["answer"])),
         qa_types=dict(zip(ids, cols["qa_type"])),
         reasoning=dict(zip(ids, cols["reasoning"])),
+        paired_predictions=(
+            {i: record_answer(p).text for i, p in paired_preds.items()} if paired_preds is not None else None
+        ),
+        **options,
+    )
+    result["num_unparseable_predictions"] = sum(
+        1 for i, a in answers.items() if a.source == "missing" and preds[i] is not None
+    )
+    result.update(counts)
+    return result
+
+
+def score_videoqa_judge(ds, predictions, options, ctx, paired=None):
+    """Judge ratings of the answers in prediction records: ``videoqa_judge_module_scores(answers, refs, ...)``.
+
+    Each row's ``question`` and reference ``answer`` are shown to the judges with the predicted answer
+    (:func:`~proceval.benchmarks.procobject.parsing.record_answer`; a record without a readable answer is
+    judged as empty and counted in ``num_unparseable_predictions``), through
+    :data:`~proceval.benchmarks.procobject.rubrics.VIDEOQA_RUBRIC`. The judges come from the adapter
+    options :data:`~proceval.judges.options.JUDGE_OPTIONS` (``judge_model`` + ``judge_endpoint``, several
+    comma-separated, or ``judge_ledger``); ``options`` also hold
+    :class:`~proceval.scores.videoqa_judge.VideoqaJudgeOptions` keywords, the uncertainty keywords and
+    ``missing_predictions``; ``ctx`` is unused.
+
+    Raises:
+        InputValidationError: no judge option is given.
+    """
+    from proceval.benchmarks.procobject.scoring import videoqa_judge_module_scores
+    from proceval.judges.options import judges_from_options
+
+    options = dict(options)
+    missing = options.pop("missing_predictions", "error")
+    setup = judges_from_options(options)
+    if setup is None:
+        raise InputValidationError(
+            "Expected a judge for `videoqa_judge`: -o judge_model=<model> -o judge_endpoint=<url> (several "
+            "comma-separated) or -o judge_ledger=<ledger.jsonl>, but got no judge option."
+        )
+    cols = _columns(ds, ("id", "question", "answer", "qa_type", "reasoning"))
+    ids = [str(i) for i in cols["id"]]
+    preds, counts = _match(ids, predictions, missing, "predictions")
+    paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
+    answers = {i: record_answer(p) for i, p in preds.items()}
+    result = videoqa_judge_module_scores(
+        {i: a.text for i, a in answers.items()},
+        dict(zip(ids, cols["answer"], strict=True)),
+        questions=dict(zip(ids, cols["question"], strict=True)),
+        judges=setup.judges,
+        cache=setup.cache,
+        qa_types=dict(zip(ids, cols["qa_type"], strict=True)),
+        reasoning=dict(zip(ids, cols["reasoning"], strict=True)),
         paired_predictions=(
             {i: record_answer(p).text for i, p in paired_preds.items()} if paired_preds is not None else None
         ),

@@ -1,12 +1,16 @@
 """ProcObject-10K's task declarations (:class:`~proceval.registry.Task`): two metrics on every config.
 
 Every config (``all``, ``needle``, ``multihop`` and one per QA type; see
-:mod:`proceval.benchmarks.procobject.configs`) is scored by two tasks:
+:mod:`proceval.benchmarks.procobject.configs`) is scored by three tasks:
 
 * ``grounding``: mIoU, mIoP, mIoG and IoU@{0.3, 0.5, 0.7} of the predicted evidence spans (the paper's
   grounding columns, ProcObject-10K toolkit definition by default);
 * ``answer_similarity``: Sentence-BERT cosine and BERTScore F1 of the predicted answers (the paper's S.
-  and B. columns; backbones in :mod:`proceval.scores.answer_similarity`).
+  and B. columns; backbones in :mod:`proceval.scores.answer_similarity`);
+* ``videoqa_judge``: LLM-judge ratings 0-5 of the predicted answers on the paper's four dimensions,
+  averaged per dimension and overall (the paper's J. column; several judges averaged, with their
+  agreement). The judges are adapter options (``-o judge_model=a,b -o judge_endpoint=<url>`` or
+  ``-o judge_ledger=<ledger.jsonl>``, see :mod:`proceval.judges.options`).
 
 Predictions are the official prediction records ``{"id", "predicted_answer", "predicted_evidence"}``
 keyed by ``str(id)`` (:func:`~proceval.benchmarks.procobject.parsing.read_official_predictions` reads the
@@ -19,9 +23,11 @@ from __future__ import annotations
 from proceval.benchmarks.procobject import adapters as ad
 from proceval.benchmarks.procobject.parsing import read_official_predictions
 from proceval.benchmarks.procobject.schema import CONFIG_NAMES
+from proceval.judges.options import JUDGE_OPTIONS
 from proceval.registry import Headline, Task
 from proceval.scores.answer_similarity import AnswerSimilarityOptions
 from proceval.scores.grounding import GroundingOptions
+from proceval.scores.videoqa_judge import VideoqaJudgeOptions
 
 F = Headline
 _IDS = "``id`` (the question id, as text)"
@@ -68,6 +74,27 @@ TASKS: tuple[Task, ...] = (
         ),
         summary="answers: Sentence-BERT cosine (all-MiniLM-L6-v2) and BERTScore F1",
         baseline=ad.demo_baseline,
+        read_predictions=read_official_predictions,
+    ),
+    Task(
+        name="videoqa_judge",
+        benchmark="procobject",
+        metric="videoqa_judge",
+        configs=CONFIG_NAMES,
+        id_column="id",
+        ids=ad.question_ids,
+        ids_doc=_IDS,
+        prediction_doc=f"{_RECORD}; its ``predicted_answer``, rated by the judges given as options",
+        resample="question",
+        score=ad.score_videoqa_judge,
+        options=VideoqaJudgeOptions,
+        extra_options={**_MISSING, **JUDGE_OPTIONS},
+        headline=(
+            F("mean_overall", range=(0.0, 5.0), unit="score"),
+            F("mean_contextual_integration", range=(0.0, 5.0), unit="score"),
+            F("mean_temporal_understanding", range=(0.0, 5.0), unit="score"),
+        ),
+        summary="answers rated 0-5 by LLM judges: 4 VCGBench-style dimensions, their mean, judge agreement",
         read_predictions=read_official_predictions,
     ),
 )
