@@ -10,7 +10,14 @@ from proceval.demo import format_table, run_demo
 
 def test_demo_scores_and_resumes(sample_release: Path, tmp_path: Path) -> None:
     lines: list[str] = []
-    configs = ["tas_s_s1", "asr_s1", "psr_s1", "cv_ta_s4", "af_l_s1", "egoproactive"]  # + a validation-only config
+    configs = [
+        "tas_s_s1",
+        "asr_s1",
+        "psr_s1",
+        "cv_ta_s4",
+        "af_l_s1",
+        "egoproactive",
+    ]  # + a validation-only config
     results = run_demo(
         tmp_path, configs=configs, sample_root=sample_release, progress=False, echo=lines.append
     )
