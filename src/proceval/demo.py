@@ -204,9 +204,8 @@ def _headline(result: dict[str, Any]) -> list[tuple[str, Any]]:
     task = bench.task_of_config(result["config"], result.get("metric")) if bench is not None else None
     if task is None:
         return []
-    return [
-        (h.key, h.value(result["scores"])) for h in task.headline if h.value(result["scores"]) is not None
-    ]
+    values = [(h.key, h.value(result["scores"])) for h in task.headline]
+    return [(key, value) for key, value in values if value is not None]
 
 
 def format_table(results: dict[str, Any]) -> str:

@@ -143,15 +143,11 @@ def evaluate_config(
 def _sign_nested(scores: dict[str, Any], extra: Mapping[str, Any], context: Mapping[str, Any]) -> None:
     """Extend every signature in ``scores`` (top level or one level down) with ``extra`` and ``context``."""
     if isinstance(scores.get("signature"), str):
-        scores["signature"] = with_context(scores["signature"], _plain(extra), **context)
+        scores["signature"] = with_context(scores["signature"], extra, **context)
         return
     for value in scores.values():
         if isinstance(value, dict) and isinstance(value.get("signature"), str):
-            value["signature"] = with_context(value["signature"], _plain(extra), **context)
-
-
-def _plain(extra: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in extra.items()}
+            value["signature"] = with_context(value["signature"], extra, **context)
 
 
 def _signature(scores: Mapping[str, Any]) -> str:
