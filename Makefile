@@ -14,7 +14,7 @@ LOCK := requirements/lock.txt
 PYTEST_ARGS ?=
 JOBS ?= auto
 
-.PHONY: help setup venv ffmpeg demo test test-slow test-all lint format bench clean
+.PHONY: help setup venv ffmpeg chromium demo test test-slow test-all lint format bench clean
 
 help:
 	@echo "make demo       set up, then build + score every benchmark on the embedded sample release"
@@ -46,10 +46,23 @@ ffmpeg:
 	  echo "Install them (e.g. 'sudo apt-get install ffmpeg'), then run make again." >&2; exit 1; \
 	fi
 
+# tests/test_leaderboard_html.py drives the leaderboard page in headless Chromium (Debian: package chromium).
+chromium:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then \
+	  :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing headless Chromium for the leaderboard page test (apt-get install -y chromium) ..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || { echo "apt-get install chromium failed; the leaderboard page test needs it." >&2; exit 1; }; \
+	else \
+	  echo "Chromium is missing and cannot be installed automatically (not root / no apt-get)." >&2; \
+	  echo "Install it (e.g. 'sudo apt-get install chromium'), then run make test again." >&2; exit 1; \
+	fi
+
 demo: setup
 	$(VENV)/bin/proceval demo --out demo_out
 
-test: setup
+test: setup chromium
 	$(PY) -m pytest -n $(JOBS) -m "not slow" $(PYTEST_ARGS)
 
 # pytest exits 5 when no test is marked slow: that is a pass with a message, not a failure.
@@ -57,7 +70,7 @@ test-slow: setup
 	@$(PY) -m pytest -n $(JOBS) -m slow $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no test is marked slow: nothing to run"; exit 0; fi; exit $$rc
 
-test-all: setup
+test-all: setup chromium
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 lint: venv

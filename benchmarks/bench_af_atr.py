@@ -156,7 +156,7 @@ def bench_afl(dataset: Path) -> dict[str, Any]:
     preds = np.repeat(future[:, :, None], 5, axis=2)
     noise = rng.random(preds.shape) < 0.4
     preds = np.where(noise, rng.integers(0, 26, size=preds.shape), preds)
-    fast_t, fast = _median_time(lambda: af_l_scores(preds, future))
+    fast_t, fast = _median_time(lambda: af_l_scores(preds, future, layout="zk", num_classes=26))  # [N][Z][K]
     plist, flist = preds.tolist(), future.tolist()
     plain_t, plain = _median_time(lambda: plain_afl(plist, flist), repeats=1)
     assert math.isclose(fast["aued"], plain["aued"], abs_tol=1e-12)

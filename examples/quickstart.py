@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from proceval.benchmarks.impact.baselines import frame_task
     from proceval.benchmarks.impact.load import load_impact
+    from proceval.video.collate import VideoCollate
     from proceval.video.transforms import VideoClipSampler
 
     # 1. datasets: one example per video stream, labels per frame, video decoded lazily
@@ -50,12 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.config}: {len(train)} train / {len(test)} test videos; label names {train.features['labels'].feature.names[:4]}..."
     )
 
-    # 2. lazy clips: 8 uniformly sampled frames per video, decoded in 2 DataLoader workers
+    # 2. lazy clips: 8 uniformly sampled frames per video, decoded in 2 DataLoader workers. VideoCollate is a
+    #    named (picklable) collate_fn, so this also runs under the "spawn" start method (macOS, Windows), and
+    #    it resizes every clip to one size, so ego (16:9) and exo frames share a batch.
     clips = load_impact(args.release, args.config, split="test", **load).select_columns(["video_id", "video"])
     clips.set_transform(VideoClipSampler(num_frames=8))
-    loader = DataLoader(clips, batch_size=2, num_workers=2, collate_fn=lambda b: b)
-    first = next(iter(loader))[0]
-    print(f"clip of {first['video_id']}: frames {tuple(first['frames'].shape)} (uint8, N C H W)")
+    loader = DataLoader(clips, batch_size=2, num_workers=2, collate_fn=VideoCollate(size=(112, 112)))
+    batch = next(iter(loader))
+    print(f"clips of {batch['video_id']}: frames {tuple(batch['frames'].shape)} (uint8, B N C H W)")
 
     # 3. a baseline: nearest centroid of per-frame colour features
     predictions = frame_task(train, test)

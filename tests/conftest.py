@@ -49,3 +49,71 @@ def sample_release() -> Path:
             write_sample(root, seed=0, overwrite=True)
             marker.write_text("ok\n")
     return root
+
+
+BAD_INPUT_CONFIGS = (
+    "tas_s_s1",
+    "ppr_l_s1",
+    "cv_ta_s1",
+    "cv_smr_s1",
+    "cv_smc_s1",
+    "af_s_s1",
+    "af_l_s1",
+    "psr_s1",
+    "asr_s1",
+    "atr_l_s1",
+    "egoproactive",
+    "egoproactive_decisions",
+    "all",
+)
+
+
+@pytest.fixture(scope="session")
+def demo_baselines(sample_release: Path):
+    """The demo baselines' predictions of one config per metric: ``(sources, {config: predictions})``.
+
+    ``sources`` maps a benchmark name to its sample release folder (what ``--source`` takes). The bad-input
+    corpus edits these predictions (``tests/bad_inputs/``).
+    """
+    import hashlib
+    import json
+
+    from filelock import FileLock
+
+    from proceval.demo import run_demo
+    from proceval.io import default_cache_dir
+    from proceval.registry import benchmarks
+
+    code = hashlib.sha256()  # new baseline or scoring code, new predictions
+    for path in sorted(Path(__file__).resolve().parents[1].joinpath("src", "proceval").rglob("*.py")):
+        code.update(path.read_bytes())
+    cache = default_cache_dir()
+    out = cache / f"test-bad-input-baselines-{sample_release.name}-{code.hexdigest()[:12]}"
+    with FileLock(str(cache / f"{out.name}.lock")):
+        if not (out / ".complete").is_file():
+            run_demo(
+                out,
+                configs=list(BAD_INPUT_CONFIGS),
+                sample_root=sample_release,
+                progress=False,
+                export=False,
+                echo=lambda _: None,
+            )
+            (out / ".complete").write_text("ok\n")
+    predictions = {p.stem: json.loads(p.read_text()) for p in (out / "predictions").glob("*.json")}
+    sources = {b.name: b.sample_release(sample_release) for b in benchmarks() if b.sample_release}
+    sources["cache"] = out / "cache"
+    return sources, predictions
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print ``N bad inputs tried, N handled`` when the bad-input corpus ran."""
+    tried = handled = 0
+    for key in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(key, []):
+            props = dict(getattr(report, "user_properties", []))
+            if report.when == "call" and "bad_input" in props:
+                tried += 1
+                handled += props["bad_input"] == "handled" and report.passed
+    if tried:
+        terminalreporter.write_line(f"{tried} bad inputs tried, {handled} handled")

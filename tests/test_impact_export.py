@@ -24,7 +24,6 @@ from impact_mini_release import (
 from proceval.benchmarks.impact.metadata import ImpactQuirkWarning
 from proceval.cli import main
 from proceval.datasets.spec import get_config, list_configs
-from proceval.hub import export as export_mod
 from proceval.hub.export import export_hub_repo
 from proceval.hub.layout import ExportReport
 
@@ -145,40 +144,19 @@ def test_export_with_videos_decodes(tmp_path: Path, mini_videos: Path) -> None:
     assert tuple(frame.shape) == (3, 24, 32)
     raw = loaded.cast_column("video", datasets.Video(decode=False))
     top = next(r for r in raw if r["view"] == "top")
-    assert top["video"]["path"] == str((videos / "top" / f"{video_id(TRIALS[2], 'top')}.mp4").resolve())
+    name = f"{video_id(TRIALS[2], 'top')}.mp4"
+    assert top["video"]["path"] == str((out / "data" / "videos" / "top" / name).resolve())
+    assert Path(top["video"]["path"]).read_bytes() == (videos / "top" / name).read_bytes()
     cv = datasets.load_dataset(str(out), "cv_ta_s4", split="test", cache_dir=str(tmp_path / "hf"))
     assert cv[0]["video"].metadata.num_frames == 12
-
-
-def test_push_calls_upload_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import huggingface_hub
-
-    calls: list[tuple[str, dict]] = []
-
-    class FakeApi:
-        def create_repo(self, **kwargs):
-            calls.append(("create_repo", kwargs))
-
-        def upload_folder(self, **kwargs):
-            calls.append(("upload_folder", kwargs))
-            return "ok"
-
-    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
-    assert export_mod.push_to_hub(tmp_path, "my-org/impact") == "ok"
-    assert calls[0] == (
-        "create_repo",
-        {"repo_id": "my-org/impact", "repo_type": "dataset", "private": False, "exist_ok": True},
-    )
-    name, kwargs = calls[1]
-    assert name == "upload_folder"
-    assert kwargs["folder_path"] == str(tmp_path) and kwargs["repo_id"] == "my-org/impact"
-    assert kwargs["repo_type"] == "dataset"
 
 
 def test_cli_build_prints_counts_and_pushes(tmp_path: Path, monkeypatch, capsys) -> None:
     write_mini_release(tmp_path / "rel")
     pushed = []
-    monkeypatch.setattr(export_mod, "push_to_hub", lambda out, repo: pushed.append((Path(out), repo)))
+    import proceval.hub.publish as publish_mod
+
+    monkeypatch.setattr(publish_mod, "push_folder", lambda out, repo: pushed.append((Path(out), repo)))
     out = tmp_path / "repo"
     code = main(
         [

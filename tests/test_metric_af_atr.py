@@ -102,7 +102,8 @@ def _afl_inputs(seed: int = 2, n: int = 23):
 
 
 def _reference_af_l(preds, refs):
-    return _reference_ego4d_edit_distance(np.array(preds), np.array(refs))
+    # the module takes [N][K][Z]; the Ego4D reference loops over [N, Z, K]
+    return _reference_ego4d_edit_distance(np.swapaxes(np.array(preds), 1, 2), np.array(refs))
 
 
 class TestAfLModule(MetricTester):
@@ -124,7 +125,7 @@ class TestAfLModule(MetricTester):
 def test_af_l_label_names():
     vocab = ["NULL", "A", "B", "C"]
     out = load_metric("af_l").compute(
-        predictions=[[["A", "C"], ["B", "C"]]], references=[["A", "B"]], label_names=vocab
+        predictions=[[["A", "B"], ["C", "C"]]], references=[["A", "B"]], label_names=vocab
     )
     assert out["aued"] == 0.0
 

@@ -46,13 +46,26 @@ def test_hub_layout(metric_dir: Path) -> None:
     name = metric_dir.name
     for fname in (f"{name}.py", "README.md", "app.py", "requirements.txt"):
         assert (metric_dir / fname).is_file(), f"metrics/{name}/{fname} is missing"
-    app = [ln for ln in (metric_dir / "app.py").read_text().splitlines() if ln.strip()]
+    # The namespace is read, not hard-coded: the Space's own id ($SPACE_ID, set by the Hub) or, from a
+    # checkout, this folder (tests/test_publish.py runs every app.py both ways).
+    app = [
+        ln
+        for ln in (metric_dir / "app.py").read_text().splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     assert app == [
+        "import os",
+        "from pathlib import Path",
         "import evaluate",
         "from evaluate.utils import launch_gradio_widget",
-        f'module = evaluate.load("proceval/{name}")',
+        'module = evaluate.load(os.environ.get("SPACE_ID") or str(Path(__file__).resolve().parent))',
         "launch_gradio_widget(module)",
     ]
+    # The card says how to load it from a checkout and from a pushed Space, and names no fixed namespace.
+    card = (metric_dir / "README.md").read_text()
+    assert f'evaluate.load("metrics/{name}")' in card
+    assert f'evaluate.load("ORG/{name}")' in card and f"proceval push-metric {name} --namespace ORG" in card
+    assert f'"proceval/{name}"' not in card
     reqs = (metric_dir / "requirements.txt").read_text().split()
     assert any(r.startswith("proceval") for r in reqs)
     assert any(r.startswith("evaluate") for r in reqs)

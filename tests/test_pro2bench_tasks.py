@@ -152,6 +152,29 @@ def test_intervention_missing_unknown_and_short_sessions(
     assert "|len:truncate|" in out["signature"]
 
 
+@pytest.mark.parametrize(
+    ("config", "unknown", "rest"),
+    [
+        (
+            "egoproactive",
+            "nope.mp4",
+            r"have no reference: 'nope.mp4' \(and \d+ sessions have no predictions\)",
+        ),
+        (
+            "egoproactive_decisions",
+            "nope/0",
+            r"name no decision point of this split: 'nope/0' \(and \d+ decision points have no prediction\)",
+        ),
+    ],
+)
+def test_an_unknown_id_is_named_before_the_missing_count(
+    release: Path, cache: Path, config: str, unknown: str, rest: str
+) -> None:
+    for metric in ("intervention", "pqs", "guidance_judge"):
+        with pytest.raises(InputValidationError, match=rest):
+            evaluate_config(metric, release, config, {unknown: [SIL]}, cache_dir=cache)
+
+
 def test_intervention_on_decision_configs(release: Path, cache: Path, rows: list[dict]) -> None:
     preds = {f"{r['video_path'][:-4]}/{j}": a for r in rows for j, a in enumerate(_flip_some(r["answers"]))}
     by_session = evaluate_config(

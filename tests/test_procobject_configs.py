@@ -227,7 +227,7 @@ def test_export_loads_with_stock_datasets(sample: Path, tmp_path: Path) -> None:
     assert report.counts == {
         c: {s: sum(keep(c, r) for r in raw[s]) for s in ("train", "test")} for c in CONFIG_NAMES
     }
-    assert "all/test-00000-of-00001.parquet" in report.files
+    assert "data/all-test.parquet" in report.files
     assert any("HoloAssist" in w and "video_status='missing'" in w for w in report.warnings)
     text = (out / "README.md").read_text("utf-8")
     front = yaml.safe_load(text[4:].split("\n---\n", 1)[0])

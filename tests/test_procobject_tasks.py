@@ -81,6 +81,25 @@ def test_config_subset_ignores_other_ids_and_counts_them(release, cache, rows):
     assert res["scores"]["num_unscored_predictions"] == len(rows) - needle
 
 
+@pytest.mark.parametrize("config", ["all", "needle"])
+@pytest.mark.parametrize("metric", ["grounding", "answer_similarity", "videoqa_judge"])
+def test_an_id_that_is_no_question_of_the_split_is_an_error_naming_it(release, cache, rows, metric, config):
+    preds = {str(r["id"]): rec for r, rec in zip(rows, _records(rows))}
+    judge = (
+        {"judge_model": "m", "judge_endpoint": "http://127.0.0.1:9/v1"} if metric == "videoqa_judge" else {}
+    )
+    extra = {**preds, "999999": {"id": 999999, "predicted_answer": "x", "predicted_evidence": [[0, 1]]}}
+    with pytest.raises(InputValidationError, match=r"1 are no question of it: '999999'\.$"):
+        evaluate_config(metric, release, config, extra, cache_dir=cache, options=judge)
+    # only the unknown id: it is named first, then how many questions have no prediction
+    with pytest.raises(InputValidationError, match=r"'999999' \(and \d+ questions of the config have no"):
+        evaluate_config(metric, release, config, {"999999": extra["999999"]}, cache_dir=cache, options=judge)
+    with pytest.raises(InputValidationError, match=r"`paired_predictions` only for question ids.*'999999'"):
+        evaluate_config(
+            metric, release, config, preds, paired_predictions=extra, cache_dir=cache, options=judge
+        )
+
+
 def test_missing_predictions_policy(release, cache, rows):
     preds = {str(r["id"]): rec for r, rec in zip(rows[1:], _records(rows[1:]))}
     with pytest.raises(InputValidationError, match=r"1 are missing: '\d+'.*missing_predictions=empty"):

@@ -17,8 +17,13 @@ from proceval.errors import InputValidationError
 from proceval.scores.af_l import AfLOptions, af_l_scores
 
 
+def _kz(preds: np.ndarray) -> np.ndarray:
+    """[N, Z, K] (Ego4D's tensor layout, as the reference below reads it) -> [N, K, Z] (the input layout)."""
+    return np.swapaxes(np.asarray(preds), 1, 2)
+
+
 def _reference_ego4d_edit_distance(preds: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Plain Ego4D LTA definition: loops, editdistance.eval, trapezoid by hand."""
+    """Plain Ego4D LTA definition over preds [N, Z, K]: loops, editdistance.eval, trapezoid by hand."""
     n, z_max, k_max = preds.shape
     ed = []
     for z in range(1, z_max + 1):
@@ -44,7 +49,8 @@ def test_hand_computed_z5_k2():
         ]
     )
     labels = np.array([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]])
-    out = af_l_scores(preds, labels)
+    out = af_l_scores(_kz(preds), labels, num_classes=10)
+    assert af_l_scores(preds, labels, num_classes=10, layout="zk")["ed_at_5"] == out["ed_at_5"]
     # instance 1: z=1: cand0 [1] vs [1] = 0; z=2: [1,9] vs [1,2] = 1, [2,3] vs [1,2] = 2 -> 1/2
     # z=3: 1/3; z=4: 1/4; z=5: cand0 1, cand1 [2,3,4,5,6] vs [1,2,3,4,5] = 2 -> 1/5
     per = [0.0, 0.5, 1 / 3, 0.25, 0.2]
@@ -54,53 +60,53 @@ def test_hand_computed_z5_k2():
     assert out["aued"] == pytest.approx(aued)
     assert out["ed_at_horizon"] == out["ed_at_5"]
     assert out["num_instances"] == 2
-    assert out["signature"].startswith("af_l|z1:nan|z:5|k:2|lev:plain|v:")
+    assert out["signature"].startswith("af_l|z1:nan|lay:kz|z:5|k:2|lev:plain|v:")
 
 
 def test_perfect_and_worst():
     labels = np.array([[1, 2, 3], [4, 5, 6]])
-    perfect = np.repeat(labels[:, :, None], 3, axis=2)
+    perfect = np.repeat(labels[:, None, :], 3, axis=1)
     out = af_l_scores(perfect, labels)
     assert out["aued"] == 0.0 and out["ed_at_3"] == 0.0
     worst = np.full((2, 3, 3), 99)
-    out = af_l_scores(worst, labels)
+    out = af_l_scores(worst, labels, num_classes=100)
     assert out["aued"] == 1.0 and all(out[f"ed_at_{z}"] == 1.0 for z in (1, 2, 3))
 
 
 def test_plain_levenshtein_not_damerau():
     # a transposition costs 2 under plain Levenshtein (1 under Damerau / OSA)
-    out = af_l_scores([[[2], [1]]], [[1, 2]])
+    out = af_l_scores([[[2, 1]]], [[1, 2]])
     assert out["ed_at_2"] == 1.0
 
 
 def test_label_names_and_mapping_inputs():
     vocab = ["NULL", "A", "B", "C"]
-    preds = {"x": [["A", "C"], ["B", "C"]], "y": [["C", "A"], ["C", "B"]]}
+    preds = {"x": [["A", "B"], ["C", "C"]], "y": [["C", "C"], ["A", "B"]]}
     refs = {"y": ["A", "B"], "x": ["A", "B"]}
     out = af_l_scores(preds, refs, label_names=vocab)
     # x: candidate 0 = [A,B] exact; y: candidates [C,C] and [A,B] -> exact
     assert out["ed_at_2"] == 0.0
-    ids = af_l_scores([[[1], [2]]], [[1, 2]], ids=["only"])
+    ids = af_l_scores([[[1, 2]]], [[1, 2]], ids=["only"])
     assert ids["ed_at_1"] == 0.0
 
 
 def test_z1_policy():
-    out = af_l_scores([[[1, 2]]], [[2]])
+    out = af_l_scores([[[1], [2]]], [[2]])
     assert out["ed_at_1"] == 0.0 and math.isnan(out["aued"])
     with pytest.raises(InputValidationError, match="AUED needs Z >= 2"):
-        af_l_scores([[[1, 2]]], [[2]], single_step_aued="error")
+        af_l_scores([[[1], [2]]], [[2]], single_step_aued="error")
 
 
 @pytest.mark.parametrize(
     ("preds", "refs", "kwargs", "match"),
     [
         ([], [], {}, "at least one forecasting instance"),
-        ([[[1], [2]]], [[1, 2], [1, 2]], {}, "as many predictions as references"),
-        ([[1, 2]], [[1, 2]], {}, r"shape \[Z, K\]"),
-        ([[[1], [2]]], [[1, 2, 3]], {}, "as many steps as its reference"),
-        ([[[1], [2]], [[1, 1], [2, 2]]], [[1, 2], [1, 2]], {}, "the same shape"),
-        ([[["A"], ["Q"]]], [["A", "A"]], {"label_names": ["A"]}, "Unknown label 'Q'"),
-        ([[["A"], ["A"]]], [["A", "A"]], {}, "no `label_names`"),
+        ([[[1, 2]]], [[1, 2], [1, 2]], {}, "as many predictions as references"),
+        ([[1, 2]], [[1, 2]], {}, r"shape \[K\]\[Z\]"),
+        ([[[1, 2]]], [[1, 2, 3]], {}, "as many steps as its reference"),
+        ([[[1, 2]], [[1, 2], [2, 2]], [[1, 2], [2, 2]]], [[1, 2]] * 3, {}, "K = 2 for most.*0 has 1"),
+        ([[["A", "Q"]]], [["A", "A"]], {"label_names": ["A"]}, "Unknown label 'Q' at candidate 0, step 1"),
+        ([[["A", "A"]]], [["A", "A"]], {}, "no `label_names`"),
         ({"a": [[1]]}, {"b": [1]}, {}, "missing"),
         ([[[1]]], [[1]], {"single_step_aued": "zero"}, "single_step_aued"),
         ([[[1]], [[1]]], [[1], [1]], {"ids": ["a", "a"]}, "unique ids"),
@@ -118,7 +124,7 @@ def test_matches_reference_on_random(shape):
     n, z, k = shape
     preds = rng.integers(0, 4, size=(n, z, k))
     labels = rng.integers(0, 4, size=(n, z))
-    out = af_l_scores(preds, labels)
+    out = af_l_scores(_kz(preds), labels, num_classes=4)
     ref = _reference_ego4d_edit_distance(preds, labels)
     for key, val in ref.items():
         assert out[key] == pytest.approx(val, abs=1e-12), key
@@ -130,12 +136,13 @@ def test_bootstrap_and_paired():
     good = np.repeat(labels[:, :, None], 5, axis=2).copy()
     good[::4, 2:, 0] = 9
     bad = rng.integers(0, 5, size=(40, 5, 5))
-    out = af_l_scores(good, labels, bootstrap=200, seed=1, paired_predictions=bad)
+    good, bad = _kz(good), _kz(bad)
+    out = af_l_scores(good, labels, num_classes=10, bootstrap=200, seed=1, paired_predictions=bad)
     low, high = out["ci"]["aued"]
     assert low <= out["aued"] <= high
     assert out["paired"]["aued"]["delta"] < 0 and out["paired"]["aued"]["ci_high"] < 0
     assert "bs:200" in out["signature"] and "rs:1" in out["signature"]
-    again = af_l_scores(good, labels, bootstrap=200, seed=1)
+    again = af_l_scores(good, labels, num_classes=10, bootstrap=200, seed=1)
     assert again["ci"] == out["ci"]
 
 
@@ -169,31 +176,33 @@ def test_real_cas_sequences(impact_dataset_dir):
     assert windows.shape[0] > 20 and windows.shape[1] == 7
     future = windows[:, 2:]
     oracle = np.repeat(future[:, :, None], 5, axis=2)
-    out = af_l_scores(oracle, future)
+    out = af_l_scores(_kz(oracle), future)
     assert out["aued"] == 0.0 and out["ed_at_5"] == 0.0
     # "repeat the last observed step, then the true future shifted by one": a one-step lag
     shifted = np.concatenate([windows[:, 1:2], future[:, :-1]], axis=1)
     rng = np.random.default_rng(0)
     cand = np.stack([shifted] + [rng.integers(0, 26, size=future.shape) for _ in range(4)], axis=2)
-    out = af_l_scores(cand, future)
+    out = af_l_scores(_kz(cand), future, num_classes=26)
     ref = _reference_ego4d_edit_distance(cand, future)
     for key, val in ref.items():
         assert out[key] == pytest.approx(val, abs=1e-12)
     assert 0.0 < out["aued"] < 1.0
 
 
-def test_large_and_negative_token_ids_use_the_fallback_consistently():
+def test_large_token_ids_use_the_fallback_consistently():
     rng = np.random.default_rng(9)
     preds = rng.integers(0, 4, size=(15, 4, 3))
     labels = rng.integers(0, 4, size=(15, 4))
-    base = af_l_scores(preds, labels)
-    # an injective relabelling (negative, and spanning more ids than fit in code points) keeps distances
-    for mapping in (lambda a: a - 7, lambda a: a * 1_000_003):
-        out = af_l_scores(mapping(preds), mapping(labels))
-        for z in range(1, 5):
-            assert out[f"ed_at_{z}"] == pytest.approx(base[f"ed_at_{z}"], abs=1e-12)
+    base = af_l_scores(_kz(preds), labels, num_classes=4)
+    # an injective relabelling spanning more ids than fit in code points (a large vocabulary) keeps distances
+    out = af_l_scores(_kz(preds * 1_000_003), labels * 1_000_003, num_classes=4 * 1_000_003)
+    for z in range(1, 5):
+        assert out[f"ed_at_{z}"] == pytest.approx(base[f"ed_at_{z}"], abs=1e-12)
     ref = _reference_ego4d_edit_distance(preds * 1_000_003, labels * 1_000_003)
     assert base["aued"] == pytest.approx(ref["aued"], abs=1e-12)
+    # negative ids are outside every vocabulary (they were scored as tokens before)
+    with pytest.raises(InputValidationError, match=r"step ids in \[0, inf\) in the reference of 0"):
+        af_l_scores(_kz(preds - 7), labels - 7)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -224,9 +233,10 @@ def test_signature_grid_is_distinct():
         (preds, labels, {"bootstrap": 5, "seed": 1}),
         (preds, labels, {"bootstrap": 5, "confidence": 0.9}),  # was not signed before
     ]
-    sigs = [af_l_scores(p, r, **kw)["signature"] for p, r, kw in grid]
-    assert len(set(sigs)) == len(grid)
-    assert "z1:nan" in af_l_scores(preds[:, :1], labels[:, :1])["signature"]
+    sigs = [af_l_scores(p, r, layout="zk", num_classes=4, **kw)["signature"] for p, r, kw in grid]
+    sigs.append(af_l_scores(_kz(preds), labels, num_classes=4)["signature"])  # layout
+    assert len(set(sigs)) == len(grid) + 1
+    assert "z1:nan" in af_l_scores(_kz(preds[:, :1]), labels[:, :1], num_classes=4)["signature"]
 
 
 def test_options_are_frozen():

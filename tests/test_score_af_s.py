@@ -195,7 +195,11 @@ def test_mapping_inputs_match_by_id():
         ),
         (([[0.1, 0.2]] * 2, [0, 0], ["left"] * 2), {"ids": ["x", "x"]}, "unique ids"),
         (({"a": [0.1]}, {"b": 0}, {"b": "left"}), {}, "missing"),
-        (([[0.1, 0.2]], [0], ["left"]), {"num_classes": {"action": 3}}, "Expected 3 action scores"),
+        (
+            ([[0.1, 0.2]], [0], ["left"]),
+            {"num_classes": {"action": 3}},
+            r"for 0 to be a 1-D score vector of length 3 .*shape \(2,\)",
+        ),
     ],
 )
 def test_errors(args, kwargs, match):

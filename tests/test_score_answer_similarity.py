@@ -6,6 +6,7 @@ whole file is skipped without the ``similarity`` extra.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -169,6 +170,14 @@ def test_paired_comparison():
     ("preds", "refs", "kwargs", "match"),
     [
         ([3], ["x"], {}, r"`predictions` to be text for '#0', but got int"),
+        (
+            ["x", math.nan],
+            ["x", "y"],
+            {},
+            r"`predictions` to be text for '#1', but got float nan \(only None",
+        ),
+        ([True], ["x"], {}, r"`predictions` to be text for '#0', but got bool True"),
+        (["x"], [math.nan], {}, r"`references` to be text for '#0', but got float nan"),
         (["x"], [""], {}, r"non-empty reference answer for '#0'"),
         (["x"], [None], {}, r"non-empty reference answer"),
         (["x"], ["y"], {"bertscore_num_layers": 0}, r"`bertscore_num_layers` to be a positive integer"),

@@ -89,7 +89,7 @@ def test_hand_computed_map_with_excluded_class():
     assert out["num_classes_evaluated"] == 3
     assert out["mean_ap"] == pytest.approx((1 + 1 + 1 / 3) / 3)
     assert out["num_positives_per_class"]["ERROR_SPATIAL"] == 2
-    assert out["signature"].startswith("atr|unl:skip|input:segments|sort:mergesort|ties:none|v:")
+    assert out["signature"].startswith("atr|unl:skip|prec:float64|input:segments|sort:mergesort|ties:none|v:")
 
 
 def test_unlabeled_policy():
@@ -296,9 +296,11 @@ def test_invalid_option_names_the_argument(cls, kwargs, name):
 
 
 def test_unknown_option_lists_the_allowed_keys():
-    with pytest.raises(InputValidationError, match=r"'bogus'.*allowed: unlabeled\."):
+    with pytest.raises(InputValidationError, match=r"'bogus'.*allowed: unlabeled, precision\."):
         AtrOptions.from_mapping({"bogus": 1})
-    with pytest.raises(InputValidationError, match=r"'bogus'.*allowed: unlabeled, missing_video\."):
+    with pytest.raises(
+        InputValidationError, match=r"'bogus'.*allowed: unlabeled, precision, missing_video\."
+    ):
         AtrFramesOptions.from_mapping({"bogus": 1})
     assert AtrOptions.from_mapping({"unlabeled": "keep"}) == AtrOptions("keep")
 

@@ -236,7 +236,7 @@ def test_fast_lookup_equals_per_instance_path(level: str) -> None:
     [
         ("store_toolz", r"Unknown coarse label 'store_toolz' in `predictions` for 'seg7'"),
         (True, r"label name or id in `predictions` for 'seg7', but got True"),
-        (1.0, r"label name or id in `predictions` for 'seg7', but got 1.0"),
+        (2.5, r"label name or id in `predictions` for 'seg7', but got 2.5"),  # 1.0 is id 1 (JSON)
         (len(VOCAB), r"label ids in \[0, 5\) in `predictions` for 'seg7'"),
         (["store_tool"], r"label name or id in `predictions` for 'seg7'"),
     ],
@@ -350,7 +350,8 @@ def test_levels_empty_input() -> None:
     ("bad", "levels", "match"),
     [
         ("store_toolz", LEVELS, r"Unknown coarse label 'store_toolz' in `predictions` for 'seg7'"),
-        ("store_toolz", ("verb",), None),  # its verb `store` is in the vocabulary: accepted, as by cv_smc
+        # its verb `store` is in the vocabulary, but the name is not: refused, as by cv_smc
+        ("store_toolz", ("verb",), r"Unknown coarse label 'store_toolz' in `predictions` for 'seg7'"),
         ("zap_toolz", ("noun", "verb"), r"Unknown noun label 'toolz' in `predictions` for 'seg7'"),
         (len(VOCAB), LEVELS, r"label ids in \[0, 5\) in `predictions` for 'seg7'"),
         (True, LEVELS, r"label name or id in `predictions` for 'seg7', but got True"),

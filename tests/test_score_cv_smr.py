@@ -332,7 +332,9 @@ def test_invalid_ks_names_the_argument(ks) -> None:
 def test_options_from_mapping_lists_the_allowed_keys() -> None:
     from proceval.scores.cv_smr import CvSmrOptions
 
-    with pytest.raises(InputValidationError, match=r"Unknown option 'bogus' for `cv_smr`; allowed: ks\."):
+    with pytest.raises(
+        InputValidationError, match=r"Unknown option 'bogus' for `cv_smr`; allowed: ks, precision\."
+    ):
         CvSmrOptions.from_mapping({"bogus": 1})
 
 

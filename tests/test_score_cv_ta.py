@@ -490,9 +490,11 @@ def test_fast_path_equals_reference_across_chunks(length: int | None) -> None:
     assert as_lists["per_pair_median_rank"] == got["per_pair_median_rank"]
 
 
-def test_integer_and_bool_similarities_are_converted() -> None:
+def test_integer_similarities_are_converted_and_bools_refused() -> None:
     assert cv_ta_scores([[3, 1, 2]], [2], ["A"])["overall_median_rank"] == 2.0
-    assert cv_ta_scores([np.array([True, False])], [1], ["A"])["overall_median_rank"] == 2.0
+    for bools in (np.array([True, False]), [True, 0.5]):  # a bool is not a similarity (issue 9)
+        with pytest.raises(InputValidationError, match=r"query 0 to be a 1-D array of numbers, but got bool"):
+            cv_ta_scores([bools], [1], ["A"])
 
 
 @pytest.mark.parametrize("length", [None, 300])

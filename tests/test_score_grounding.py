@@ -295,6 +295,52 @@ def test_missing_and_extra_ids():
         grounding_scores([[[0, 1]]], {"a": [[0, 1]]})
 
 
+def test_unknown_id_is_named_before_the_missing_count():
+    with pytest.raises(InputValidationError, match=r"1 have no reference: 'x' \(and 1 question ids have no"):
+        grounding_scores({"a": [[0, 1]], "x": []}, {"a": [[0, 1]], "b": [[0, 1]]})
+
+
+@pytest.mark.parametrize(
+    "pred",
+    [
+        [[0, False]],
+        [[True, 3]],
+        [[0, None]],
+        [[0, "3"]],
+        [0, False],  # a bare pair
+        [[0, 1], [2, np.bool_(True)]],
+        [[0.0, 1.0], [1, True]],  # a bool among real 0s and 1s
+        np.array([[0, 1]], dtype=bool),
+    ],
+)
+def test_non_number_bounds_are_refused_in_error_mode(pred):
+    with pytest.raises(InputValidationError, match=r"for 'q' to be \[start_s, end_s\] pairs of two numbers"):
+        grounding_scores({"q": pred}, {"q": [[0.0, 4.0]]}, invalid_spans="error")
+
+
+@pytest.mark.parametrize("pred", [[[0, False]], [[True, 3]], [[0, 1], [2, None]], [[1, 2], [0, [3]]]])
+def test_non_number_bounds_make_the_prediction_unparseable_in_repair_mode(pred):
+    """As the tolerant parser counts a failure: the whole prediction is unparseable, scored as empty."""
+    out = grounding_scores({"q": pred, "r": [[0, 4]]}, {"q": [[0.0, 4.0]], "r": [[0.0, 4.0]]})
+    assert out["num_unparseable_predictions"] == 1 and out["num_empty_predictions"] == 1
+    assert out["per_question"]["iou"].tolist() == [0.0, 1.0] and out["num_dropped_spans"] == 0
+
+
+def test_time_strings_are_read_by_the_parser_in_repair_mode():
+    out = grounding_scores({"q": [["0", "0:04"]]}, {"q": [[0.0, 4.0]]})
+    assert out["mean_iou"] == 1.0 and out["num_unparseable_predictions"] == 0
+
+
+def test_bool_reference_bounds_are_refused():
+    import pyarrow as pa
+
+    with pytest.raises(InputValidationError, match=r"reference spans .* for 'q'"):
+        grounding_scores({"q": [[0, 1]]}, {"q": [[0, True]]})
+    column = pa.array([[[False, True]]], type=pa.list_(pa.list_(pa.bool_())))
+    with pytest.raises(InputValidationError, match=r"reference spans .* for 'q'"):
+        grounding_scores({"q": [[0, 1]]}, column, ids=["q"])
+
+
 def test_empty_reference_scores_zero_and_is_counted():
     out = grounding_scores([[[0, 1]], []], [[], []])
     assert out["num_empty_references"] == 2 and out["mean_iou"] == 0.0

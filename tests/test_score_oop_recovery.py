@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from functools import partial
 
+import numpy as np
 import pytest
 from helpers.testers import MetricTester
 
@@ -152,6 +153,20 @@ def test_judge_failures_skip_or_raise() -> None:
         ([[SIL] * 4], [[math.nan]], {"intervals": [CHUNKS]}, r"finite `onset_s`"),
         ([[SIL] * 4], [[10.0]], {"intervals": [[[0, 8], [4, 2], [8, 16], [12, 20]]]}, r"start_s <= end_s"),
         ([[SIL] * 4], [[10.0]], {"intervals": None}, r"`intervals` to hold one entry per session"),
+        (
+            [[SIL]],
+            [[5.0]],
+            {"intervals": [[["1", 4.0]]]},
+            r"intervals of session '#0' to be \[start_s, end_s\] pairs of finite numbers, but got \['1', 4.0\] "
+            r"at interval 0",
+        ),
+        ([[SIL]], [[5.0]], {"intervals": [[[True, 4.0]]]}, r"but got \[True, 4.0\] at interval 0"),
+        ([[SIL]], [[5.0]], {"intervals": [[[0.0, None]]]}, r"but got \[0.0, None\] at interval 0"),
+        ([[SIL]], [[5.0]], {"intervals": [np.array([[False, True]])]}, r"at interval 0"),
+        ([[SIL]], [[5.0]], {"intervals": [[[0.0, 4.0, 9.0]]]}, r"at interval 0"),
+        ([[SIL]], [[5.0]], {"intervals": [[[0.0, math.inf]]]}, r"but got \[0.0, inf\] at interval 0"),
+        ([[SIL]], [[5.0]], {"intervals": [[[0, 10**400]]]}, r"too large for a float"),
+        ([[SIL]], [[5.0]], {"intervals": ["0-4"]}, r"but got str '0-4'"),
         (
             [[SIL] * 4],
             [[10.0]],

@@ -66,7 +66,7 @@ def _reference_determine_performance(gt, pred, signed=False, no_delay=0.0):
         if len(ip) == 0:
             fn += len(ig)
             continue
-        if len(ig) == len(ip) and len(ip) > 1:
+        if len(ig) == len(ip) and (len(ip) > 1 or signed):  # IndustReal matches a single pair too
             ip = _reference_match(ip, pr_t, ig, gt_t, signed)
         elif len(ig) > len(ip):
             fn += len(ig) - len(ip)
@@ -696,7 +696,7 @@ def test_missing_fps_names_the_argument():
 
 
 def test_unknown_option_lists_the_allowed_keys():
-    allowed = "pos_variant, matching, empty_video, no_delay, occurrences, sample_rate"
+    allowed = "pos_variant, matching, empty_video, no_delay, occurrences, sample_rate, win_size"
     with pytest.raises(InputValidationError, match=f"'bogus'.*allowed: {allowed}"):
         PsrOptions.from_mapping({"bogus": 1})
     with pytest.raises(InputValidationError, match=f"allowed: {allowed}, event_labels"):

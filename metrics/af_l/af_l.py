@@ -30,10 +30,13 @@ them as decimals too). Z and K are read from the input shapes.
 
 _KWARGS_DESCRIPTION = """
 Args:
-    predictions: per instance a [Z][K] nested list of step ids (or step names with label_names):
-        predictions[n][z][k] is step z of candidate k.
+    predictions: per instance K candidate futures of Z step ids (or step names with label_names), a
+        [K][Z] nested list: predictions[n][k][z] is step z of candidate k (the IMPACT submission layout).
     references: per instance the true next Z steps (ids, or names with label_names).
     label_names (list of str, optional): the step vocabulary, index = id.
+    num_classes (int, optional): the vocabulary's size; step ids must lie in [0, num_classes). Default:
+        len(label_names), else 1 + the largest reference id (a larger or negative id is an error).
+    layout (str): "kz" (default, [K][Z]) or "zk" ([Z][K], candidates as columns); signed as `lay`.
     single_step_aued (str): "nan" (default) or "error" when Z = 1 (AUED undefined).
     ids (list, optional): instance ids aligned with the accumulated predictions (error messages).
     bootstrap (int): instance resamples for percentile CIs (0 = none). confidence (float), seed (int).
@@ -44,7 +47,8 @@ Returns:
 Examples:
     >>> import evaluate
     >>> af_l_metric = evaluate.load("metrics/af_l")
-    >>> r = af_l_metric.compute(predictions=[[[1, 9], [2, 9], [3, 9]]], references=[[1, 2, 4]])
+    >>> candidates = [[[1, 2, 3], [9, 9, 9]]]          # K = 2 candidate futures of Z = 3 steps
+    >>> r = af_l_metric.compute(predictions=candidates, references=[[1, 2, 4]], num_classes=10)
     >>> r["ed_at_1"], r["ed_at_2"], round(r["ed_at_3"], 4), round(r["aued"], 4)
     (0.0, 0.0, 0.3333, 0.0833)
 """
@@ -85,6 +89,8 @@ class AfL(evaluate.Metric):
         predictions,
         references,
         label_names=None,
+        num_classes=None,
+        layout="kz",
         single_step_aued="nan",
         ids=None,
         bootstrap=0,
@@ -96,6 +102,8 @@ class AfL(evaluate.Metric):
             predictions,
             references,
             label_names=label_names,
+            num_classes=num_classes,
+            layout=layout,
             single_step_aued=single_step_aued,
             ids=ids,
             bootstrap=bootstrap,

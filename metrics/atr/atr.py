@@ -30,6 +30,8 @@ Args:
         the class order above.
     references: per segment the 6-value multi-hot label (0/1).
     unlabeled (str): "skip" (default, official) or "keep" all-zero label rows (negatives everywhere).
+    precision (str): "float64" (default) or "float32": round the scores to float32 before sorting, as the
+        official script stores them; near-ties then keep input order (matters only for near-tied scores).
     ids (list, optional): segment ids aligned with the accumulated predictions (error messages).
     bootstrap (int): segment resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's scores for a paired bootstrap.
@@ -72,6 +74,7 @@ class Atr(evaluate.Metric):
         predictions,
         references,
         unlabeled="skip",
+        precision="float64",
         ids=None,
         bootstrap=0,
         confidence=0.95,
@@ -82,6 +85,7 @@ class Atr(evaluate.Metric):
             predictions,
             references,
             unlabeled=unlabeled,
+            precision=precision,
             ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,

@@ -37,6 +37,8 @@ Args:
     query_views (list of str, optional): per query its view, for per_query_view_* outputs.
     ids (list, optional): query ids aligned with the accumulated predictions, used in error messages.
     ks (list of int): recall cut-offs, default [1, 5].
+    precision (str): "float64" (default) or "float32": the official script's float32 embeddings, cosines
+        and means (matters only for near-tied similarities; see the card).
     bootstrap (int): query resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions (same form) for a paired bootstrap.
 Returns:
@@ -88,6 +90,7 @@ class CvSmr(evaluate.Metric):
         query_views=None,
         ids=None,
         ks=(1, 5),
+        precision="float64",
         bootstrap=0,
         confidence=0.95,
         seed=0,
@@ -100,6 +103,7 @@ class CvSmr(evaluate.Metric):
             query_views=query_views,
             ids=ids,
             ks=ks,
+            precision=precision,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,

@@ -48,6 +48,8 @@ Args:
     last_segment_end (str, optional): "exclusive" or "diffact_minus_one".
     empty_edit (str, optional): "perfect" (Edit 1.0 when both sides have no segment) or "skip".
     label_names (list of str, optional): the label map, index = id (e.g. TAS/mapping_CAS.txt).
+    num_classes (int, optional): the label map's size; ids must lie in [0, num_classes). Default:
+        len(label_names), else 1 + the largest reference id (a larger prediction id is an error).
     ids (list, optional): ids aligned with the accumulated predictions (messages, per_video keys).
     bootstrap (int): video resamples for percentile CIs (0 = none). confidence (float), seed (int).
     paired_predictions (list, optional): a second system's predictions for a paired bootstrap.
@@ -85,9 +87,12 @@ class Tas(evaluate.Metric):
                         "references": datasets.Sequence(datasets.Value("string")),
                     }
                 ),
+                # numbers as float64 (exact for every valid id): an int64 column would refuse a NaN or 1.5
+                # inside evaluate; tas_scores reads integral floats as ids and names the video and frame
+                # of any other value
                 datasets.Features(
                     {
-                        "predictions": datasets.Sequence(datasets.Value("int64")),
+                        "predictions": datasets.Sequence(datasets.Value("float64")),
                         "references": datasets.Sequence(datasets.Value("int64")),
                     }
                 ),
@@ -113,6 +118,7 @@ class Tas(evaluate.Metric):
         last_segment_end=None,
         empty_edit=None,
         label_names=None,
+        num_classes=None,
         ids=None,
         bootstrap=0,
         confidence=0.95,
@@ -133,6 +139,7 @@ class Tas(evaluate.Metric):
             last_segment_end=last_segment_end,
             empty_edit=empty_edit,
             label_names=label_names,
+            num_classes=num_classes,
             ids=ids,
             bootstrap=bootstrap,
             confidence=confidence,

@@ -40,12 +40,16 @@ Args:
     questions (list of str): per question, the question text (required).
     judges: a proceval judge backend (OpenAICompatibleBackend, TransformersBackend, PrecomputedBackend)
         or a list of them (required); a PrecomputedBackend given ratings keys them by `ids`.
-    rubric (optional): a proceval.judges.Rubric with fields question, answer, prediction; default: the
-        ProcObject-10K rubric (four dimensions, 0-5).
+    rubric (optional): a proceval.judges.Rubric with fields question, answer, prediction (with
+        prompts="per_aspect": a list of one-dimension rubrics); default: the ProcObject-10K rubric (four
+        dimensions, 0-5), or its four VCGBench-style one-aspect rubrics.
     cache (optional): a judge cache path or proceval.judges.JudgeCache (None: no cache).
     policy (str): unparseable replies: "retry_then_exclude" (default), "retry_then_minimum", "exclude",
         "minimum".
     failures (str): failed calls: "raise" (default) or "exclude" (counted in num_failed).
+    prompts (str): "joint" (default: one prompt rates the four dimensions, one call per question and
+        judge) or "per_aspect" (VCGBench's way: one prompt per dimension, four calls per question and
+        judge; the judge counts then count prompts). Signed as prompts:joint / prompts:per_aspect.
     qa_types, reasoning (list of str, optional): add per_qa_type / per_reasoning.
     ids (list, optional): one id per question (default "#0", "#1", ...).
     bootstrap (int): question resamples for percentile CIs (0 = none). confidence (float), seed (int).
@@ -101,6 +105,7 @@ class VideoqaJudge(evaluate.Metric):
         cache=None,
         policy="retry_then_exclude",
         failures="raise",
+        prompts="joint",
         qa_types=None,
         reasoning=None,
         ids=None,
@@ -118,6 +123,7 @@ class VideoqaJudge(evaluate.Metric):
             cache=cache,
             policy=policy,
             failures=failures,
+            prompts=prompts,
             qa_types=qa_types,
             reasoning=reasoning,
             ids=ids,

@@ -32,3 +32,25 @@ class InputValidationError(ProcevalError, ValueError):
     Messages follow one template: the argument in backticks, what was expected, what was received,
     and the video / query / instance id where there is one.
     """
+
+
+MAX_SHOWN_CHARS = 80
+"""Characters of a user-supplied value (an id, a label) that an error message echoes at most."""
+
+
+def shorten(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``repr(value)`` for an error message, cut to about ``limit`` characters.
+
+    A longer repr keeps its start and end around a note of how many characters were left out, so a
+    2 MB id never floods a terminal or a log.
+
+    Example:
+        >>> shorten("a" * 1000, limit=20)
+        "'aaaaaaaaa...[985 chars]...aaaaaa'"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    tail = limit - head - 3
+    return f"{text[:head]}...[{len(text) - head - tail} chars]...{text[-tail:]}"

@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,14 +71,84 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | N
     return atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file, raising :class:`ReleaseFormatError` naming the file and line on failure."""
+_UTF_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+)
+
+
+def check_text_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`Path` if it is a file whose start does not mark another encoding than UTF-8.
+
+    A UTF-8 byte-order mark is allowed (readers open files as ``utf-8-sig``).
+
+    Raises:
+        ReleaseFormatError: the path does not exist ("file not found"), is a directory ("is a
+            directory"), or starts with a UTF-16 / UTF-32 byte-order mark or a NUL byte (saying UTF-8
+            is expected).
+    """
     p = Path(path)
+    if p.is_dir():
+        raise ReleaseFormatError(p, "is a directory, but a file was expected")
     if not p.is_file():
         raise ReleaseFormatError(p, "file not found")
+    with p.open("rb") as fh:
+        head = fh.read(4)
+    for bom, name in _UTF_BOMS:
+        if head.startswith(bom):
+            raise ReleaseFormatError(
+                p,
+                f"the file is {name} text (byte-order mark {bom.hex(' ')}); expected UTF-8: re-save it as UTF-8",
+            )
+    if b"\x00" in head:
+        raise ReleaseFormatError(
+            p, "the file starts with NUL bytes (UTF-16 or UTF-32 text, or binary); expected UTF-8 text"
+        )
+    return p
+
+
+def utf8_error(path: str | os.PathLike[str]) -> ReleaseFormatError:
+    """A :class:`ReleaseFormatError` naming the first line of ``path`` that is not valid UTF-8 (and its byte)."""
+    p = Path(path)
+    with p.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return ReleaseFormatError(
+                    p,
+                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is "
+                    "invalid UTF-8); expected UTF-8: re-save it as UTF-8",
+                    line=lineno,
+                )
+    return ReleaseFormatError(p, "the file is not UTF-8 text; expected UTF-8")
+
+
+def read_json(
+    path: str | os.PathLike[str], *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
+) -> Any:
+    """Read a UTF-8 JSON file (a UTF-8 byte-order mark is allowed).
+
+    Args:
+        path: the file.
+        object_pairs_hook: passed to :func:`json.load` (e.g. to refuse repeated keys).
+
+    Raises:
+        ReleaseFormatError: naming the file (and line): missing, a directory, not UTF-8 (UTF-16 named),
+            empty, or invalid JSON.
+    """
+    p = check_text_file(path)
     try:
-        with p.open("r", encoding="utf-8") as fh:
-            return json.load(fh)
+        with p.open("r", encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise utf8_error(p) from None
+    if not text.strip():
+        raise ReleaseFormatError(p, "the file is empty, but JSON was expected")
+    try:
+        return json.loads(text, object_pairs_hook=object_pairs_hook)
     except json.JSONDecodeError as exc:
         raise ReleaseFormatError(p, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from exc
 
@@ -85,17 +156,22 @@ def read_json(path: str | os.PathLike[str]) -> Any:
 def iter_lines(path: str | os.PathLike[str], *, skip_blank: bool = True) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` with CR/LF stripped (official bundles mix CRLF and LF).
 
-    Line numbers are 1-based. Blank lines are skipped unless ``skip_blank`` is False.
+    Line numbers are 1-based. Blank lines are skipped unless ``skip_blank`` is False. The file must be
+    UTF-8 (a byte-order mark is allowed).
+
+    Raises:
+        ReleaseFormatError: missing file, a directory, a UTF-16 file or a line that is not UTF-8 (named).
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ReleaseFormatError(p, "file not found")
-    with p.open("r", encoding="utf-8", newline="") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            text = raw.rstrip("\r\n").strip()
-            if skip_blank and not text:
-                continue
-            yield lineno, text
+    p = check_text_file(path)
+    try:
+        with p.open("r", encoding="utf-8-sig", newline="") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                text = raw.rstrip("\r\n").strip()
+                if skip_blank and not text:
+                    continue
+                yield lineno, text
+    except UnicodeDecodeError:
+        raise utf8_error(p) from None
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
@@ -113,15 +189,18 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]
 
 
 def cached_per_file_version(maxsize: int = 1024) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Decorator: memoise ``reader(path, *args)`` per file version (path, mtime, size).
+    """Decorator: memoise ``reader(path, *args)`` per file version (:func:`file_version`).
 
     Several configs read the same release files (four split protocols, PSR and ASR); a changed file
-    is read again. A missing file raises :class:`ReleaseFormatError` naming it.
+    is read again, including one edited in place with the same size and its mtime restored (its ctime
+    changes) or replaced by another file (its inode changes). The memo lives in this process only
+    (unlike :func:`tree_digest`'s, it trusts a file modified within the last clock tick). A missing file
+    raises :class:`ReleaseFormatError` naming it.
     """
 
     def decorate(reader: Callable[..., T]) -> Callable[..., T]:
         @functools.lru_cache(maxsize=maxsize)
-        def cached(path: str, mtime_ns: int, size: int, *args: Any) -> T:
+        def cached(path: str, version: tuple[int, ...], *args: Any) -> T:
             return reader(path, *args)
 
         @functools.wraps(reader)
@@ -130,7 +209,7 @@ def cached_per_file_version(maxsize: int = 1024) -> Callable[[Callable[..., T]],
                 st = os.stat(path)
             except FileNotFoundError:
                 raise ReleaseFormatError(path, "file not found") from None
-            return cached(str(path), st.st_mtime_ns, st.st_size, *args)
+            return cached(str(path), file_version(st), *args)
 
         wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
         return wrapper
@@ -156,13 +235,33 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+RACY_SECONDS = 2.0
+"""A file whose mtime or ctime is this recent is never trusted to a memo: a second edit within the
+file system's timestamp granularity (up to 2 s on FAT, a clock tick elsewhere) could keep its version."""
+
+
+def file_version(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What changes when a file's bytes change: ``(size, mtime_ns, ctime_ns, inode, device)``.
+
+    An in-place edit changes the ctime even when the size is kept and the mtime is restored
+    (``os.utime``); a replacement (rename over, copy of another release) changes the inode.
+    """
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _is_racy(st: os.stat_result, now_ns: int) -> bool:
+    return now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_SECONDS * 1e9
+
+
 def tree_digest(root: str | os.PathLike[str], *, length: int = 8) -> str:
     """A short content hash of every file under ``root`` (relative paths and bytes, in sorted order).
 
     Reading a large release takes most of a second, so the digest is memoised per tree version (every
-    file's relative path, mtime in nanoseconds and size): in this process, and on disk under
-    ``<proceval cache>/digests/`` (written atomically). An edited, added or removed file changes the
-    version and the tree is hashed again; an unchanged tree is not read twice.
+    file's relative path and :func:`file_version`: size, mtime, ctime, inode): in this process, and on
+    disk under ``<proceval cache>/digests/`` (written atomically). An edited (even in place, with the
+    size kept and the mtime restored), added, removed or replaced file changes the version and the
+    tree is hashed again; an unchanged tree is not read twice. A tree holding a file modified in the
+    last :data:`RACY_SECONDS` is hashed every time and never memoised.
 
     Args:
         root: the folder to hash.
@@ -174,16 +273,32 @@ def tree_digest(root: str | os.PathLike[str], *, length: int = 8) -> str:
     base = Path(root)
     if not base.is_dir():
         raise ReleaseFormatError(base, "expected a folder to hash")
+    now = time.time_ns()
     entries = []
+    racy = False
     for path in sorted(p for p in base.rglob("*") if p.is_file()):
         st = path.stat()
-        entries.append((path.relative_to(base).as_posix(), st.st_mtime_ns, st.st_size))
-    return _tree_digest(str(base.resolve()), tuple(entries))[:length]
+        racy = racy or _is_racy(st, now)
+        entries.append((path.relative_to(base).as_posix(), *file_version(st)))
+    root_str = str(base.resolve())
+    if racy:
+        return _hash_tree(root_str, entries)[:length]
+    return _tree_digest(root_str, tuple(entries))[:length]
+
+
+def _hash_tree(root: str, entries: Sequence[tuple[Any, ...]]) -> str:
+    h = hashlib.sha256()
+    for rel, size, *_ in entries:
+        h.update(f"{rel}\0{size}\0".encode())
+        with open(os.path.join(root, rel), "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
-def _tree_digest(root: str, entries: tuple[tuple[str, int, int], ...]) -> str:
-    version = hashlib.sha256(repr((root, entries)).encode()).hexdigest()
+def _tree_digest(root: str, entries: tuple[tuple[Any, ...], ...]) -> str:
+    version = hashlib.sha256(repr(("v2", root, entries)).encode()).hexdigest()
     memo = default_cache_dir() / "digests" / f"{version}.txt"
     try:
         cached = memo.read_text().strip()
@@ -191,13 +306,7 @@ def _tree_digest(root: str, entries: tuple[tuple[str, int, int], ...]) -> str:
         cached = ""
     if len(cached) == 64:
         return cached
-    h = hashlib.sha256()
-    for rel, _, size in entries:
-        h.update(f"{rel}\0{size}\0".encode())
-        with open(os.path.join(root, rel), "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    digest = h.hexdigest()
+    digest = _hash_tree(root, entries)
     with contextlib.suppress(OSError):  # a read-only cache only costs the next process a re-hash
         atomic_write_text(memo, digest + "\n")
     return digest

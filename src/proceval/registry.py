@@ -122,6 +122,11 @@ class Task:
         read_predictions: ``path -> {id: prediction}`` for a benchmark's official submission format
             (e.g. JSONL lines keyed by ``video_path``); ``None`` reads proceval's generic formats
             (:func:`proceval.evaluation.predictions.read_predictions`).
+        demo_note: one line the demo prints under this task's results (e.g. why its baseline scores 1.0
+            on the sample release); ``""`` for none.
+        plots: ``(ds, predictions, result) -> list of plot specifications`` (:mod:`proceval.hub.plots`)
+            drawn by ``proceval evaluate --plots DIR`` (:func:`proceval.evaluation.plots.write_plots`);
+            ``None``: the task has no pictures.
     """
 
     name: str
@@ -140,6 +145,8 @@ class Task:
     extra_options: Mapping[str, tuple[Any, str | None]] = field(default_factory=dict)
     baseline: Callable[[BaselineContext], Any] | None = None
     read_predictions: Callable[[Path], dict[str, Any]] | None = None
+    demo_note: str = ""
+    plots: Callable[[datasets.Dataset, Mapping[str, Any], Mapping[str, Any]], list[Any]] | None = None
 
     def option_names(self) -> tuple[str, ...]:
         """Every key ``-o key=value`` accepts for this task (the options class's fields first)."""

@@ -19,8 +19,11 @@ examples:
   proceval build {name} --source RELEASE --out {name}-hf --configs A,B
   proceval build {name} --source RELEASE --out {name}-hf --videos videos/ --push my-org/{name}
 
-The output folder holds <task>/<protocol>/<split>-00000-of-00001.parquet, a README.md whose YAML
-`configs:` lists every config, and eval.yaml; `datasets.load_dataset(OUT, CONFIG)` loads it.
+The output folder holds <task>/<protocol>/<split>-00000-of-00001.parquet (with --videos:
+data/<config>-<split>.parquet and the videos under data/videos/), a README.md whose YAML `configs:` lists
+every config, and eval.yaml; `datasets.load_dataset(OUT, CONFIG)` loads it, also after the folder is
+moved or pushed. OUT is built beside itself and swapped in whole: a failed build leaves it untouched,
+and --configs A,B leaves exactly A and B.
 """
 
 

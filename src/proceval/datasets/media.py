@@ -9,7 +9,8 @@ Missing files follow the spec's policy (:func:`proceval.datasets.features.missin
 ``"error"`` (default) stops naming the file expected; ``"status"`` stores ``video = None`` with
 ``video_status = "missing"`` (``"ok"`` where found) and warns once with the count. Paths are stored
 absolute: a relative path stored in Parquet is not resolved against the repository folder by
-``datasets.Video`` (see ``stack-facts.md``).
+``datasets.Video`` (see ``stack-facts.md``). A Hub export instead places the files inside the repository
+and stores paths relative to it (:mod:`proceval.hub.repo_videos`, ``docs/EXPORTS.md``).
 """
 
 from __future__ import annotations

@@ -9,9 +9,13 @@ release's annotation files), the config and the split.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import sys
+import threading
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from proceval.errors import InputValidationError
@@ -58,6 +62,18 @@ def metric_for_config(config: str, benchmark: str | None = None) -> str:
     raise InputValidationError(f"Expected a config name (one of: {', '.join(known)}), but got {config!r}.")
 
 
+def check_split(config: str, split: str, splits: tuple[str, ...]) -> None:
+    """Refuse a split the config does not have (before the release is read), listing its splits.
+
+    Raises:
+        InputValidationError: ``split`` is not one of ``splits``.
+    """
+    if split not in splits:
+        raise InputValidationError(
+            f"Expected a split of config {config!r} (one of: {', '.join(splits)}), but got {split!r}."
+        )
+
+
 def check_options(task: Task, options: Mapping[str, Any]) -> None:
     """Refuse option keys that the task's score does not take, listing the allowed ones."""
     allowed = task.option_names()
@@ -80,6 +96,8 @@ def evaluate_config(
     options: Mapping[str, Any] | None = None,
     paired_predictions: Mapping[str, Any] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    plots_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Score ``predictions`` (keyed by the ids the config's task documents).
 
@@ -95,6 +113,11 @@ def evaluate_config(
             options; an unknown key is an error listing the allowed ones.
         paired_predictions: a second system's predictions (same ids) for a paired bootstrap comparison.
         cache_dir: Arrow cache folder for the dataset.
+        progress: while loading the split or scoring takes longer than a second, show the stage and the
+            elapsed time on stderr when it is a terminal (nothing is printed for quicker stages, nor into
+            a log file or pipe, where error messages stay one line).
+        plots_dir: also draw the task's pictures (:func:`proceval.evaluation.plots.write_plots`) into this
+            folder; their paths are returned under ``"plots"``.
 
     Returns:
         ``{"metric", "benchmark", "config", "split", "data_version", "num_references", "scores",
@@ -108,19 +131,22 @@ def evaluate_config(
     check_options(task, options)
     if bench.resolve_release is None or bench.data_version is None:
         raise InputValidationError(f"Benchmark {bench.name!r} declares no release reader to score against.")
-    release = bench.resolve_release(source)
-    data_version = bench.data_version(release)
     spec = bench.get_config(config)
     if split is None:
         split = spec.eval_split
+    check_split(config, split, spec.splits)
+    release = bench.resolve_release(source)
+    data_version = bench.data_version(release)
 
     @lru_cache(maxsize=4)
     def load_split(name: str):
         return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
 
-    ds = load_split(split)
+    with _stage(f"loading {config} ({split})", progress):
+        ds = load_split(split)
     ctx = EvalContext(config=config, protocol=spec.protocol, dataset_dir=release, load_split=load_split)
-    scores = task.score(ds, predictions, dict(options), ctx, paired=paired_predictions)
+    with _stage(f"scoring {config} ({split}) with {metric}", progress):
+        scores = task.score(ds, predictions, dict(options), ctx, paired=paired_predictions)
     extra = {
         abbr: options.get(name, default)
         for name, (default, abbr) in task.extra_options.items()
@@ -128,7 +154,13 @@ def evaluate_config(
     }
     context = {"data_version": data_version, "config": config, "split": split}
     _sign_nested(scores, extra, context)
-    return {
+    plots: list[str] = []
+    if plots_dir is not None:
+        from proceval.evaluation.plots import write_plots
+
+        with _stage(f"drawing the pictures of {config} ({split})", progress):
+            plots = [str(p) for p in write_plots(task, ds, predictions, {"scores": scores}, Path(plots_dir))]
+    result = {
         "metric": metric,
         "benchmark": bench.name,
         "config": config,
@@ -138,6 +170,44 @@ def evaluate_config(
         "scores": scores,
         "signature": _signature(scores),
     }
+    if plots_dir is not None:
+        result["plots"] = plots
+    return result
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
+
+
+@contextlib.contextmanager
+def _stage(desc: str, enabled: bool) -> Iterator[None]:
+    """Show ``desc`` and the elapsed time on a terminal stderr (tqdm, cleared at the end) once the block runs > 1 s."""
+    if not (enabled and _stderr_is_tty()):
+        yield
+        return
+    from proceval.evaluation.predictions import PROGRESS_DELAY_S
+
+    stop = threading.Event()
+
+    def show() -> None:
+        if stop.wait(PROGRESS_DELAY_S):
+            return
+        from tqdm.auto import tqdm
+
+        with tqdm(desc=desc, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False) as bar:
+            while not stop.wait(0.5):
+                bar.refresh()
+
+    thread = threading.Thread(target=show, name="proceval-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _sign_nested(scores: dict[str, Any], extra: Mapping[str, Any], context: Mapping[str, Any]) -> None:

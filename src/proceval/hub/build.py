@@ -50,17 +50,23 @@ def build_hub_repo(
     *,
     push: str | None = None,
     progress: bool = True,
+    copy_videos: bool = False,
 ) -> ExportReport:
     """Export ``benchmark``'s release as a Hub repository under ``out_dir`` and push it if asked.
+
+    The folder is built beside ``out_dir`` and swapped in whole once complete (a failed build leaves an
+    existing ``out_dir`` untouched; ``configs`` yields a folder of exactly those configs).
 
     Args:
         benchmark: a registered benchmark's name.
         source: the release (whatever the benchmark's ``resolve_release`` accepts).
         out_dir: the repository folder to write.
         configs: config names (default: every config).
-        videos_dir: videos folder; adds a lazily decoded ``video`` column with absolute paths.
+        videos_dir: videos folder; the repository holds the videos its rows name and a lazily decoded
+            ``video`` column relative to it (:mod:`proceval.hub.layout`).
         push: ``org/name`` of a Hub dataset repo to upload the folder to afterwards.
         progress: show a progress bar over configs.
+        copy_videos: copy the videos into the repository instead of hard-linking them.
 
     Raises:
         InputValidationError: an unknown benchmark or config, or a benchmark without configs.
@@ -72,10 +78,18 @@ def build_hub_repo(
     if not bench.config_names():
         raise InputValidationError(f"Benchmark {benchmark!r} has no dataset configs to build yet.")
     report = export.export_hub_repo(
-        bench, source, out_dir, configs=configs, videos_dir=videos_dir, progress=progress
+        bench,
+        source,
+        out_dir,
+        configs=configs,
+        videos_dir=videos_dir,
+        progress=progress,
+        copy_videos=copy_videos,
     )
     if push:
-        export.push_to_hub(out_dir, push)
+        from proceval.hub.publish import push_folder
+
+        push_folder(out_dir, push)  # token rules and one-line network errors of the push commands
     return report
 
 
@@ -111,8 +125,15 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         default=None,
         help="videos folder (<video_id>.mp4 or <view>/<video_id>.mp4, or the layout the benchmark's card "
-        "names); adds a lazily decoded `video` column holding absolute paths (and `video_status` where the "
-        "benchmark records missing videos per row). Without it the labels still load.",
+        "names); the repository then holds the videos its rows name (data/videos/, hard links or copies) and "
+        "a lazily decoded `video` column that resolves inside the repository wherever it is moved or pushed "
+        "(and `video_status` where the benchmark records missing videos per row). Without it the labels "
+        "still load.",
+    )
+    parser.add_argument(
+        "--copy-videos",
+        action="store_true",
+        help="copy the video files into the repository instead of hard-linking them",
     )
     parser.add_argument(
         "--push",
@@ -138,6 +159,7 @@ def run_build(
         videos_dir=args.videos,
         push=args.push,
         progress=not args.no_progress,
+        copy_videos=getattr(args, "copy_videos", False),
     )
     print(format_counts(report.counts), file=out)
     for message in report.warnings:

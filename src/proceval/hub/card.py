@@ -19,10 +19,10 @@ import yaml
 
 from proceval.datasets.features import MEDIA_COLUMN, resolve_features
 from proceval.datasets.spec import ConfigSpec
-from proceval.hub.layout import SPLIT_ORDER, ExportReport, parquet_relpath
+from proceval.hub.layout import SPLIT_ORDER, VIDEOS_DIR, ExportReport, yaml_config_entry
 from proceval.registry import Benchmark, Task, get_benchmark
 
-VIDEO_FIELD_DOC = "lazily decoded video (`datasets.Video`), absolute path to `<videos_dir>/<video_id>.mp4`"
+VIDEO_FIELD_DOC = f"lazily decoded video (`datasets.Video`), a file under `{VIDEOS_DIR}/` in this repository"
 
 
 def pretty_name(benchmark: Benchmark) -> str:
@@ -53,16 +53,21 @@ def yaml_front_matter(
     task_categories: Sequence[str] = (),
     tags: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The card's YAML metadata: license, names, and ``configs:`` with ``data_files`` per split."""
+    """The card's YAML metadata: license, names, and ``configs:`` with ``data_files`` per split.
+
+    Each config's ``description`` ends with its content fingerprint (:func:`config_description`):
+    ``datasets`` names the cache of a local repository after the folder name and a hash of these YAML
+    configs, so a re-export with other rows (or another export with the same folder name) gets its own
+    cache instead of the old rows.
+    """
     configs = []
     for spec in specs:
         splits = [s for s in SPLIT_ORDER if s in report.counts.get(spec.name, {})]
-        configs.append(
-            {
-                "config_name": spec.name,
-                "data_files": [{"split": s, "path": parquet_relpath(spec, s)} for s in splits],
-            }
-        )
+        entry: dict[str, Any] = {"config_name": spec.name}
+        if spec.name in report.fingerprints:
+            entry["description"] = config_description(spec, report.fingerprints[spec.name])
+        entry.update(yaml_config_entry(spec, splits, report))
+        configs.append(entry)
     meta: dict[str, Any] = {"license": license, "pretty_name": pretty_name}
     if task_categories:
         meta["task_categories"] = list(task_categories)
@@ -70,6 +75,15 @@ def yaml_front_matter(
         meta["tags"] = list(tags)
     meta["configs"] = configs
     return meta
+
+
+FINGERPRINT_NOTE = "content fingerprint"
+
+
+def config_description(spec: ConfigSpec, fingerprint: str) -> str:
+    """``"<the spec's description> (content fingerprint <16 hex>)"``: a config's card description."""
+    text = " ".join(spec.description.split())
+    return f"{text} ({FINGERPRINT_NOTE} {fingerprint})" if text else f"{FINGERPRINT_NOTE} {fingerprint}"
 
 
 def front_matter_block(meta: Mapping[str, Any]) -> str:

@@ -4,16 +4,21 @@ Layout written under ``out_dir``::
 
     README.md                                   dataset card; YAML ``configs:`` lists every config
     eval.yaml                                   benchmark tasks for Hub leaderboards
-    <task>/<protocol>/<split>-00000-of-00001.parquet
+    <task>/<protocol>/<split>-00000-of-00001.parquet   (labels only; with videos: data/, see hub.layout)
 
 Each Parquet file carries the ``datasets`` features in its schema metadata, so stock
 ``datasets.load_dataset(out_dir, "<task>_<protocol>")`` restores typed labels (``ClassLabel`` with
-the official names) and, where a videos folder was given, a lazily decoded ``video`` column holding
-absolute paths. Every file is written atomically (temporary file + rename).
+the official names). Where a videos folder is given, the repository holds the videos and uses the
+``videofolder`` layout of :mod:`proceval.hub.layout` (``data/<config>-<split>.parquet`` and
+``data/videos/``), so a moved copy or a pushed repository decodes frames with stock ``load_dataset``.
+The repository is written in a temporary sibling folder and swapped in whole
+(:mod:`proceval.hub.staging`); each config's YAML entry carries a content fingerprint so that
+``datasets`` never serves the rows of an earlier export from its cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import warnings
@@ -31,7 +36,14 @@ from datasets.features.features import encode_nested_example
 from proceval.datasets.features import media_features, resolve_features
 from proceval.datasets.media import iter_with_media
 from proceval.datasets.spec import ConfigSpec
-from proceval.hub.layout import ExportReport, parquet_relpath
+from proceval.hub.layout import (
+    ExportReport,
+    content_fingerprint,
+    parquet_relpath,
+    video_parquet_relpath,
+)
+from proceval.hub.repo_videos import RepoVideos, stored_video_features
+from proceval.hub.staging import staged_folder
 from proceval.io import atomic_write_bytes, atomic_write_text
 from proceval.registry import Benchmark, get_benchmark
 
@@ -41,7 +53,6 @@ __all__ = [
     "examples_to_table",
     "export_hub_repo",
     "parquet_relpath",
-    "push_to_hub",
     "write_parquet",
 ]
 
@@ -97,11 +108,13 @@ def config_table(
     return examples_to_table(examples, features)
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write ``table`` (schema metadata included) to ``path`` atomically."""
+def write_parquet(table: pa.Table, path: Path) -> str:
+    """Write ``table`` (schema metadata included) to ``path`` atomically; return the file's sha256 (hex)."""
     buf = io.BytesIO()
     pq.write_table(table, buf, compression="zstd")
-    atomic_write_bytes(path, buf.getvalue())
+    data = buf.getvalue()
+    atomic_write_bytes(path, data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def export_hub_repo(
@@ -113,6 +126,7 @@ def export_hub_repo(
     *,
     progress: bool = True,
     card_writer: Callable[[list[ConfigSpec], ExportReport, Path], str] | None = None,
+    copy_videos: bool = False,
 ) -> ExportReport:
     """Write Parquet files, ``README.md`` and ``eval.yaml`` for ``configs`` (default: all) of ``benchmark``.
 
@@ -120,19 +134,27 @@ def export_hub_repo(
         benchmark: a registered benchmark's name (or its declaration).
         source: the release as the user has it; the benchmark's ``resolve_release`` finds the folder
             the configs read (a folder, a sub-folder or an archive).
-        out_dir: repository folder to write (created; existing files of the same names are replaced).
+        out_dir: repository folder to write. It is built in a temporary sibling folder and swapped in
+            whole once complete (:mod:`proceval.hub.staging`): an existing export is replaced (its
+            top-level dot entries such as ``.git`` kept), a failed build leaves it untouched. A folder
+            holding other files than an export's is refused.
         configs: config names to export; None exports every config of the benchmark.
-        videos_dir: folder of videos; adds a ``video`` column with absolute paths (and ``video_status``
-            for configs that record missing videos per row, see :mod:`proceval.datasets.media`).
+        videos_dir: folder of videos; the repository then holds the videos its rows name (under
+            ``data/videos/``, hard links where the file system allows, else copies) and loads as a
+            ``videofolder`` repository whose lazily decoded ``video`` column resolves relative to the
+            repository, wherever it is (:mod:`proceval.hub.layout`); ``video_status`` is added for
+            configs that record missing videos per row (:mod:`proceval.datasets.media`).
         progress: show a tqdm bar over configs.
         card_writer: ``(specs, report, release_dir) -> README text``; default: the benchmark's ``card``
             hook, else :func:`proceval.hub.card.default_card`.
+        copy_videos: copy the video files into the repository instead of hard-linking them.
 
     Returns:
         The :class:`ExportReport` (counts per config and split, files, warnings met).
 
     Raises:
-        InputValidationError: an unknown benchmark or config name.
+        InputValidationError: an unknown benchmark or config name, or an ``out_dir`` that may not be
+            replaced.
         ReleaseFormatError: a release or video file is missing or malformed (file and line named).
     """
     from tqdm.auto import tqdm
@@ -144,56 +166,46 @@ def export_hub_repo(
     specs = _select(bench, configs)
     dataset_dir = resolve_source(bench, source)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     report = ExportReport(out_dir=out, with_videos=videos_dir is not None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for spec in tqdm(specs, desc=f"build {bench.name}", unit="config", disable=not progress):
-            features = resolve_features(spec, dataset_dir)
-            if videos_dir is not None:
-                features = media_features(spec, features)
-            report.counts[spec.name] = {}
-            for split in spec.splits:
-                table = config_table(spec, dataset_dir, split, features, videos_dir)
-                rel = parquet_relpath(spec, split)
-                write_parquet(table, out / rel)
-                report.files.append(rel)
-                report.counts[spec.name][split] = table.num_rows
-    seen: set[str] = set()
-    for w in caught:
-        msg = str(w.message)
-        if msg not in seen:
-            seen.add(msg)
-            report.warnings.append(msg)
-    card = (
-        card_writer(specs, report, dataset_dir)
-        if card_writer
-        else render_card(bench, specs, report, dataset_dir)
-    )
-    atomic_write_text(out / "README.md", card)
-    atomic_write_text(out / "eval.yaml", yaml.safe_dump(eval_yaml(bench, specs), sort_keys=False))
-    report.files += ["README.md", "eval.yaml"]
+    with staged_folder(out) as stage:
+        videos = RepoVideos(videos_dir, stage, copy=copy_videos)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for spec in tqdm(specs, desc=f"build {bench.name}", unit="config", disable=not progress):
+                features = resolve_features(spec, dataset_dir)
+                if videos_dir is not None:
+                    features = stored_video_features(media_features(spec, features))
+                report.counts[spec.name] = {}
+                report.paths[spec.name] = {}
+                digests = []
+                for split in spec.splits:
+                    examples = [ex for _key, ex in iter_with_media(spec, dataset_dir, split, videos_dir)]
+                    if videos_dir is not None:
+                        rel = video_parquet_relpath(spec, split)
+                        examples = [videos.store(ex) for ex in examples]
+                        digests += videos.digests(examples)
+                    else:
+                        rel = parquet_relpath(spec, split)
+                    table = examples_to_table(examples, features)
+                    digests.append(f"{split}:{write_parquet(table, stage / rel)}")
+                    report.files.append(rel)
+                    report.paths[spec.name][split] = rel
+                    report.counts[spec.name][split] = table.num_rows
+                report.fingerprints[spec.name] = content_fingerprint(digests)
+            report.num_videos = len(videos.placed)
+            report.files += sorted(videos.placed)
+        seen: set[str] = set()
+        for w in caught:
+            msg = str(w.message)
+            if msg not in seen:
+                seen.add(msg)
+                report.warnings.append(msg)
+        card = (
+            card_writer(specs, report, dataset_dir)
+            if card_writer
+            else render_card(bench, specs, report, dataset_dir)
+        )
+        atomic_write_text(stage / "README.md", card)
+        atomic_write_text(stage / "eval.yaml", yaml.safe_dump(eval_yaml(bench, specs), sort_keys=False))
+        report.files += ["README.md", "eval.yaml"]
     return report
-
-
-def push_to_hub(
-    out_dir: str | os.PathLike[str], repo_id: str, *, private: bool = False, message: str | None = None
-) -> Any:
-    """Upload ``out_dir`` to the Hub dataset repo ``repo_id`` (created if missing) via ``upload_folder``.
-
-    Args:
-        out_dir: the exported repository folder.
-        repo_id: ``org/name`` of the dataset repo.
-        private: create the repo private.
-        message: the commit message (default ``proceval build: <folder name>``).
-    """
-    from huggingface_hub import HfApi
-
-    api = HfApi()
-    api.create_repo(repo_id=repo_id, repo_type="dataset", private=private, exist_ok=True)
-    return api.upload_folder(
-        folder_path=str(out_dir),
-        repo_id=repo_id,
-        repo_type="dataset",
-        commit_message=message or f"proceval build: {Path(out_dir).name}",
-    )

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -62,6 +63,47 @@ def fake_ratings(
     for name, (low, high) in dimensions.items():
         out[name] = low + int(_uniform(messages, "rating:" + name) * (high - low + 1))
     return out
+
+
+_EXAMPLE_KEY = re.compile(r"[\"']([A-Za-z_][A-Za-z0-9_]*)[\"']\s*:\s*(?:N\b|-?\d)")
+
+
+def prompt_keys(messages: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The keys a prompt's reply example rates with an integer, in order of first appearance.
+
+    A key counts when it is quoted and followed by ``N`` or a number (``{"relevance": N, ...}``,
+    ``{"contextual_integration": 3}``, ``{'score': 4}``); keys holding text (``"reasoning": "..."``) do not.
+    Replies already in the conversation (a format retry) are not read.
+
+    Example:
+        >>> prompt_keys([{"role": "user", "content": 'Reply {"relevance": N, "reasoning": "why"} or {"score": 3}.'}])
+        ['relevance', 'score']
+    """
+    text = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") != "assistant")
+    return list(dict.fromkeys(_EXAMPLE_KEY.findall(text)))
+
+
+def prompt_keys_reply(low: int = 1, high: int = 5) -> Callable[[list[dict[str, Any]]], str]:
+    """A ``reply`` for :class:`FakeJudgeServer` that rates whatever keys each prompt asks for.
+
+    The reply is a JSON object with a rating in ``low..high`` (inclusive; :func:`fake_ratings` of the
+    messages, so deterministic) for every key of :func:`prompt_keys`, or :data:`UNPARSEABLE_REPLY` when the
+    prompt names none. One server can so answer several rubrics (a demo's); choose ``low..high`` inside
+    every rubric's scale (1..5 lies inside both 1-5 and 0-5 scales).
+
+    Example:
+        >>> reply = prompt_keys_reply()
+        >>> sorted(json.loads(reply([{"role": "user", "content": 'Answer {"score": N}.'}])))
+        ['score']
+    """
+
+    def reply(messages: list[dict[str, Any]]) -> str:
+        keys = prompt_keys(messages)
+        if not keys:
+            return UNPARSEABLE_REPLY
+        return json.dumps(fake_ratings(messages, {key: (low, high) for key in keys}))
+
+    return reply
 
 
 @dataclass

@@ -34,6 +34,8 @@ DEFAULT_REMINDER = (
 """The format reminder sent after an unparseable reply; ``{scales}`` lists ``key (low-high)`` pairs."""
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SCAN_JSON = json.JSONDecoder().scan_once  # (text, index) -> (value, end), as json.loads decodes
+_JSON_SPACE = " \t\n\r"
 _MAX_REPLY_CHARS = 200_000
 
 
@@ -109,6 +111,7 @@ class Rubric:
     reminder: str = DEFAULT_REMINDER
     _system: _Template | None = field(init=False, repr=False, compare=False)
     _user: _Template = field(init=False, repr=False, compare=False)
+    _canonical: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -142,6 +145,7 @@ class Rubric:
         pattern = re.compile(r"\{(" + ("|".join(map(re.escape, fields)) if fields else r"(?!x)x") + r")\}")
         object.__setattr__(self, "_system", _Template.compile(self.system, pattern) if self.system else None)
         object.__setattr__(self, "_user", _Template.compile(self.user, pattern))
+        object.__setattr__(self, "_canonical", _canonical_parts(self._system, self._user))
 
     def dimension_names(self) -> tuple[str, ...]:
         """The dimensions' names, in order."""
@@ -154,6 +158,23 @@ class Rubric:
 
 def _json_escape(text: str) -> str:
     return _encode_basestring(text)[1:-1]
+
+
+def _canonical_parts(system: _Template | None, user: _Template) -> tuple[str, ...]:
+    """The canonical JSON of the rendered messages as escaped literals and field names (fields at odd indices).
+
+    Joining the literals with the fields' JSON-escaped values gives ``canonical_messages(render(...))``:
+    ``[{"content":"<system>","role":"system"},{"content":"<user>","role":"user"}]``.
+    """
+    pieces: list[str] = ['[{"content":"']
+    for template, role, tail in ((system, "system", ',{"content":"'), (user, "user", "]")):
+        if template is None:
+            continue
+        escaped = list(template.escaped)
+        pieces[-1] += escaped[0]
+        pieces.extend(escaped[1:])
+        pieces[-1] += f'","role":"{role}"}}' + tail
+    return tuple(pieces)
 
 
 @dataclass(frozen=True)
@@ -253,6 +274,24 @@ def render_escaped(
     return messages, literals
 
 
+def canonical_prompt(rubric: Rubric, item: Mapping[str, Any], *, item_id: str | None = None) -> str:
+    """The canonical JSON of :func:`render`'s messages (what a cache key hashes), without building them.
+
+    Equal to ``proceval.judges.cache.canonical_messages(render(rubric, item))``: each message as
+    ``{"content": ..., "role": ...}`` with sorted keys, no spaces, non-ASCII kept. A cached item needs only
+    this text; its messages are rendered only when a call is made. Checks the item as :func:`render` does.
+
+    Example:
+        >>> r = Rubric("qa", (Dimension("score", 0, 5),), user="Say {x}!", fields=("x",), system="Rate {x}.")
+        >>> canonical_prompt(r, {"x": "hé"})
+        '[{"content":"Rate hé.","role":"system"},{"content":"Say hé!","role":"user"}]'
+    """
+    escaped = {k: _json_escape(v) for k, v in _values(rubric, item, item_id).items()}
+    out = list(rubric._canonical)
+    out[1::2] = [escaped[f] for f in out[1::2]]
+    return "".join(out)
+
+
 def retry_messages(rubric: Rubric, messages: Sequence[Message], reply: str) -> list[Message]:
     """The messages of a format retry: the original ones, the unparseable reply, then the reminder."""
     reminder = rubric.reminder.replace("{scales}", rubric.scales_text())
@@ -315,7 +354,15 @@ def _balanced_end(text: str, start: int) -> int | None:
 
 def _objects(text: str) -> list[dict[Any, Any]]:
     """The top-level objects in ``text``: JSON, or Python dict literals (``{'score': 4}``)."""
-    try:  # the common case: the reply is one JSON object
+    if text[:1] == "{":  # the common case: the reply is one JSON object (the scanner json.loads runs)
+        try:
+            whole, end = _SCAN_JSON(text, 0)
+        except (StopIteration, ValueError):
+            pass
+        else:
+            if not text[end:].strip(_JSON_SPACE):
+                return [whole]
+    try:
         whole = json.loads(text)
     except ValueError:
         pass
@@ -397,6 +444,15 @@ def parse_reply(text: str | None, rubric: Rubric) -> dict[str, int] | ParseFailu
     if not objects:
         return ParseFailure("no JSON object in the reply")
     dims = rubric.dimensions
+    if len(objects) == 1:  # the common case: one object with every key and in-range integers
+        obj, fast = objects[0], {}
+        for d in dims:
+            value = obj.get(d.key)
+            if type(value) is not int or not d.low <= value <= d.high:
+                break
+            fast[d.name] = value
+        else:
+            return fast
     readings: list[dict[str, int]] = []
     for obj in objects:
         if not all(d.key in obj for d in dims):

@@ -46,8 +46,9 @@ from proceval.judges.rubric import (
     Message,
     ParseFailure,
     Rubric,
+    canonical_prompt,
     parse_reply,
-    render_escaped,
+    render,
     retry_messages,
     template_hash,
 )
@@ -207,6 +208,12 @@ class _JudgeRun:
             return cache_key(self.backend.key_identity(item_id), self.tmpl, messages, self.decoding)
         blob = self._head + canonical_messages(messages, contents) + self._tail
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def first_key(self, item_id: str, canonical: str, fields: Mapping[str, Any]) -> str:
+        """The cache key of an item's first prompt, from its :func:`~proceval.judges.rubric.canonical_prompt`."""
+        if self._item_keyed:
+            return self.key(item_id, render(self.rubric, fields, item_id=item_id))
+        return hashlib.sha256((self._head + canonical + self._tail).encode("utf-8")).hexdigest()
 
     def settle_cached(self, key: str) -> ItemVerdict | None:
         """The verdict of an item whose first reply is prefetched and needs no format retry, else None."""
@@ -444,7 +451,12 @@ def _build_result(
     dims = rubric.dimension_names()
     labels = [j.label for j in judges]
     per_item: dict[str, dict[str, float]] = {}
-    for item_id in item_ids:
+    if len(labels) == 1:  # one judge: its ratings as floats (the mean of one value)
+        for item_id, verdict in verdicts[labels[0]].items():
+            if verdict.ratings is not None:
+                per_item[item_id] = {d: float(verdict.ratings[d]) for d in dims}
+        per_item = {item_id: per_item[item_id] for item_id in item_ids if item_id in per_item}
+    for item_id in item_ids if len(labels) > 1 else ():
         rated = [
             verdicts[lab][item_id].ratings for lab in labels if verdicts[lab][item_id].ratings is not None
         ]
@@ -538,25 +550,30 @@ def _plan(items: Any, rubric: Any, judges: Any, cache: Any, policy: Any, failure
         raise InputValidationError(
             f"Expected argument `cache` to be a JudgeCache, a path or None, but got {type(cache).__name__}."
         )
-    rendered = {
-        item_id: render_escaped(rubric, fields, item_id=item_id) for item_id, fields in item_map.items()
+    # every item is checked (and its prompt written as canonical JSON) before any call; the messages
+    # themselves are rendered only for the items that need a call
+    canonical = {
+        item_id: canonical_prompt(rubric, fields, item_id=item_id) for item_id, fields in item_map.items()
     }
     tmpl = template_hash(rubric)
     owned = JudgeCache(cache) if isinstance(cache, (str, os.PathLike)) else None
     store = owned if owned is not None else cache
-    plan = _Plan(rubric, backends, list(rendered), {}, {}, [], policy, failures, prices, owned)
+    plan = _Plan(rubric, backends, list(canonical), {}, {}, [], policy, failures, prices, owned)
     try:
         for backend in backends:
             run = _JudgeRun(backend, rubric, tmpl, store, policy)
             plan.runs[backend.label] = run
             done = plan.verdicts[backend.label] = {}
-            first = {item_id: run.key(item_id, *rendered[item_id]) for item_id in rendered}
+            first = {
+                item_id: run.first_key(item_id, text, item_map[item_id])
+                for item_id, text in canonical.items()
+            }
             if run.cache is not None:
                 run.prefetched = run.cache.replies(first.values())
             for item_id, key in first.items():
                 verdict = run.settle_cached(key)  # the common case, without the generator below
                 if verdict is None:
-                    steps = run.steps(item_id, rendered[item_id][0], key)
+                    steps = run.steps(item_id, render(rubric, item_map[item_id], item_id=item_id), key)
                     keys: list[str] = []
                     verdict, request = run.drive_cached(steps, steps.send(None), keys)  # type: ignore[arg-type]
                     if verdict is None:

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_same_length, check_unique_ids, match_by_id, to_label_ids
+from proceval.scores._checks import (
+    as_list,
+    check_same_length,
+    check_unique_ids,
+    format_id,
+    match_by_id,
+    to_label_ids,
+)
 
 FrameVideo = tuple[Hashable, np.ndarray, np.ndarray]
 
@@ -85,24 +92,34 @@ def resolve_label_set(
     return tuple(sorted(out))
 
 
-def _to_ids(
-    seq: Any, label_to_id: Mapping[str, int] | None, num_classes: int | None, unit_id: Hashable, role: str
-) -> np.ndarray:
+def _to_ids(seq: Any, label_to_id: Mapping[str, int] | None, unit_id: Hashable, role: str) -> np.ndarray:
     arr = to_label_ids(seq, label_to_id, unit_id)
     if arr.size == 0:
         raise InputValidationError(
-            f"Expected at least one frame in the {role} for {unit_id!r}, but got an empty sequence."
-        )
-    low, high = int(arr.min()), int(arr.max())
-    if low < 0 or (num_classes is not None and high >= num_classes):
-        limit = num_classes if num_classes is not None else high + 1
-        bad = np.flatnonzero((arr < 0) | (arr >= limit))
-        upper = f"[0, {num_classes})" if num_classes is not None else "[0, inf)"
-        raise InputValidationError(
-            f"Expected label ids in {upper} in the {role} for {unit_id!r}, "
-            f"but got {int(arr[bad[0]])} at frame {int(bad[0])}."
+            f"Expected at least one frame in the {role} for {format_id(unit_id)}, but got an empty sequence."
         )
     return arr
+
+
+def _check_range(
+    arr: np.ndarray, num_classes: int | None, inferred: bool, unit_id: Hashable, role: str
+) -> None:
+    """Raise naming the video and the first frame whose id is outside ``[0, num_classes)``."""
+    low, high = int(arr.min()), int(arr.max())
+    if low >= 0 and (num_classes is None or high < num_classes):
+        return
+    limit = num_classes if num_classes is not None else high + 1
+    i = int(np.flatnonzero((arr < 0) | (arr >= limit))[0])
+    upper = f"[0, {num_classes})" if num_classes is not None else "[0, inf)"
+    hint = (
+        " (the ids the references use; pass `label_names` or `num_classes` for a larger label map)"
+        if inferred
+        else ""
+    )
+    raise InputValidationError(
+        f"Expected label ids in {upper}{hint} in the {role} for {format_id(unit_id)}, "
+        f"but got {int(arr[i])} at frame {i}."
+    )
 
 
 def pair_videos(
@@ -113,6 +130,7 @@ def pair_videos(
     label_to_id: Mapping[str, int] | None = None,
     num_classes: int | None = None,
     what: str = "predictions",
+    infer_range: bool = False,
 ) -> list[FrameVideo]:
     """Validate and pair per-video frame labels, returning ``[(video_id, pred_ids, ref_ids), ...]``.
 
@@ -121,8 +139,11 @@ def pair_videos(
         references: per-video ground-truth label sequences, same container kind as ``predictions``.
         ids: ids of aligned lists (default ``0..n-1``); not allowed with mappings.
         label_to_id: name -> id map for label names.
-        num_classes: when given, ids must lie in ``[0, num_classes)``.
+        num_classes: ids must lie in ``[0, num_classes)``; None: in ``[0, 1 + the largest reference id]``
+            (``infer_range=True``) or merely non-negative.
         what: the argument name used in messages (``predictions`` or ``paired_predictions``).
+        infer_range: with ``num_classes=None``, take the label map's size from the references: a
+            prediction id above every reference id is an error, not a silently scored class.
 
     Raises:
         InputValidationError: mixed container kinds, no videos, duplicate / missing ids, a length mismatch,
@@ -144,7 +165,7 @@ def pair_videos(
             raise InputValidationError(
                 f"Expected `{what}` and `references` to be lists of per-video label sequences."
             )
-        preds, refs = list(predictions), list(references)
+        preds, refs = as_list(predictions, what), as_list(references, "references")
         if len(preds) != len(refs):
             raise InputValidationError(
                 f"Expected one prediction per reference video, but got {len(preds)} in `{what}` and "
@@ -158,10 +179,17 @@ def pair_videos(
         triples = list(zip(ids, preds, refs, strict=True))
     if not triples:
         raise InputValidationError("Expected at least one video, but got none.")
+    refs_ids = []
+    for vid, _, ref in triples:
+        ref_ids = _to_ids(ref, label_to_id, vid, "reference")
+        _check_range(ref_ids, num_classes, False, vid, "reference")
+        refs_ids.append(ref_ids)
+    inferred = num_classes is None and infer_range
+    limit = max(int(r.max()) for r in refs_ids) + 1 if inferred else num_classes
     out: list[FrameVideo] = []
-    for vid, pred, ref in triples:
-        ref_ids = _to_ids(ref, label_to_id, num_classes, vid, "reference")
-        pred_ids = _to_ids(pred, label_to_id, num_classes, vid, "prediction")
+    for (vid, pred, _), ref_ids in zip(triples, refs_ids, strict=True):
+        pred_ids = _to_ids(pred, label_to_id, vid, "prediction")
+        _check_range(pred_ids, limit, inferred, vid, "prediction")
         check_same_length(pred_ids, ref_ids, vid)
         out.append((vid, pred_ids, ref_ids))
     return out

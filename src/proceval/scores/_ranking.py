@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_unique_ids
+from proceval.scores._checks import check_real, check_unique_ids
 
 
 def align_query_inputs(
@@ -87,13 +87,25 @@ def align_query_inputs(
 
 def as_score_vector(value: Any, name: str, query_id: Hashable, *, check_finite: bool = True) -> np.ndarray:
     """A (finite, unless ``check_finite=False``) 1-D float array, or an InputValidationError naming the query."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputValidationError(
-            f"Expected `{name}` for query {query_id!r} to be a 1-D array of numbers, "
-            f"but got {type(value).__name__}."
-        ) from exc
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        arr = value.astype(np.float64, copy=False)
+    else:
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError) as exc:
+            raise InputValidationError(
+                f"Expected `{name}` for query {query_id!r} to be a 1-D array of numbers, "
+                f"but got {type(value).__name__}."
+            ) from exc
+        arr = check_real(  # bools, strings (even "1"), None: refused, naming the item
+            raw,
+            value,
+            what=f"`{name}`",
+            unit_id=query_id,
+            unit=f"query {query_id!r}",
+            position="item",
+            expected="a 1-D array of numbers",
+        ).astype(np.float64, copy=False)
     if arr.ndim != 1:
         raise InputValidationError(
             f"Expected `{name}` for query {query_id!r} to be a 1-D array, but got shape {arr.shape}."

@@ -2,7 +2,7 @@
 
 For N instances, each with a ground-truth future of Z steps and K candidate futures of Z steps::
 
-    ED(z) = mean_n  min_k  Lev(pred[n, :z, k], label[n, :z]) / z        for z = 1..Z
+    ED(z) = mean_n  min_k  Lev(pred[n, k, :z], label[n, :z]) / z        for z = 1..Z
     AUED  = trapz([ED(1), ..., ED(Z)], dx=1) / (Z - 1)
     ED@Z  = ED(Z)
 
@@ -10,6 +10,15 @@ For N instances, each with a ground-truth future of Z steps and K candidate futu
 step tokens (the Ego4D code calls ``editdistance.eval``; its docstring says Damerau-Levenshtein, its
 code does not). Lower is better; every value lies in [0, 1]. IMPACT uses Z = 5, K = 5 (observe
 M = 2 TAS-S steps, forecast 5), so ``AUED = (ED1/2 + ED2 + ED3 + ED4 + ED5/2) / 4``.
+
+Layout: a prediction is K candidate futures of Z steps, ``[K][Z]`` (``layout="kz"``, the default, as
+the IMPACT submission format and the CLI read it): ``pred[n][k][z]`` is step z of candidate k. The
+transposed ``[Z][K]`` layout is read only when asked for with ``layout="zk"`` (signed ``lay:zk``): with
+K = Z, as in IMPACT, nothing in the shapes tells the two apart.
+
+Step ids must lie in the step vocabulary: ``[0, num_classes)``, ``num_classes`` defaulting to
+``len(label_names)`` and else to 1 + the largest reference id. A step id outside it (-1, 9999) is an
+error naming the instance, the candidate and the step, never a scored token.
 
 Degenerate cases (named policies):
     * ``Z == 1``: AUED divides by ``Z - 1 = 0`` and is undefined. ``single_step_aued="nan"``
@@ -29,12 +38,23 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_unique_ids, match_by_id, to_label_ids
+from proceval.scores._checks import (
+    as_array,
+    as_list,
+    check_num_classes,
+    check_unique_ids,
+    converted_bool,
+    format_id,
+    match_by_id,
+    to_label_ids,
+)
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
 from proceval.scores.signature import score_signature
 
 SingleStepAued = Literal["nan", "error"]
+Layout = Literal["kz", "zk"]
+_LAYOUT_SHAPES = {"kz": "[K][Z] (K candidate futures of Z steps)", "zk": "[Z][K] (Z steps of K candidates)"}
 
 __all__ = ["AfLOptions", "af_l_scores"]
 
@@ -45,19 +65,52 @@ class AfLOptions(ScoreOptions):
 
     score_name: ClassVar[str] = "af_l"
     single_step_aued: SingleStepAued = opt("nan", "z1")
+    layout: Layout = opt("kz", "lay")
 
 
-def _to_prediction_block(pred: Any, label_to_id: Mapping[str, int] | None, unit_id: Hashable) -> np.ndarray:
-    """One instance's candidates as an int64 array [Z, K] (step index first, candidate second)."""
-    arr = np.asarray(pred)
+def _to_prediction_block(
+    pred: Any, label_to_id: Mapping[str, int] | None, unit_id: Hashable, layout: str, z_ref: int
+) -> np.ndarray:
+    """One instance's candidates as an int64 array [Z, K] (step index first, candidate second).
+
+    Args:
+        pred: nested ``[K][Z]`` (``layout="kz"``) or ``[Z][K]`` (``"zk"``) step ids or names.
+        label_to_id: name -> id map for step names.
+        unit_id: the instance id messages name.
+        layout: ``"kz"`` or ``"zk"``.
+        z_ref: the number of steps of the instance's reference (Z).
+    """
+    fid = format_id(unit_id)
+    shape = (None, z_ref) if layout == "kz" else (z_ref, None)
+    expected = f"{_LAYOUT_SHAPES[layout]} with Z = {z_ref} as its reference"
+    arr = as_array(pred, unit_id, "the prediction", expected, shape)
     if arr.ndim != 2:
         raise InputValidationError(
-            f"Expected the prediction for {unit_id!r} to have shape [Z, K] (future steps x candidates), "
+            f"Expected the prediction for {fid} to have shape {_LAYOUT_SHAPES[layout]}, "
             f"but got shape {arr.shape}."
         )
-    z, k = arr.shape
-    flat = to_label_ids(arr.reshape(-1), label_to_id, unit_id)
-    return flat.reshape(z, k)
+    steps_axis = 1 if layout == "kz" else 0
+    if arr.shape[steps_axis] != z_ref:
+        other = "zk" if layout == "kz" else "kz"
+        raise InputValidationError(
+            f"Expected the prediction for {fid} to forecast as many steps as its reference ({z_ref}) in "
+            f"layout {layout!r} {_LAYOUT_SHAPES[layout]}, but got {arr.shape[steps_axis]} (shape "
+            f"{arr.shape}); pass `layout={other!r}` for {_LAYOUT_SHAPES[other]} input."
+        )
+    kz = arr if layout == "kz" else arr.T
+    if kz.dtype.kind in "iu" and kz.size and not converted_bool(arr, pred):
+        ids = to_label_ids(kz.reshape(-1), None, unit_id, position="entry").reshape(kz.shape)
+    else:  # names, floats, objects: candidate by candidate, so a message names the candidate and step
+        if isinstance(pred, (list, tuple)):  # the items as given (numpy turns a mix of ids and names to str)
+            rows: Any = (
+                [list(c) for c in pred] if layout == "kz" else [list(c) for c in zip(*pred, strict=True)]
+            )
+        else:
+            rows = kz
+        ids = np.empty(kz.shape, dtype=np.int64)
+        for k in range(kz.shape[0]):
+            ids[k] = to_label_ids(rows[k], label_to_id, unit_id, position=f"candidate {k}, step")
+    return np.ascontiguousarray(ids.T)
 
 
 def _af_l_update(
@@ -148,24 +201,32 @@ def _af_l_compute(stats: np.ndarray | Sequence[np.ndarray], single_step_aued: st
 
 
 def _as_int_arrays(
-    pred_items: Sequence[Any], ref_items: Sequence[Any]
+    pred_items: Sequence[Any], ref_items: Sequence[Any], layout: str
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Fast path: inputs that already form integer arrays [N, Z, K] and [N, Z] of matching N and Z."""
+    """Fast path: integer arrays [N, K, Z] (``"kz"``) or [N, Z, K] and [N, Z]; returns [N, Z, K], [N, Z]."""
     try:
         preds = np.asarray(pred_items)
         refs = np.asarray(ref_items)
     except ValueError:  # ragged nesting: the per-instance path reports which instance
         return None
-    if (
-        preds.ndim == 3
-        and refs.ndim == 2
-        and preds.dtype.kind in "iu"
-        and refs.dtype.kind in "iu"
-        and preds.shape[:2] == refs.shape
-        and min(preds.shape) >= 1
-    ):
-        return preds.astype(np.int64, copy=False), refs.astype(np.int64, copy=False)
+    if preds.ndim != 3 or refs.ndim != 2 or preds.dtype.kind not in "iu" or refs.dtype.kind not in "iu":
+        return None
+    if converted_bool(preds, pred_items) or converted_bool(
+        refs, ref_items
+    ):  # [0, False] is int64: the per-instance path refuses
+        return None
+    if layout == "kz":
+        preds = preds.transpose(0, 2, 1)
+    if preds.shape[:2] == refs.shape and min(preds.shape) >= 1:
+        if preds.dtype.kind == "u" or refs.dtype.kind == "u":
+            return None  # uint64 beyond int64: the per-instance path reports the value
+        return np.ascontiguousarray(preds, dtype=np.int64), refs.astype(np.int64, copy=False)
     return None
+
+
+def _most_common(values: Sequence[int]) -> int:
+    """The most common value (the first one on a tie): the shape that the odd instance is blamed against."""
+    return max(dict.fromkeys(values), key=list(values).count)
 
 
 def _stack_inputs(
@@ -173,6 +234,7 @@ def _stack_inputs(
     references: Any,
     label_names: Sequence[str] | None,
     ids: Sequence[Hashable] | None,
+    layout: str = "kz",
 ) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
     """Pair, convert and stack predictions [N, Z, K] and references [N, Z] (ids or names)."""
     label_to_id = {name: i for i, name in enumerate(label_names)} if label_names is not None else None
@@ -187,7 +249,7 @@ def _stack_inputs(
         pred_items = [t[1] for t in triples]
         ref_items = [t[2] for t in triples]
     else:
-        pred_items, ref_items = list(predictions), list(references)
+        pred_items, ref_items = as_list(predictions, "predictions"), as_list(references, "references")
         if len(pred_items) != len(ref_items):
             raise InputValidationError(
                 f"Expected as many predictions as references ({len(ref_items)}), but got {len(pred_items)}."
@@ -202,33 +264,62 @@ def _stack_inputs(
             ids = list(range(len(ref_items)))
     if not ref_items:
         raise InputValidationError("Expected at least one forecasting instance, but got none.")
-    fast = _as_int_arrays(pred_items, ref_items)
+    fast = _as_int_arrays(pred_items, ref_items, layout)
     if fast is not None:
         return fast[0], fast[1], ids
-    preds, refs = [], []
-    shape: tuple[int, int] | None = None
-    for uid, pred, ref in zip(ids, pred_items, ref_items, strict=True):
-        block = _to_prediction_block(pred, label_to_id, uid)
-        seq = to_label_ids(ref, label_to_id, uid)
-        if block.shape[0] != seq.shape[0]:
+    refs = [
+        to_label_ids(ref, label_to_id, uid, position="step") for uid, ref in zip(ids, ref_items, strict=True)
+    ]
+    z_common = _most_common([r.shape[0] for r in refs])
+    for uid, seq in zip(ids, refs, strict=True):
+        if seq.shape[0] != z_common or z_common < 1:
             raise InputValidationError(
-                f"Expected the prediction for {uid!r} to forecast as many steps as its reference "
-                f"({seq.shape[0]}), but got {block.shape[0]}."
+                f"Expected every reference to have the same number Z >= 1 of future steps (Z = {z_common} "
+                f"for most), but {format_id(uid)} has {seq.shape[0]}."
             )
-        if shape is None:
-            shape = block.shape
-            if shape[0] < 1 or shape[1] < 1:
-                raise InputValidationError(
-                    f"Expected at least one future step and one candidate for {uid!r}, but got shape {shape}."
-                )
-        elif block.shape != shape:
+    preds = [
+        _to_prediction_block(pred, label_to_id, uid, layout, z_common)
+        for uid, pred in zip(ids, pred_items, strict=True)
+    ]
+    k_common = _most_common([b.shape[1] for b in preds])
+    for uid, block in zip(ids, preds, strict=True):
+        if block.shape[1] != k_common or k_common < 1:
             raise InputValidationError(
-                f"Expected every prediction to have the same shape [Z, K] = {list(shape)}, "
-                f"but {uid!r} has {list(block.shape)}."
+                f"Expected every prediction to have the same number K >= 1 of candidate futures "
+                f"(K = {k_common} for most), but {format_id(uid)} has {block.shape[1]}."
             )
-        preds.append(block)
-        refs.append(seq)
     return np.stack(preds), np.stack(refs), ids
+
+
+def _check_vocabulary(
+    preds: np.ndarray, refs: np.ndarray, ids: Sequence[Hashable], num_classes: int | None, what: str
+) -> None:
+    """Raise naming the instance, candidate and step of the first step id outside ``[0, num_classes)``.
+
+    ``num_classes=None``: the vocabulary is ``[0, 1 + the largest reference id]``.
+    """
+    bad_ref = refs < 0 if num_classes is None else (refs < 0) | (refs >= num_classes)
+    if bad_ref.any():
+        n, z = (int(v) for v in np.argwhere(bad_ref)[0])
+        upper = "inf" if num_classes is None else num_classes
+        raise InputValidationError(
+            f"Expected step ids in [0, {upper}) in the reference of {format_id(ids[n])}, "
+            f"but got {int(refs[n, z])} at step {z}."
+        )
+    inferred = num_classes is None
+    limit = int(refs.max()) + 1 if inferred else num_classes
+    bad = (preds < 0) | (preds >= limit)
+    if bad.any():
+        n, z, k = (int(v) for v in np.argwhere(bad.transpose(0, 2, 1))[0][[0, 2, 1]])
+        hint = (
+            " (the step ids the references use; pass `label_names` or `num_classes` for a larger vocabulary)"
+            if inferred
+            else " (the step vocabulary)"
+        )
+        raise InputValidationError(
+            f"Expected step ids in [0, {limit}){hint} in `{what}` for {format_id(ids[n])}, "
+            f"but got {int(preds[n, z, k])} at candidate {k}, step {z}."
+        )
 
 
 def af_l_scores(
@@ -236,6 +327,8 @@ def af_l_scores(
     references: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     *,
     label_names: Sequence[str] | None = None,
+    num_classes: int | None = None,
+    layout: Layout = "kz",
     single_step_aued: SingleStepAued = "nan",
     ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
@@ -245,23 +338,27 @@ def af_l_scores(
 ) -> dict[str, Any]:
     """ED@z for every horizon z and AUED, best of K candidate futures (Ego4D LTA definition).
 
-    ``ED(z) = mean_n min_k Lev(pred[n, :z, k], label[n, :z]) / z``; ``AUED = trapz(ED(1..Z)) / (Z - 1)``.
+    ``ED(z) = mean_n min_k Lev(pred[n, k, :z], label[n, :z]) / z``; ``AUED = trapz(ED(1..Z)) / (Z - 1)``.
     Z (future steps) and K (candidates) are read from the input shapes; IMPACT uses Z = 5, K = 5.
 
     Args:
-        predictions: per instance an array [Z, K] of step ids (or step names with ``label_names``):
-            column k is the k-th candidate future; or one int array [N, Z, K]; or a mapping
-            instance id -> [Z, K].
+        predictions: per instance K candidate futures of Z step ids (or step names with ``label_names``),
+            nested ``[K][Z]``: ``predictions[n][k][z]`` is step z of candidate k; or one int array
+            [N, K, Z]; or a mapping instance id -> [K][Z]. With ``layout="zk"``: ``[Z][K]`` / [N, Z, K].
         references: per instance the true future [Z] (ids or names); or [N, Z]; or a mapping keyed
             like ``predictions``.
         label_names: the step vocabulary (index = id), needed when steps are given by name.
+        num_classes: the step vocabulary's size: step ids must lie in ``[0, num_classes)``. Default:
+            ``len(label_names)``, else 1 + the largest reference id.
+        layout: ``"kz"`` (default: ``[K][Z]``, candidates first, as the IMPACT submission format) or
+            ``"zk"`` (``[Z][K]``); signed (``lay``), since with K = Z the shapes cannot tell them apart.
         single_step_aued: policy when Z = 1 (AUED undefined): ``"nan"`` or ``"error"``.
         ids: optional instance ids aligned with sequence inputs (duplicate check, error messages).
         bootstrap: number of bootstrap resamples of instances for percentile intervals (0: none).
         confidence: two-sided coverage of the bootstrap intervals.
         seed: seed of the bootstrap resampling.
-        paired_predictions: a second system's predictions on the same references; adds a paired
-            bootstrap comparison under ``"paired"``.
+        paired_predictions: a second system's predictions on the same references (same layout); adds a
+            paired bootstrap comparison under ``"paired"``.
 
     Returns:
         ``ed_at_1`` ... ``ed_at_Z`` (fractions in [0, 1], lower is better), ``ed_at_horizon``
@@ -269,18 +366,21 @@ def af_l_scores(
         ``num_instances``, ``signature``; plus ``ci`` / ``ci_level`` / ``paired`` when asked.
 
     Raises:
-        InputValidationError: no instances, shapes that differ between instances or between a
-            prediction and its reference, unknown step names, missing or duplicated ids, bad options.
+        InputValidationError: no instances, ragged or mis-shaped predictions, shapes that differ between
+            instances or between a prediction and its reference, step ids outside the vocabulary, unknown
+            step names, missing or duplicated ids, bad options (each naming the instance).
 
     Example:
-        >>> preds = [[[1, 9], [2, 9], [3, 9]]]          # Z = 3 steps, K = 2 candidates
-        >>> out = af_l_scores(preds, [[1, 2, 4]])
+        >>> preds = [[[1, 2, 3], [9, 9, 9]]]           # K = 2 candidates of Z = 3 steps
+        >>> out = af_l_scores(preds, [[1, 2, 4]], num_classes=10)
         >>> out["ed_at_1"], out["ed_at_2"], round(out["ed_at_3"], 4), round(out["aued"], 4)
         (0.0, 0.0, 0.3333, 0.0833)
     """
-    options = AfLOptions(single_step_aued=single_step_aued)
+    options = AfLOptions(single_step_aued=single_step_aued, layout=layout)
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
-    preds, refs, unit_ids = _stack_inputs(predictions, references, label_names, ids)
+    vocab_size = check_num_classes(num_classes, label_names)
+    preds, refs, unit_ids = _stack_inputs(predictions, references, label_names, ids, options.layout)
+    _check_vocabulary(preds, refs, unit_ids, vocab_size, "predictions")
     stats = _af_l_update(preds, refs, unit_ids)
     result = _af_l_compute(stats, options.single_step_aued)
     z_max, k_max = preds.shape[1], preds.shape[2]
@@ -290,12 +390,13 @@ def af_l_scores(
     paired_units = None
     if paired_predictions is not None:
         paired_ids = None if isinstance(references, Mapping) else ids
-        preds_b, _, _ = _stack_inputs(paired_predictions, references, label_names, paired_ids)
+        preds_b, _, _ = _stack_inputs(paired_predictions, references, label_names, paired_ids, options.layout)
         if preds_b.shape != preds.shape:
             raise InputValidationError(
-                f"Expected `paired_predictions` to have the shape of `predictions` {preds.shape}, "
-                f"but got {preds_b.shape}."
+                f"Expected `paired_predictions` to have the shape of `predictions` [N, Z, K] = "
+                f"{list(preds.shape)}, but got {list(preds_b.shape)}."
             )
+        _check_vocabulary(preds_b, refs, unit_ids, vocab_size, "paired_predictions")
         paired_units = list(_af_l_update(preds_b, refs, unit_ids))
 
     def compute(units: Sequence[np.ndarray]) -> dict[str, Any]:

@@ -43,7 +43,15 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_finite, check_unique_ids, match_by_id
+from proceval.scores._checks import (
+    as_array,
+    as_real_array,
+    check_finite,
+    check_unique_ids,
+    converted_bool,
+    format_id,
+    match_by_id,
+)
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, format_choices, opt
 from proceval.scores.signature import score_signature
@@ -166,6 +174,7 @@ __all__ = [
     "AfSOptions",
     "af_s_module_scores",
     "af_s_scores",
+    "check_af_s_predictions",
     "derive_verb_noun_rankings",
 ]
 
@@ -191,45 +200,106 @@ def _parse_hands(hands: Sequence[Any], ids: Sequence[Hashable]) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         raise InputValidationError(
-            f"Expected the hand of {ids[i]!r} to be 'left' or 'right' (or 0 / 1), but got {hands[i]!r}."
+            f"Expected the hand of {format_id(ids[i])} to be 'left' or 'right' (or 0 / 1), but got {format_id(hands[i])}."
         )
     return out
 
 
-def _parse_targets(targets: Sequence[Any], task: str, ids: Sequence[Hashable]) -> np.ndarray:
-    arr = np.asarray(targets)
-    if arr.ndim == 1 and arr.dtype.kind in "iu":
+def _is_integral(t: Any) -> bool:
+    if isinstance(t, (bool, np.bool_)):
+        return False
+    if isinstance(t, (int, np.integer)):
+        return True
+    return isinstance(t, (float, np.floating)) and bool(np.isfinite(t)) and float(t) == int(t)
+
+
+def _parse_targets(
+    targets: Sequence[Any], task: str, ids: Sequence[Hashable], num_classes: int | None = None
+) -> np.ndarray:
+    """Reference class ids -> int64; each in ``[0, num_classes)`` (when known) or the ignore index."""
+    try:
+        arr = np.asarray(targets)
+    except (TypeError, ValueError):  # nested: the loop below names the instance
+        arr = np.empty(0, dtype=object)
+    if arr.ndim == 1 and arr.dtype.kind in "iu" and arr.shape[0] == len(ids):
         out = arr.astype(np.int64, copy=False)
     else:
         out = np.empty(len(targets), dtype=np.int64)
         for i, (uid, t) in enumerate(zip(ids, targets, strict=True)):
-            if isinstance(t, bool) or not isinstance(t, (int, np.integer, float, np.floating)) or t != int(t):
-                raise InputValidationError(f"Expected an integer {task} target for {uid!r}, but got {t!r}.")
+            if not _is_integral(t):
+                raise InputValidationError(
+                    f"Expected an integer {task} target for {format_id(uid)}, but got {format_id(t)}."
+                )
             out[i] = int(t)
     ignore = IGNORE_INDEX[task]
     bad = (out < 0) & (out != ignore)
+    if num_classes is not None:
+        bad |= (out >= num_classes) & (out != ignore)
     if bad.any():
         i = int(np.argmax(bad))
+        upper = f"in [0, {num_classes})" if num_classes is not None else ">= 0"
         raise InputValidationError(
-            f"Expected {task} targets to be class ids >= 0 or the ignore index {ignore}, "
-            f"but {ids[i]!r} has {int(out[i])}."
+            f"Expected {task} targets to be class ids {upper} or the ignore index {ignore}, "
+            f"but {format_id(ids[i])} has {int(out[i])}."
         )
     return out
 
 
-def _scores_block(preds: Sequence[Any], ids: Sequence[Hashable], what: str) -> np.ndarray:
-    if isinstance(preds, np.ndarray) and preds.ndim == 2:
-        block = preds.astype(np.float64, copy=False)
+def _score_row(p: Any, uid: Hashable, what: str) -> np.ndarray:
+    """One instance's scores as float64 (any shape; the caller checks it), naming the instance on failure.
+
+    Bools, strings (even numeric ones such as ``"1"``), None and other objects are refused.
+    """
+    return as_real_array(
+        p,
+        what=f"`{what}`",
+        unit_id=uid,
+        position="class",
+        expected="a 1-D vector of numbers (one score per class)",
+        dtype=np.float64,
+    )
+
+
+def _scores_block(
+    preds: Sequence[Any], ids: Sequence[Hashable], what: str, width: int | None = None
+) -> np.ndarray:
+    """Score vectors -> float64 [N, C]; C is ``width`` (the number of classes) or the most common length.
+
+    The first instance whose vector differs from C is named, with C as the expected length.
+    """
+    block = None
+    if isinstance(preds, np.ndarray):
+        block = preds
+    elif isinstance(preds, list) and preds and all(type(p) is list for p in preds):  # one conversion
+        try:
+            block = np.asarray(preds)
+        except (TypeError, ValueError):  # ragged: the rows below name the instance
+            block = None
+        if block is not None and (
+            block.ndim != 2
+            or block.dtype.kind not in "fiu"
+            or (width is not None and block.shape[1] != width)
+            or converted_bool(block, preds)
+        ):
+            block = None  # strings, bools, None, another width: the rows below name the instance
+    if block is not None and block.ndim == 2 and block.dtype.kind in "fiu" and block.shape[1]:
+        block = block.astype(np.float64, copy=False)
+        if width is not None and block.shape[1] != width:
+            raise InputValidationError(
+                f"Expected `{what}` to hold {width} scores per instance (one per class), "
+                f"but got {block.shape[1]}."
+            )
     else:
-        rows = [np.asarray(p, dtype=np.float64) for p in preds]
+        rows = [_score_row(p, uid, what) for uid, p in zip(ids, preds, strict=True)]
         if not rows:
-            return np.zeros((0, 0))
-        width = rows[0].shape
+            return np.zeros((0, 0 if width is None else width))
+        if width is None:
+            lengths = [r.shape[0] if r.ndim == 1 else -1 for r in rows]
+            width = max(dict.fromkeys(lengths), key=lengths.count)  # most common, first on a tie
         for uid, r in zip(ids, rows, strict=True):
-            if r.ndim != 1 or r.shape != width or r.size == 0:
+            if r.ndim != 1 or r.shape[0] != width or r.size == 0:
                 raise InputValidationError(
-                    f"Expected `{what}` for {uid!r} to be a 1-D score vector of length "
-                    f"{width[0] if width else '?'} "
+                    f"Expected `{what}` for {format_id(uid)} to be a 1-D score vector of length {width} "
                     f"(one score per class), but got shape {r.shape}."
                 )
         block = np.stack(rows)
@@ -247,16 +317,17 @@ def _ranked_block(
     out = np.full((len(preds), k), -1, dtype=np.int64)
     for i, (uid, p) in enumerate(zip(ids, preds, strict=True)):
         seen: list[int] = []
-        for c in np.asarray(p).reshape(-1).tolist():
-            if isinstance(c, bool) or not isinstance(c, (int, float)) or c != int(c) or c < 0:
+        ranked = as_array(p, uid, f"`{what}`", "a ranked list of class ids").reshape(-1).tolist()
+        for c in ranked:
+            if not _is_integral(c) or not 0 <= c < 2**63:
                 raise InputValidationError(
-                    f"Expected `{what}` for {uid!r} to be a ranked list of class ids >= 0, "
-                    f"but it contains {c!r}."
+                    f"Expected `{what}` for {format_id(uid)} to be a ranked list of class ids >= 0, "
+                    f"but it contains {format_id(c)}."
                 )
             c = int(c)
             if num_classes is not None and c >= num_classes:
                 raise InputValidationError(
-                    f"Expected class ids below {num_classes} in `{what}` for {uid!r}, but got {c}."
+                    f"Expected class ids below {num_classes} in `{what}` for {format_id(uid)}, but got {c}."
                 )
             if c not in seen:
                 seen.append(c)
@@ -264,6 +335,41 @@ def _ranked_block(
                     break
         out[i, : len(seen)] = seen
     return out
+
+
+def check_af_s_predictions(
+    predictions: Mapping[Hashable, Any],
+    *,
+    task: str = "action",
+    prediction_format: str = "scores",
+    k: int = 5,
+    num_classes: int | None = None,
+) -> None:
+    """Check predictions that are not scored as :func:`af_s_scores` checks the scored ones.
+
+    For predictions a caller accepts without scoring them (e.g. instances outside the official protocol):
+    a malformed one must still be an error naming its instance, never silently ignored.
+
+    Args:
+        predictions: instance id -> scores [C] (``prediction_format="scores"``) or a ranked class-id list.
+        task: ``"action"``, ``"verb"`` or ``"noun"`` (names the argument in messages).
+        prediction_format: ``"scores"`` or ``"ranked_ids"``.
+        k: the ranked lists' cut-off.
+        num_classes: the number of classes C of ``task``, when known.
+
+    Raises:
+        InputValidationError: as :func:`af_s_scores` on the same predictions (non-numbers, NaN, wrong width,
+            bad ranked ids), naming the instance.
+    """
+    ids = list(predictions)
+    if not ids:
+        return
+    preds = [predictions[i] for i in ids]
+    what = "predictions" if task == "action" else f"{task}_predictions"
+    if prediction_format == "scores":
+        _scores_block(preds, ids, what, num_classes)
+    else:
+        _ranked_block(preds, ids, k, num_classes, what)
 
 
 def _top_k_from_scores(block: np.ndarray, k: int) -> np.ndarray:
@@ -314,7 +420,7 @@ def derive_verb_noun_rankings(
                 uid = ids[i] if ids is not None else i
                 raise InputValidationError(
                     f"Expected every predicted action id to be in `action_to_verb_noun`, but {a} "
-                    f"(instance {uid!r}) is not."
+                    f"(instance {format_id(uid)}) is not."
                 )
             v, nn = mapping[a]
             if v >= 0 and v not in vs:
@@ -352,7 +458,7 @@ def _af_s_update(
             i = int(np.argmax(too_big))
             raise InputValidationError(
                 f"Expected {task} targets below the number of scored classes ({n_cls}), "
-                f"but {ids[i]!r} has {int(targets[i])}."
+                f"but {format_id(ids[i])} has {int(targets[i])}."
             )
         if n == 0:
             rank = np.zeros(0, dtype=np.int64)
@@ -460,13 +566,13 @@ def _align(name: str, values: Any, ids: Sequence[Hashable], keyed: bool, n: int)
         missing = [i for i in ids if i not in values]
         if missing:
             raise InputValidationError(
-                f"Expected `{name}` for every reference id, but {missing[0]!r} has none."
+                f"Expected `{name}` for every reference id, but {format_id(missing[0])} has none."
             )
         known = set(ids)
         extra = [i for i in values if i not in known]
         if extra:
             raise InputValidationError(
-                f"Expected `{name}` only for reference ids, but {extra[0]!r} has no reference."
+                f"Expected `{name}` only for reference ids, but {format_id(extra[0])} has no reference."
             )
         return [values[i] for i in ids]
     seq = list(values)
@@ -530,17 +636,17 @@ def _build_stats(
     def block_of(task: str, raw: Any) -> tuple[np.ndarray, str]:
         what = "predictions" if task == "action" else f"{task}_predictions"
         if prediction_format == "scores":
-            block = _scores_block(raw, ids, what)
-            if task in num_classes and block.shape[1] != num_classes[task]:
-                raise InputValidationError(
-                    f"Expected {num_classes[task]} {task} scores per instance, but got {block.shape[1]}."
-                )
-            return block, "scores"
+            return _scores_block(raw, ids, what, num_classes.get(task)), "scores"
         return _ranked_block(raw, ids, k, num_classes.get(task), what), "ranked"
 
     action_block, action_kind = block_of("action", preds)
     stats["action"] = _af_s_update(
-        action_block, action_kind, _parse_targets(refs, "action", ids), "action", k, ids
+        action_block,
+        action_kind,
+        _parse_targets(refs, "action", ids, num_classes.get("action")),
+        "action",
+        k,
+        ids,
     )
     derived: tuple[np.ndarray, np.ndarray] | None = None
     for task, task_preds, task_refs in (
@@ -553,7 +659,9 @@ def _build_stats(
                     f"Got `{task}_predictions` but no `{task}_references` to score them against."
                 )
             continue
-        targets = _parse_targets(_align(f"{task}_references", task_refs, ids, keyed, n), task, ids)
+        targets = _parse_targets(
+            _align(f"{task}_references", task_refs, ids, keyed, n), task, ids, num_classes.get(task)
+        )
         if task_preds is not None:
             raw = (
                 task_preds
@@ -576,7 +684,7 @@ def _build_stats(
                 if too_big.any():
                     i = int(np.argwhere(too_big)[0][0])
                     raise InputValidationError(
-                        f"Expected derived {task} ids below {num_classes[task]}, but {ids[i]!r} maps to "
+                        f"Expected derived {task} ids below {num_classes[task]}, but {format_id(ids[i])} maps to "
                         f"{int(block[too_big][0])}."
                     )
         stats[task] = _af_s_update(block, kind, targets, task, k, ids)

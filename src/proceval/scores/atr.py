@@ -25,6 +25,16 @@ Named policies for the degenerate cases:
 
 With tied scores this AP differs from ``sklearn.metrics.average_precision_score``, which groups tied
 scores into one threshold; without ties the two coincide.
+
+Precision (``precision``, signed ``prec``): ``"float64"`` (default) computes segment means and sorts in
+double precision. ``"float32"`` reproduces the official evaluator bit for bit: there the frame
+probabilities are float32 (``torch.sigmoid`` outputs), each segment mean is numpy's float32 mean of the
+frame slice, and the pooled scores are stored as float32 before sorting. Segments whose float64 means
+differ by less than float32's resolution (~6e-8 relative) then tie, and the stable sort orders them by
+input position instead of by score: per-class AP can move by a few hundredths on a class with few
+positives (0.025 seen on the release), mAP much less. The default stays float64 because the spec (§10)
+defines the score as the mean frame probability, not a rounding of it; choose float32 to match
+numbers produced by the official scripts.
 """
 
 from __future__ import annotations
@@ -37,9 +47,10 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_finite, check_unique_ids, match_by_id
+from proceval.scores._checks import as_real_array, check_finite, check_unique_ids, converted_bool, match_by_id
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
+from proceval.scores.retrieval import FloatPrecision
 from proceval.scores.signature import score_signature
 
 ATR_CLASSES: tuple[str, ...] = (
@@ -70,6 +81,7 @@ class AtrOptions(ScoreOptions):
 
     score_name: ClassVar[str] = "atr"
     unlabeled: Unlabeled = opt("skip", "unl")
+    precision: FloatPrecision = opt("float64", "prec")
 
 
 @dataclass(frozen=True)
@@ -106,9 +118,17 @@ def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
 
 def _atr_update(scores: np.ndarray, labels: np.ndarray, unit_id: Hashable) -> tuple[np.ndarray, np.ndarray]:
     """One segment -> (scores [C] float64, multi-hot labels [C] int8), validated."""
-    s = np.asarray(scores, dtype=np.float64)
-    y = np.asarray(labels)
     n_cls = len(ATR_CLASSES)
+    s = as_real_array(  # bools, strings (even "1" or ""), None: refused, naming the segment and class
+        scores,
+        what="`predictions`",
+        unit_id=unit_id,
+        unit=f"segment {unit_id!r}",
+        position="class",
+        expected=f"{n_cls} class scores (real numbers)",
+        dtype=np.float64,
+    )
+    y = np.asarray(labels)
     if s.shape != (n_cls,):
         raise InputValidationError(
             f"Expected {n_cls} class scores for segment {unit_id!r} (one per anomaly type), "
@@ -179,15 +199,27 @@ def _collect_units(
 
 
 def _score_units(
-    ids: Sequence[Hashable], preds: Sequence[Any], refs: Sequence[Any], unlabeled: str
+    ids: Sequence[Hashable],
+    preds: Sequence[Any],
+    refs: Sequence[Any],
+    unlabeled: str,
+    precision: FloatPrecision = "float64",
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-    """Validate and split into per-segment units; all-zero label rows dropped under ``"skip"``."""
+    """Validate and split into per-segment units; all-zero label rows dropped under ``"skip"``.
+
+    With ``precision="float32"`` the scores are rounded to float32 (held as float64, exactly), as the
+    official evaluator stores them before sorting.
+    """
     n_cls = len(ATR_CLASSES)
     try:
-        scores = np.asarray(preds, dtype=np.float64)
+        scores = np.asarray(preds)
         labels = np.asarray(refs)
     except (ValueError, TypeError):  # ragged rows: the per-unit path names the segment
         scores = labels = None
+    if scores is not None and (scores.dtype.kind not in "iuf" or converted_bool(scores, preds)):
+        scores = None  # strings, bools, None: the per-unit path names the segment and class
+    elif scores is not None:
+        scores = scores.astype(np.float64, copy=False)
     if (
         scores is None
         or labels is None
@@ -200,6 +232,8 @@ def _score_units(
         scores = np.stack([p[0] for p in pairs]) if pairs else np.zeros((0, n_cls))
         labels = np.stack([p[1] for p in pairs]) if pairs else np.zeros((0, n_cls), dtype=np.int8)
     labels = labels.astype(np.int8)
+    if precision == "float32":
+        scores = scores.astype(np.float32).astype(np.float64)
     keep = labels.any(axis=1) if unlabeled == "skip" else np.ones(labels.shape[0], dtype=bool)
     units = list(zip(scores[keep], labels[keep], strict=True))
     return units, int((~keep).sum())
@@ -228,6 +262,7 @@ def atr_scores(
     references: Sequence[Any] | np.ndarray | Mapping[Hashable, Any],
     *,
     unlabeled: Unlabeled = "skip",
+    precision: FloatPrecision = "float64",
     ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
@@ -241,6 +276,8 @@ def atr_scores(
             ``ATR_CLASSES`` order; or a mapping segment id -> [6].
         references: multi-hot labels [N, 6] of 0/1; or a mapping keyed like ``predictions``.
         unlabeled: all-zero label rows: ``"skip"`` (official) or ``"keep"`` (negatives everywhere).
+        precision: ``"float64"`` (default) or ``"float32"``: round the scores to float32 before sorting,
+            as the official evaluator does (near-ties then keep input order; see the module doc).
         ids: optional segment ids aligned with sequence inputs (duplicate check, error messages).
         bootstrap: number of bootstrap resamples of segments for percentile intervals (0: none).
         confidence: two-sided coverage of the bootstrap intervals.
@@ -263,14 +300,14 @@ def atr_scores(
         >>> out["mean_ap"], out["num_classes_evaluated"], out["excluded_classes"][0]
         (1.0, 2, 'ERROR_SPATIAL')
     """
-    options = AtrOptions(unlabeled=unlabeled)
+    options = AtrOptions(unlabeled=unlabeled, precision=precision)
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     unit_ids, preds, refs = _collect_units(predictions, references, ids)
-    units, skipped = _score_units(unit_ids, preds, refs, options.unlabeled)
+    units, skipped = _score_units(unit_ids, preds, refs, options.unlabeled, options.precision)
     paired_units = None
     if paired_predictions is not None:
         ids_b, preds_b, refs_b = _collect_units(paired_predictions, references, ids)
-        paired_units, _ = _score_units(ids_b, preds_b, refs_b, options.unlabeled)
+        paired_units, _ = _score_units(ids_b, preds_b, refs_b, options.unlabeled, options.precision)
     return _finish(
         units,
         {"num_unlabeled_skipped": skipped},
@@ -279,6 +316,20 @@ def atr_scores(
         {"input": "segments"},
         paired_units,
     )
+
+
+def _window_means_float32(
+    arrays: Mapping[str, np.ndarray], windows: Sequence[tuple[str, int, int]], n_cls: int
+) -> np.ndarray:
+    """The official float32 segment scores: ``probs[start:stop].mean(axis=0)`` of float32 frames, per window.
+
+    numpy's mean of a float32 slice sums in float32 and divides by the count; the result is held as
+    float64 (exactly) for sorting.
+    """
+    out = np.empty((len(windows), n_cls), dtype=np.float64)
+    for i, (vid, start, stop) in enumerate(windows):
+        out[i] = arrays[vid][start:stop].mean(axis=0)
+    return out
 
 
 def _window_means(
@@ -320,6 +371,7 @@ def atr_segment_scores(
     segments: Sequence[Mapping[str, Any]],
     *,
     missing_video: MissingVideo = "error",
+    precision: FloatPrecision = "float64",
 ) -> tuple[list[Hashable], np.ndarray, np.ndarray, int]:
     """Segment scores from per-frame probabilities: mean over ``[start_frame, end_frame]`` clipped to T.
 
@@ -329,6 +381,9 @@ def atr_segment_scores(
             indices), ``labels`` (6 multi-hot ints) and optionally ``sample_id``, as in the release's
             ``atr_segments_{L,R}/*.jsonl``.
         missing_video: ``"error"`` or ``"skip"`` for segments of videos without predictions.
+        precision: ``"float64"`` (default) or ``"float32"``: frames rounded to float32 and each mean taken
+            as numpy's float32 mean of the slice, as the official evaluator (scores returned as float64
+            holding float32 values).
 
     Returns:
         (segment ids, scores [N, 6], labels [N, 6], number of segments skipped for a missing video).
@@ -337,7 +392,8 @@ def atr_segment_scores(
         InputValidationError: a record lacks a field, start after end, a segment starting at or after
             the video's T predicted frames, a prediction array not [T, 6] or with NaN.
     """
-    AtrFramesOptions(missing_video=missing_video)  # validates the choice
+    AtrFramesOptions(missing_video=missing_video, precision=precision)  # validates the choices
+    dtype = np.float32 if precision == "float32" else np.float64
     n_cls = len(ATR_CLASSES)
     ids: list[Hashable] = []
     labels: list[Any] = []
@@ -367,7 +423,7 @@ def atr_segment_scores(
             )
         probs = arrays.get(vid)
         if probs is None:
-            probs = np.asarray(frame_probabilities[vid], dtype=np.float64)
+            probs = np.asarray(frame_probabilities[vid], dtype=dtype)
             if probs.ndim != 2 or probs.shape[1] != n_cls or probs.shape[0] == 0:
                 raise InputValidationError(
                     f"Expected frame probabilities of shape [T, {n_cls}] with T >= 1 for video {vid!r}, "
@@ -388,7 +444,8 @@ def atr_segment_scores(
         labels.append(lab)
         windows.append((vid, start, min(end, n_frames - 1) + 1))
     check_unique_ids(ids, "segments (sample_id)")
-    score_arr = _window_means(arrays, windows, n_cls)
+    means = _window_means_float32 if precision == "float32" else _window_means
+    score_arr = means(arrays, windows, n_cls)
     finite = np.isfinite(score_arr).all(axis=1)
     if not finite.all():  # NaN / inf inside a segment's frames: name the video and the frame
         vid, start, stop = windows[int(np.argmin(finite))]
@@ -402,6 +459,7 @@ def atr_scores_from_frames(
     *,
     missing_video: MissingVideo = "error",
     unlabeled: Unlabeled = "skip",
+    precision: FloatPrecision = "float64",
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
@@ -417,6 +475,8 @@ def atr_scores_from_frames(
         segments: the manifest records (``atr_segments_{L,R}/{part}.split{n}.jsonl`` rows).
         missing_video: ``"error"`` (default) or ``"skip"`` (official, silent there; counted here).
         unlabeled: ``"skip"`` (official) or ``"keep"`` for all-zero label rows.
+        precision: ``"float64"`` (default) or ``"float32"`` (the official float32 frames, segment means
+            and sort; see the module doc and :func:`atr_segment_scores`).
         bootstrap: number of bootstrap resamples of segments (0: none).
         confidence: two-sided coverage of the bootstrap intervals.
         seed: seed of the bootstrap resampling.
@@ -435,23 +495,28 @@ def atr_scores_from_frames(
         >>> atr_scores_from_frames(probs, segs)["mean_ap"]
         1.0
     """
-    options = AtrFramesOptions(unlabeled=unlabeled, missing_video=missing_video)
+    options = AtrFramesOptions(unlabeled=unlabeled, missing_video=missing_video, precision=precision)
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_frame_probabilities is not None)
     ids, scores, labels, n_missing = atr_segment_scores(
-        frame_probabilities, segments, missing_video=options.missing_video
+        frame_probabilities, segments, missing_video=options.missing_video, precision=options.precision
     )
-    units, skipped = _score_units(ids, list(scores), list(labels), options.unlabeled)
+    units, skipped = _score_units(ids, list(scores), list(labels), options.unlabeled, options.precision)
     paired_units = None
     if paired_frame_probabilities is not None:
         ids_b, scores_b, labels_b, _ = atr_segment_scores(
-            paired_frame_probabilities, segments, missing_video=options.missing_video
+            paired_frame_probabilities,
+            segments,
+            missing_video=options.missing_video,
+            precision=options.precision,
         )
         if ids_b != ids:
             raise InputValidationError(
                 "Expected `paired_frame_probabilities` to cover the same videos as `frame_probabilities`, "
                 f"but they give {len(ids_b)} segments against {len(ids)}."
             )
-        paired_units, _ = _score_units(ids_b, list(scores_b), list(labels_b), options.unlabeled)
+        paired_units, _ = _score_units(
+            ids_b, list(scores_b), list(labels_b), options.unlabeled, options.precision
+        )
     return _finish(
         units,
         {"num_unlabeled_skipped": skipped, "num_missing_video_skipped": n_missing},

@@ -5,12 +5,21 @@ segmentation, a query for retrieval, an instance for anticipation. Score modules
 ``compute(units) -> {key: float}`` function; these helpers resample units with replacement (seeded
 ``numpy.random.default_rng``), recompute, and report percentile intervals, as sacrebleu does for
 corpus metrics.
+
+Results files keep the value of each headline score on every resample (the *replicates*) so that two
+results can be compared later without their predictions: inside :func:`keep_replicates`, every
+:func:`bootstrap_ci` call records its per-resample values (a :class:`Replicates`), and
+:func:`compare_replicates` turns two aligned replicate vectors into the same paired comparison
+:func:`paired_bootstrap` computes from the units. Recording is opt-in and changes no number.
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
@@ -42,6 +51,59 @@ class ColumnStats(Sequence[T]):
         if isinstance(i, slice):
             return [self.row(j) for j in range(*i.indices(len(self)))]
         return self.row(i)
+
+
+@dataclass
+class Replicates:
+    """The per-resample values of one :func:`bootstrap_ci` call (recorded inside :func:`keep_replicates`).
+
+    Attributes:
+        values: ``{score_name: array of shape (n_resamples,)}``, in resample order; NaN where a resample
+            gave no finite number (or no number) for that score.
+        n_resamples: the number of resamples.
+        seed: the resampling seed.
+        num_units: the number of units resampled (resample ``b`` drew
+            ``default_rng(seed).integers(0, num_units, (n_resamples, num_units))[b]``).
+        confidence: the interval's coverage (set by :func:`with_uncertainty`; None from a bare call).
+        result: the score dict :func:`with_uncertainty` added the interval to (None from a bare call).
+        ci: the ``result["ci"]`` dict that call wrote (None from a bare call); lets a caller find the
+            record of a nested result even after the score dict was shallow-copied.
+    """
+
+    values: dict[str, np.ndarray]
+    n_resamples: int
+    seed: int
+    num_units: int
+    confidence: float | None = None
+    result: dict[str, Any] | None = field(default=None, repr=False)
+    ci: dict[str, Any] | None = field(default=None, repr=False)
+
+
+_RECORDS: contextvars.ContextVar[list[Replicates] | None] = contextvars.ContextVar(
+    "proceval_bootstrap_replicates", default=None
+)
+
+
+@contextmanager
+def keep_replicates() -> Iterator[list[Replicates]]:
+    """Record the per-resample values of every :func:`bootstrap_ci` call made inside the block.
+
+    Yields:
+        The list the records are appended to, in call order (nested results, e.g. one per protocol,
+        give one record each). Outside the block nothing is recorded; the numbers never change.
+
+    Example:
+        >>> with keep_replicates() as records:
+        ...     _ = bootstrap_ci([1.0, 0.0, 1.0], lambda u: {"mean": sum(u) / len(u)}, n_resamples=4)
+        >>> records[0].values["mean"].shape, records[0].num_units
+        ((4,), 3)
+    """
+    records: list[Replicates] = []
+    token = _RECORDS.set(records)
+    try:
+        yield records
+    finally:
+        _RECORDS.reset(token)
 
 
 def _as_units(units: Sequence[T]) -> Sequence[T]:
@@ -120,10 +182,27 @@ def bootstrap_ci(
     if not len(units):
         raise InputValidationError("Expected at least one unit to bootstrap, but got none.")
     idx = _resample_indices(len(units), n_resamples, seed)
+    records = _RECORDS.get()
+    per_resample: list[dict[str, float]] = []
     samples: dict[str, list[float]] = {}
     for row in idx:
-        for key, value in _numeric_items(compute(_subset(units, row))).items():
+        values = _numeric_items(compute(_subset(units, row)))
+        for key, value in values.items():
             samples.setdefault(key, []).append(value)
+        if records is not None:
+            per_resample.append(values)
+    if records is not None:
+        records.append(
+            Replicates(
+                values={
+                    key: np.array([r.get(key, math.nan) for r in per_resample], dtype=np.float64)
+                    for key in samples
+                },
+                n_resamples=n_resamples,
+                seed=seed,
+                num_units=len(units),
+            )
+        )
     return {key: _percentile_interval(np.asarray(vals), confidence) for key, vals in samples.items()}
 
 
@@ -168,23 +247,117 @@ def paired_bootstrap(
             deltas[key].append(ra[key] - rb[key])
     out: dict[str, dict[str, float]] = {}
     for key, vals in deltas.items():
-        arr = np.asarray(vals)
-        finite = arr[np.isfinite(arr)]
-        low, high = _percentile_interval(arr, confidence)
-        if finite.size:
-            tail = min((finite <= 0).sum(), (finite >= 0).sum())
-            p_value = min(1.0, 2.0 * (tail + 1) / (finite.size + 1))
-        else:
-            p_value = math.nan
+        low, high, p_value = _delta_summary(np.asarray(vals), confidence)
         out[key] = {
             "a": full_a[key],
             "b": full_b[key],
             "delta": full_a[key] - full_b[key],
             "ci_low": low,
             "ci_high": high,
-            "p_value": float(p_value),
+            "p_value": p_value,
         }
     return out
+
+
+def _delta_summary(deltas: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """``(ci_low, ci_high, p_value)`` of per-resample deltas (non-finite resamples left out)."""
+    finite = deltas[np.isfinite(deltas)]
+    low, high = _percentile_interval(deltas, confidence)
+    if finite.size:
+        tail = min((finite <= 0).sum(), (finite >= 0).sum())
+        p_value = min(1.0, 2.0 * (tail + 1) / (finite.size + 1))
+    else:
+        p_value = math.nan
+    return low, high, float(p_value)
+
+
+def compare_replicates(
+    replicates_a: Sequence[float] | np.ndarray,
+    replicates_b: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+) -> dict[str, float]:
+    """Paired bootstrap comparison of two systems from their stored per-resample values of one score.
+
+    When both replicate vectors come from the same units, resample count and seed (so resample ``b``
+    drew the same unit indices for both), ``replicates_a - replicates_b`` *is* the delta distribution
+    :func:`paired_bootstrap` draws from the units, and this returns its ``ci_low``, ``ci_high`` and
+    ``p_value`` exactly.
+
+    Args:
+        replicates_a: system A's score on each resample (NaN or None: no number on that resample).
+        replicates_b: system B's, same length and resample order.
+        confidence: two-sided coverage of the delta's interval.
+
+    Returns:
+        ``{"ci_low", "ci_high", "p_value"}`` of ``delta = a - b`` (NaN when no resample is finite).
+
+    Raises:
+        InputValidationError: the vectors differ in length or are empty, or a bad ``confidence``.
+
+    Example:
+        >>> out = compare_replicates([0.6, 0.7, 0.65], [0.5, 0.55, 0.5])
+        >>> out["ci_low"] > 0, out["p_value"]
+        (True, 0.5)
+    """
+    a = np.asarray(replicates_a, dtype=np.float64)
+    b = np.asarray(replicates_b, dtype=np.float64)
+    _bootstrap_arg_validation(max(int(a.size), 1), confidence)
+    if a.shape != b.shape or a.ndim != 1 or not a.size:
+        raise InputValidationError(
+            "Expected two replicate vectors of the same non-zero length, but got "
+            f"{a.size} values for system A and {b.size} for system B."
+        )
+    low, high, p_value = _delta_summary(a - b, confidence)
+    return {"ci_low": low, "ci_high": high, "p_value": p_value}
+
+
+def compare_replicates_many(
+    replicates: np.ndarray,
+    reference: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+) -> dict[str, np.ndarray]:
+    """:func:`compare_replicates` of each row of ``replicates`` against ``reference``, at once.
+
+    Rows whose deltas are all finite are summarised together (one ``numpy.quantile`` along the rows,
+    which gives the same numbers as one call per row); any other row goes through
+    :func:`compare_replicates`.
+
+    Args:
+        replicates: shape ``(n_systems, n_resamples)``.
+        reference: shape ``(n_resamples,)``, the system each row is compared with.
+        confidence: two-sided coverage of the delta's interval.
+
+    Returns:
+        ``{"ci_low", "ci_high", "p_value"}``, each an array of shape ``(n_systems,)``.
+
+    Example:
+        >>> out = compare_replicates_many(np.array([[0.6, 0.7, 0.65]]), [0.5, 0.55, 0.5])
+        >>> out["p_value"].tolist()
+        [0.5]
+    """
+    matrix = np.asarray(replicates, dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64)
+    if matrix.ndim != 2 or ref.ndim != 1 or matrix.shape[1] != ref.size or not ref.size:
+        raise InputValidationError(
+            "Expected replicates of shape (n_systems, n_resamples) and a reference of n_resamples values, "
+            f"but got {matrix.shape} and {ref.shape}."
+        )
+    _bootstrap_arg_validation(int(ref.size), confidence)
+    deltas = matrix - ref
+    low = np.full(matrix.shape[0], math.nan)
+    high, p_value = low.copy(), low.copy()
+    finite = np.isfinite(deltas).all(axis=1)
+    if finite.any():
+        d = deltas[finite]
+        alpha = (1.0 - confidence) / 2.0
+        low[finite], high[finite] = np.quantile(d, [alpha, 1.0 - alpha], axis=1)
+        tail = np.minimum((d <= 0).sum(axis=1), (d >= 0).sum(axis=1))
+        p_value[finite] = np.minimum(1.0, 2.0 * (tail + 1) / (d.shape[1] + 1))
+    for i in np.flatnonzero(~finite):
+        low[i], high[i], p_value[i] = _delta_summary(deltas[i], confidence)
+    return {"ci_low": low, "ci_high": high, "p_value": p_value}
 
 
 def with_uncertainty(
@@ -208,6 +381,8 @@ def with_uncertainty(
     if uncertainty is None:
         uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_units is not None)
     if uncertainty.bootstrap:
+        records = _RECORDS.get()
+        n_records = len(records) if records is not None else 0
         result["ci"] = {
             k: list(v)
             for k, v in bootstrap_ci(
@@ -219,6 +394,9 @@ def with_uncertainty(
             ).items()
         }
         result["ci_level"] = uncertainty.confidence
+        if records is not None and len(records) > n_records:
+            record = records[-1]
+            record.confidence, record.result, record.ci = uncertainty.confidence, result, result["ci"]
     if paired_units is not None:
         result["paired"] = paired_bootstrap(
             units,

@@ -17,6 +17,7 @@ set of coarse predictions in one call (each label is read once; the same numbers
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, get_args
 import numpy as np
 
 from proceval.errors import InputValidationError
+from proceval.scores._checks import format_id, format_ids
 from proceval.scores._ranking import align_query_inputs
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, format_choices, opt
@@ -160,22 +162,31 @@ def build_vocabulary(labels: Sequence[str], label_level: LabelLevel = "coarse") 
 def _to_name(value: Any, source_vocab: Sequence[str] | None, what: str, unit_id: Hashable) -> str:
     if isinstance(value, (bool, np.bool_)):
         raise InputValidationError(
-            f"Expected a label name or id in `{what}` for {unit_id!r}, but got {value!r}."
+            f"Expected a label name or id in `{what}` for {format_id(unit_id)}, but got {format_id(value)}."
         )
+    if isinstance(value, (float, np.floating)):  # JSON may give an id as 3.0; 2.5, NaN, inf are not ids
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise InputValidationError(
+                f"Expected a label name or id in `{what}` for {format_id(unit_id)}, "
+                f"but got {format_id(value)} (not an integer)."
+            )
+        value = int(value)
     if isinstance(value, (int, np.integer)):
         if source_vocab is None:
             raise InputValidationError(
-                f"Got label id {value} in `{what}` for {unit_id!r} but no `vocabulary` to map ids to names."
+                f"Got label id {value} in `{what}` for {format_id(unit_id)} but no `vocabulary` to map ids to names."
             )
         if not 0 <= int(value) < len(source_vocab):
             raise InputValidationError(
-                f"Expected label ids in [0, {len(source_vocab)}) in `{what}` for {unit_id!r}, "
+                f"Expected label ids in [0, {len(source_vocab)}) in `{what}` for {format_id(unit_id)}, "
                 f"but got {value}."
             )
         return str(source_vocab[int(value)])
     if isinstance(value, str):
         return value
-    raise InputValidationError(f"Expected a label name or id in `{what}` for {unit_id!r}, but got {value!r}.")
+    raise InputValidationError(
+        f"Expected a label name or id in `{what}` for {format_id(unit_id)}, but got {format_id(value)}."
+    )
 
 
 def _level_name(name: str, label_level: str, input_level: str) -> str:
@@ -202,12 +213,32 @@ class _Source(NamedTuple):
     decodes_ids: bool
 
 
+def _check_same_ids(name: str, values: Mapping[Hashable, Any], references: Mapping[Hashable, Any]) -> None:
+    """Raise when ``values`` (predictions keyed by segment id) miss reference ids or have unknown ids."""
+    if values.keys() == references.keys():
+        return
+    missing = [k for k in references if k not in values]
+    extra = [k for k in values if k not in references]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} reference ids have no prediction: {format_ids(missing)}")
+    if extra:
+        parts.append(f"{len(extra)} are unknown ids (no reference segment): {format_ids(extra)}")
+    raise InputValidationError(
+        f"Expected `{name}` for exactly the reference segment ids, but " + "; and ".join(parts) + "."
+    )
+
+
 def _align(
     predictions: Sequence[Any] | Mapping[Hashable, Any],
     references: Sequence[Any] | Mapping[Hashable, Any],
     paired_predictions: Sequence[Any] | Mapping[Hashable, Any] | None,
     ids: Sequence[Hashable] | None,
 ) -> _Inputs:
+    if isinstance(references, Mapping):
+        for name, values in (("predictions", predictions), ("paired_predictions", paired_predictions)):
+            if isinstance(values, Mapping):
+                _check_same_ids(name, values, references)
     ids, preds, other = align_query_inputs(
         predictions, {"references": references, "paired_predictions": paired_predictions}, ids
     )
@@ -298,8 +329,11 @@ def _cv_smc_update(
     source_vocab: Sequence[str] | None,
     label_level: str,
     input_level: str,
+    source_names: Sequence[str] | None = None,
 ) -> CVSMCStats:
     """Map every (prediction, reference) to class indices of the level vocabulary.
+
+    ``source_names``: the coarse names (vocabulary, or train ∪ references) a coarse label must be one of.
 
     Fast path: one table of valid names (and ids) per call, then C-level lookups over all instances.
 
@@ -307,7 +341,12 @@ def _cv_smc_update(
         InputValidationError: a label outside the vocabulary (naming the instance and the label).
     """
     index = {name: i for i, name in enumerate(level_vocab)}
-    str_codes, id_codes = _code_tables(index, source_vocab, predictions, references, label_level, input_level)
+    known = None  # coarse inputs: a name must be a source name, not just share its verb / noun class
+    if input_level == "coarse" and source_names is not None:
+        known = frozenset(str(n).strip().lower() for n in source_names)
+    str_codes, id_codes = _code_tables(
+        index, source_vocab, predictions, references, label_level, input_level, known
+    )
     table = _code_values(str_codes)
     pred = _fast_codes(predictions, table, id_codes)
     ref = _fast_codes(references, table, id_codes) if pred is not None else None
@@ -315,7 +354,7 @@ def _cv_smc_update(
         return CVSMCStats(pred, ref)
     out: list[CVSMCInstanceStat] = []  # per-instance path: only reached when some value needs its own check
     for uid, p, r in zip(ids, predictions, references, strict=False):
-        args = (uid, index, source_vocab, label_level, input_level)
+        args = (uid, index, source_vocab, label_level, input_level, known)
         out.append(
             CVSMCInstanceStat(
                 _instance_class(p, "predictions", *args), _instance_class(r, "references", *args)
@@ -332,20 +371,29 @@ def _instance_class(
     source_vocab: Sequence[str] | None,
     label_level: str,
     input_level: str,
+    known: frozenset[str] | None = None,
 ) -> int:
-    """Class index of one label (normalising its spelling), or an InputValidationError naming the instance."""
+    """Class index of one label (normalising its spelling), or an InputValidationError naming the instance.
+
+    ``known``: the normalised coarse names a coarse label must be one of (None: not checked).
+    """
     label = _to_name(value, source_vocab, what, uid)
     try:
         name = _level_name(label, label_level, input_level)
     except InputValidationError:
         raise InputValidationError(
-            f"Expected a coarse label of the form 'verb_noun' in `{what}` for {uid!r} to derive the "
-            f"{label_level} class, but got {label!r}."
+            f"Expected a coarse label of the form 'verb_noun' in `{what}` for {format_id(uid)} to derive the "
+            f"{label_level} class, but got {format_id(label)}."
         ) from None
     if name not in index:
         raise InputValidationError(
-            f"Unknown {label_level} label {name!r} in `{what}` for {uid!r}: expected one of the "
+            f"Unknown {label_level} label {format_id(name)} in `{what}` for {format_id(uid)}: expected one of the "
             f"{len(index)} vocabulary classes (train ∪ test)."
+        )
+    if known is not None and label.strip().lower() not in known:  # e.g. 'store_lid': its verb exists
+        raise InputValidationError(
+            f"Unknown coarse label {format_id(label)} in `{what}` for {format_id(uid)}: expected one of the "
+            f"{len(known)} vocabulary names (train ∪ test), not only a name whose {label_level} class exists."
         )
     return index[name]
 
@@ -357,6 +405,7 @@ def _code_tables(
     references: Sequence[Any],
     label_level: str,
     input_level: str,
+    known: frozenset[str] | None = None,
 ) -> tuple[dict[str, int], np.ndarray | None]:
     """Class index of every valid label *name* (exact string) and of every label *id* (None without ids).
 
@@ -373,6 +422,8 @@ def _code_tables(
             names = []
     str_codes: dict[str, int] = {}
     for name in names:
+        if known is not None and name.strip().lower() not in known:
+            continue  # not a source name: the per-instance path raises naming the instance
         try:
             level = _level_name(name, label_level, input_level)
         except InputValidationError:
@@ -543,7 +594,9 @@ def _score_level(
     ids_vocab = source.names if source.decodes_ids else None
 
     def update(values: list[Any]) -> CVSMCStats:
-        return _cv_smc_update(values, inp.refs, inp.ids, level_vocab, ids_vocab, label_level, input_level)
+        return _cv_smc_update(
+            values, inp.refs, inp.ids, level_vocab, ids_vocab, label_level, input_level, source.names
+        )
 
     stats = update(inp.preds)
     paired = None if inp.paired is None else update(inp.paired)

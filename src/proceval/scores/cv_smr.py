@@ -7,6 +7,14 @@ evaluator), giving the 0/1 vector ``hits``. ``AP = sum_i precision@i * hit_i / #
 item are skipped and counted. Overall values are means over evaluated queries pooled over query views;
 per-query-view means too.
 
+Precision (``precision``, signed ``prec``): ``"float64"`` (default) ranks the similarities as given and
+averages in double precision. ``"float32"`` reproduces the official script, which keeps segment
+embeddings and cosines as float32 and averages per-query AP / hits as float32 (pooled view by view):
+similarities that differ by less than float32's resolution tie there and keep gallery order, which
+moves mAP by up to ~1.5e-5 relative on the release. From embeddings (:func:`cv_smr_embedding_results`)
+the float32 pipeline is reproduced exactly; from score vectors (:func:`cv_smr_scores`) the given
+similarities are rounded to float32, exact when they were computed in float32.
+
 Entry points: :func:`cv_smr_scores` scores given score and relevance vectors; :func:`cv_smr_stats_scores`
 scores per-query statistics computed elsewhere (e.g. by a benchmark's protocol from embeddings, with
 :meth:`CVSMRStats.from_query_results`). The AP / rank math is :mod:`proceval.scores.retrieval`; which
@@ -26,10 +34,12 @@ from proceval.scores._ranking import align_query_inputs, as_score_vector
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
 from proceval.scores.retrieval import (
+    CHUNK_CELLS,
     EMPTY_GALLERY,
     EVALUATED,
     NO_POSITIVE,
     RETRIEVAL_STATUSES,
+    FloatPrecision,
     check_cutoffs,
     relevant_rank_and_ap,
 )
@@ -49,10 +59,13 @@ class CvSmrOptions(ScoreOptions):
 
     Attributes:
         ks: the recall cut-offs (official: 1, 5).
+        precision: ``"float64"`` (default) or ``"float32"`` (the official float32 similarities and means;
+            see the module doc).
     """
 
     score_name: ClassVar[str] = "cv_smr"
     ks: tuple[int, ...] = opt(DEFAULT_KS, "k")
+    precision: FloatPrecision = opt("float64", "prec")
 
     def check(self) -> None:
         """``ks`` must be positive integers (stored as a tuple)."""
@@ -175,11 +188,13 @@ def _cv_smr_update(
     query_views: Sequence[Any] | None,
     query_ids: Sequence[Hashable],
     ks: Sequence[int] = DEFAULT_KS,
+    precision: FloatPrecision = "float64",
 ) -> CVSMRStats:
     """Turn a batch of queries (score vector + relevance vector each) into :class:`CVSMRStats`.
 
     Skipping policy ("skip", official): an empty gallery gives status ``empty_gallery``; a gallery without
-    a relevant item gives ``no_positive``; both are counted, neither enters the means.
+    a relevant item gives ``no_positive``; both are counted, neither enters the means. With
+    ``precision="float32"`` each score vector is rounded to float32 before ranking.
     """
     n = len(predictions)
     views = [""] * n if query_views is None else [str(v) for v in query_views]
@@ -189,6 +204,8 @@ def _cv_smr_update(
             vec = pred  # finiteness is checked on the sorted copy (NaN sorts last, -inf first)
         else:
             vec = as_score_vector(pred, "predictions", qid)
+        if precision == "float32":
+            vec = vec.astype(np.float32).astype(np.float64)  # float32 values, ranked exactly as float32
         rel = _clean_relevance(ref, vec.size)
         if rel is None:
             rel = _as_relevance(ref, qid, vec.size)
@@ -197,6 +214,65 @@ def _cv_smr_update(
             as_score_vector(vec, "predictions", qid)  # raises, naming the query and the value
         results.append(stat)
     return CVSMRStats.from_query_results(ks, views, results)
+
+
+def cv_smr_embedding_results(
+    query_embeddings: np.ndarray,
+    gallery_embeddings: np.ndarray,
+    query_keys: np.ndarray,
+    gallery_keys: np.ndarray,
+    *,
+    precision: FloatPrecision = "float64",
+) -> list[tuple[int, int, float]]:
+    """Per query ``(status, rank of the best relevant item, AP)`` from L2-normalised embeddings (spec §3).
+
+    A query's gallery is every gallery row of another trial **and** another view, in gallery order;
+    relevant items have the query's label. Results are as
+    :func:`proceval.scores.retrieval.relevant_rank_and_ap` returns them (feed them to
+    :meth:`CVSMRStats.from_query_results`).
+
+    Args:
+        query_embeddings: ``[Q, D]`` rows (from :func:`proceval.scores.retrieval.embedding_matrix` with the
+            same ``precision``).
+        gallery_embeddings: ``[G, D]`` rows.
+        query_keys: int ``[Q, 3]`` codes of (trial, view, label) per query.
+        gallery_keys: int ``[G, 3]`` codes of (trial, view, label) per gallery item, from the same code table.
+        precision: ``"float64"``: similarities in blocks of queries (one matrix product per block).
+            ``"float32"``: as the official script, per query the float32 product of the whole gallery
+            matrix with the query row (``gallery @ query``), then the query's gallery taken from it.
+
+    Raises:
+        InputValidationError: a non-finite similarity (naming the query's position).
+    """
+    q_keys = np.asarray(query_keys, dtype=np.int64).reshape(-1, 3)
+    g_keys = np.asarray(gallery_keys, dtype=np.int64).reshape(-1, 3)
+    n_gallery = g_keys.shape[0]
+    results: list[tuple[int, int, float]] = []
+
+    def add(i: int, row: np.ndarray, keep: np.ndarray) -> None:
+        stat = relevant_rank_and_ap(row[keep], g_keys[keep, 2] == q_keys[i, 2])
+        if stat is None:  # unreachable with checked embeddings; kept so that nothing passes silently
+            raise InputValidationError(f"Got a non-finite cosine for CV-SMR query at position {i}.")
+        results.append(stat)
+
+    if precision == "float32":
+        gallery = np.asarray(gallery_embeddings, dtype=np.float32)
+        queries = np.asarray(query_embeddings, dtype=np.float32)
+        for i in range(q_keys.shape[0]):
+            keep = (g_keys[:, 0] != q_keys[i, 0]) & (g_keys[:, 1] != q_keys[i, 1])
+            sims = gallery @ queries[i] if n_gallery else np.zeros(0, dtype=np.float32)
+            add(i, sims.astype(np.float64), keep)
+        return results
+    step = max(1, CHUNK_CELLS // max(n_gallery, 1))
+    for lo in range(0, q_keys.shape[0], step):
+        hi = min(lo + step, q_keys.shape[0])
+        sims = query_embeddings[lo:hi] @ gallery_embeddings.T if n_gallery else np.zeros((hi - lo, 0))
+        valid = (q_keys[lo:hi, 0, None] != g_keys[None, :, 0]) & (
+            q_keys[lo:hi, 1, None] != g_keys[None, :, 1]
+        )
+        for j in range(hi - lo):
+            add(lo + j, sims[j], valid[j])
+    return results
 
 
 def _clean_relevance(value: Any, size: int) -> np.ndarray | None:
@@ -212,8 +288,17 @@ def _clean_relevance(value: Any, size: int) -> np.ndarray | None:
     return None
 
 
-def _means(stats: CVSMRStats, rows: np.ndarray | None) -> dict[str, float]:
-    """Recall@k and mAP over the evaluated queries (among ``rows`` when given); NaN when there are none."""
+def _means(
+    stats: CVSMRStats,
+    rows: np.ndarray | None,
+    precision: FloatPrecision = "float64",
+    order: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Recall@k and mAP over the evaluated queries (among ``rows`` when given); NaN when there are none.
+
+    With ``precision="float32"`` each mean is numpy's float32 mean of the values taken in ``order`` (a
+    permutation of the queries; default: query order), as the official script averages.
+    """
     evaluated = stats.status == EVALUATED
     if rows is not None:
         evaluated &= rows
@@ -221,16 +306,43 @@ def _means(stats: CVSMRStats, rows: np.ndarray | None) -> dict[str, float]:
         out = {f"recall_at_{k}": float("nan") for k in stats.ks}
         out["map"] = float("nan")
         return out
+    if precision == "float32":
+        idx = np.flatnonzero(evaluated) if order is None else order[evaluated[order]]
+        hits32 = stats.hits[idx].astype(np.float32)
+        out = {f"recall_at_{k}": float(np.mean(hits32[:, j])) for j, k in enumerate(stats.ks)}
+        out["map"] = float(np.mean(stats.average_precision[idx].astype(np.float32)))
+        return out
     hits = stats.hits[evaluated]
     out = {f"recall_at_{k}": float(np.mean(hits[:, j])) for j, k in enumerate(stats.ks)}
     out["map"] = float(np.mean(stats.average_precision[evaluated]))
     return out
 
 
-def _cv_smr_compute(stats: Sequence[CVSMRQueryStat], ks: Sequence[int] = DEFAULT_KS) -> dict[str, Any]:
-    """Overall (pooled over query views) and per-query-view means; NaN where no query was evaluated."""
+def _view_major_order(cols: CVSMRStats, view_order: Sequence[str] | None) -> np.ndarray:
+    """Query indices grouped by view (``view_order`` first, other views by first appearance), stable."""
+    rank = {v: i for i, v in enumerate(view_order or ())}
+    code_rank = np.asarray(
+        [rank.get(v, len(rank) + c) for c, v in enumerate(cols.view_names)], dtype=np.int64
+    ).reshape(-1)
+    if code_rank.size == 0:
+        return np.arange(len(cols))
+    return np.argsort(code_rank[cols.view_codes], kind="stable")
+
+
+def _cv_smr_compute(
+    stats: Sequence[CVSMRQueryStat],
+    ks: Sequence[int] = DEFAULT_KS,
+    precision: FloatPrecision = "float64",
+    view_order: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Overall (pooled over query views) and per-query-view means; NaN where no query was evaluated.
+
+    With ``precision="float32"`` the overall means pool the queries view by view (``view_order``, then
+    views by first appearance; query order within a view), as the official script extends its lists.
+    """
     cols = CVSMRStats.from_stats(stats, ks)
-    overall = _means(cols, None)
+    order = _view_major_order(cols, view_order) if precision == "float32" else None
+    overall = _means(cols, None, precision, order)
     out: dict[str, Any] = {f"overall_{key}": value for key, value in overall.items()}
     counts = np.bincount(cols.status, minlength=len(CV_SMR_STATUSES))
     out["num_candidate_queries"] = len(cols)
@@ -241,7 +353,7 @@ def _cv_smr_compute(stats: Sequence[CVSMRQueryStat], ks: Sequence[int] = DEFAULT
     views = sorted(v for v, here in zip(cols.view_names, present.tolist(), strict=True) if v and here)
     if views:
         code = {v: c for c, v in enumerate(cols.view_names)}
-        per_view = {v: _means(cols, cols.view_codes == code[v]) for v in views}
+        per_view = {v: _means(cols, cols.view_codes == code[v], precision) for v in views}
         for key in overall:
             out[f"per_query_view_{key}"] = {v: per_view[v][key] for v in views}
         evaluated = cols.status == EVALUATED
@@ -258,6 +370,7 @@ def cv_smr_stats_scores(
     *,
     paired_stats: Sequence[CVSMRQueryStat] | None = None,
     signature_extra: Mapping[str, Any] | None = None,
+    view_order: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """CV-SMR scores of per-query statistics (resampling queries for ``ci`` / ``paired``) and the signature.
 
@@ -270,13 +383,15 @@ def cv_smr_stats_scores(
         paired_stats: a second system's statistics on the same queries.
         signature_extra: further ``{abbreviation: value}`` pairs that changed the number (e.g. the views of
             a protocol), written after the options.
+        view_order: the query views in the order the official script pools them (only used by
+            ``options.precision == "float32"``; default: first appearance).
 
     Returns:
         As :func:`cv_smr_scores`.
     """
 
     def compute(units: Sequence[CVSMRQueryStat]) -> dict[str, Any]:
-        return _cv_smr_compute(units, options.ks)
+        return _cv_smr_compute(units, options.ks, options.precision, view_order)
 
     result = with_uncertainty(
         compute(stats), stats, compute, uncertainty=uncertainty, paired_units=paired_stats
@@ -293,6 +408,7 @@ def cv_smr_scores(
     query_views: Sequence[str] | Mapping[Hashable, str] | None = None,
     ids: Sequence[Hashable] | None = None,
     ks: Sequence[int] = DEFAULT_KS,
+    precision: FloatPrecision = "float64",
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
@@ -307,6 +423,9 @@ def cv_smr_scores(
         query_views: per query its view, for the ``per_query_view_*`` outputs (optional).
         ids: query ids of sequence inputs, for error messages.
         ks: recall cut-offs; the official ones are (1, 5).
+        precision: ``"float64"`` (default) or ``"float32"``: round each score vector to float32 before
+            ranking and average as float32, as the official script (exact when the similarities were
+            computed in float32; see the module doc).
         bootstrap: number of query resamples for percentile CIs (0 = none).
         confidence: CI coverage.
         seed: resampling seed.
@@ -328,7 +447,7 @@ def cv_smr_scores(
         >>> round(r["overall_map"], 4), r["overall_recall_at_1"], r["num_skipped_empty_gallery"]
         (0.5417, 0.0, 1)
     """
-    options = CvSmrOptions(ks=ks)
+    options = CvSmrOptions(ks=ks, precision=precision)
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     ids, preds, other = align_query_inputs(
         predictions,
@@ -339,7 +458,9 @@ def cv_smr_scores(
         raise InputValidationError("Expected `references` (relevance vectors), but got None.")
 
     def stats_of(values: list[Any]) -> CVSMRStats:
-        return _cv_smr_update(values, other["references"], other["query_views"], ids, options.ks)
+        return _cv_smr_update(
+            values, other["references"], other["query_views"], ids, options.ks, options.precision
+        )
 
     paired = other["paired_predictions"]
     return cv_smr_stats_scores(
@@ -354,6 +475,7 @@ __all__ = [
     "CVSMRQueryStat",
     "CVSMRStats",
     "CvSmrOptions",
+    "cv_smr_embedding_results",
     "cv_smr_scores",
     "cv_smr_stats_scores",
 ]

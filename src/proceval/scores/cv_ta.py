@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 import numpy as np
 
 from proceval.errors import InputValidationError
+from proceval.scores._checks import converted_bool
 from proceval.scores._ranking import align_query_inputs, as_int, as_score_vector
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
@@ -232,6 +233,8 @@ def _concat_scores(rows: list[Any], expected: int) -> np.ndarray | None:
     except (TypeError, ValueError):
         return None
     if flat.ndim != 1 or flat.shape[0] != expected or flat.dtype.kind not in "fiu":
+        return None
+    if converted_bool(flat, rows):  # [True, 0.5] is float64: the per-query check names the query
         return None
     return flat.astype(np.float64, copy=False)
 

@@ -39,6 +39,14 @@ A prediction may be a list of ``[start, end]`` pairs, one bare ``[start, end]`` 
 evidence), or model text, which is read with the tolerant parser
 :func:`proceval.evaluation.span_parsing.parse_spans`; ``num_unparseable_predictions`` counts replies
 from which no span could be read (they are empty predictions).
+
+A time in a list of pairs is a real number (int or float; NaN and infinity are handled as above). A bool,
+a string or ``None`` as a bound is not a number: with ``invalid_spans="error"`` such a prediction is
+refused, naming the question and the span; with ``"repair"`` the whole prediction goes to the tolerant
+parser, exactly as text does, so a bound the parser cannot read as a time (a bool, ``None``, a nested
+list) makes the whole prediction unparseable (counted in ``num_unparseable_predictions``, scored as
+empty; not in ``num_dropped_spans``, which counts numeric spans only), while a time string (``"12.5"``,
+``"0:12"``) is read as the parser reads text. Gold spans must be numbers (a bool is refused).
 """
 
 from __future__ import annotations
@@ -129,8 +137,10 @@ def _fast_flat(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray] | None:
 
     One C++ pass (``pyarrow.array`` with type ``list<fixed_size_list<float64, 2>>``) converts and checks
     every question at once: it refuses strings, a bare pair, spans of another length, and marks ``None``
-    as null. Returns None when any value needs the slow path (text, a bare pair, ``None``, an array, other
-    shapes or item types); NaN and infinity are kept for the checks that follow.
+    as null. It converts a bool to 0.0 / 1.0, so the items behind every 0.0 and 1.0 are looked at, and a
+    bool among them sends the values to the slow path, which refuses it. Returns None when any
+    value needs the slow path (text, a bare pair, ``None``, a bool, an array, other shapes or item types);
+    NaN and infinity are kept for the checks that follow.
     """
     try:
         arr = pa.array(values, type=_SPANS_TYPE)
@@ -140,19 +150,67 @@ def _fast_flat(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray] | None:
     flat = spans.flatten()
     if arr.null_count or spans.null_count or flat.null_count:
         return None
-    counts = np.diff(arr.offsets.to_numpy())
-    return flat.to_numpy(zero_copy_only=False).reshape(-1, 2), counts
+    offsets = arr.offsets.to_numpy()
+    times = flat.to_numpy(zero_copy_only=False)
+    # a bool became 0.0 or 1.0: look at the items behind those values only (few, in practice)
+    maybe = np.flatnonzero((times == 0.0) | (times == 1.0))
+    if maybe.size:
+        span = maybe // 2
+        question = np.searchsorted(offsets, span, side="right") - 1
+        within = span - offsets[question]
+        for q, j, k in zip(question.tolist(), within.tolist(), (maybe % 2).tolist(), strict=True):
+            if isinstance(values[q][j][k], (bool, np.bool_)):
+                return None
+    return times.reshape(-1, 2), np.diff(offsets)
+
+
+_SEQUENCES = (list, tuple, np.ndarray)
+
+
+def _is_real(value: Any) -> bool:
+    """A real number (Python or NumPy int / float, NaN and infinity included), never a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _is_pair(value: Any) -> bool:
+    """A ``[start, end]`` of two real numbers (a list, tuple or 1-D array)."""
+    return isinstance(value, _SEQUENCES) and len(value) == 2 and _is_real(value[0]) and _is_real(value[1])
+
+
+def _echo(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` as messages echo it: cut to ``limit`` characters (a long reply is not copied whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
+
+
+def _first_bad_span(value: Any) -> Any:
+    """The first item of a structured prediction that is not ``[start, end]`` of two numbers (or the value)."""
+    if not isinstance(value, _SEQUENCES) or not any(isinstance(v, _SEQUENCES) for v in value):
+        return value  # a bare pair (or a scalar): it is the span
+    return next((v for v in value if not _is_pair(v)), value)
 
 
 def _numeric_spans(value: Any) -> np.ndarray | None:
-    """``(n, 2)`` float array of a structured numeric value (pairs or one bare pair), else None."""
+    """``(n, 2)`` float array of a structured numeric value (pairs or one bare pair), else None.
+
+    Only real numbers are times here: a bool, a string (even ``"3"``), ``None`` or any other object as a
+    bound gives None (the caller refuses it or hands the value to the tolerant parser).
+    """
     if value is None:
         return np.zeros((0, 2))
-    if isinstance(value, str):
-        return None
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iuf":
+            return None
+        arr = value.astype(float)
+    elif isinstance(value, (list, tuple)):
+        if len(value) == 2 and _is_real(value[0]) and _is_real(value[1]):
+            return np.array([value], dtype=float)  # a bare [start, end] pair
+        if not all(_is_pair(v) for v in value):
+            return None
+        arr = np.array([[v[0], v[1]] for v in value], dtype=float).reshape(-1, 2)
+    else:
         return None
     if arr.ndim == 1 and arr.shape == (2,):
         return arr.reshape(1, 2)  # a bare [start, end] pair
@@ -177,7 +235,19 @@ def _read_predictions(
     arrays = []
     unparseable = np.zeros(n, dtype=bool)
     for i, value in enumerate(values):
-        arr = _numeric_spans(value)
+        try:
+            arr = _numeric_spans(value)
+        except OverflowError:  # an int beyond the float range: no time, in either mode
+            raise InputValidationError(
+                f"Expected the predicted spans for {_echo(ids[i])} to be finite times in seconds, but a time "
+                "is too large for a float."
+            ) from None
+        if arr is None and invalid == "error" and isinstance(value, _SEQUENCES):
+            raise InputValidationError(
+                f"Expected the predicted spans for {_echo(ids[i])} to be [start_s, end_s] pairs of two numbers, "
+                f"but could not read any from {_echo(_first_bad_span(value))} (a bool, text or None is not a "
+                "time)."
+            )
         if arr is None:
             parsed = parse_spans(value)
             if parsed.unparseable:
@@ -196,6 +266,11 @@ def _arrow_flat(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndar
     """``(flat pairs (n, 2), spans per row)`` of an Arrow ``list<list<number>>`` column without nulls, else None."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
+    leaf = column.type
+    while pa.types.is_list(leaf) or pa.types.is_large_list(leaf) or pa.types.is_fixed_size_list(leaf):
+        leaf = leaf.value_type
+    if not (pa.types.is_integer(leaf) or pa.types.is_floating(leaf)):
+        return None  # bool, text, ...: the slow path refuses them
     try:
         column = column.cast(pa.list_(pa.list_(pa.float64())))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
@@ -223,7 +298,10 @@ def _read_references(values: Any, ids: Sequence[Hashable]) -> _Spans:
         return _Spans(flat[:, 0], flat[:, 1], np.repeat(np.arange(len(values)), counts))
     arrays = []
     for i, value in enumerate(values):
-        arr = _numeric_spans(value)
+        try:
+            arr = _numeric_spans(value)
+        except OverflowError:  # an int beyond the float range
+            arr = None
         if arr is None:
             raise InputValidationError(
                 f"Expected reference spans [[start_s, end_s], ...] of numbers for {ids[i]!r}, but got "
@@ -440,9 +518,12 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _grounding_update_many(pred: _Spans, gold: _Spans, n_questions: int, span_mode: str) -> GroundingStats:
     """IoU, IoP and IoG of every question from flat predicted and gold spans (gold grouped by question).
 
-    Every predicted span ``k`` of question ``q`` is paired with each gold span of ``q``: the pairs are laid
-    out by repeating span ``k`` once per gold span of its question, so one vectorised pass gives every
-    overlap and a ``bincount`` sums them per question.
+    Every predicted span of question ``q`` is paired with each gold span of ``q``: pass ``j`` pairs every
+    predicted span with the ``j``-th gold span of its question (for the spans whose question has more than
+    ``j``), so each pass is one vectorised step over at most the predicted spans, and a ``bincount`` sums
+    the overlaps per question. The passes are as many as the most gold spans of a question (5 in
+    ProcObject-10K); their arrays stay as small as the predicted spans, which keeps the allocator from
+    mapping fresh pages for every temporary (the expanded (prediction, gold) pair list did).
     """
     plus = 1.0 if span_mode == "integer_inclusive" else 0.0
     pq, gq = pred.question, gold.question
@@ -453,20 +534,22 @@ def _grounding_update_many(pred: _Spans, gold: _Spans, n_questions: int, span_mo
     if plus:
         p_len += p_count
         g_len += g_count
-    reps = g_count[pq]
-    block_end = np.cumsum(reps)
-    total = int(block_end[-1]) if block_end.size else 0
-    if total:
-        g_first = np.cumsum(g_count) - g_count
-        g_idx = np.arange(total) + np.repeat(g_first[pq] - (block_end - reps), reps)
-        overlap = np.minimum(np.repeat(pred.ends, reps), gold.ends[g_idx])
-        overlap -= np.maximum(np.repeat(pred.starts, reps), gold.starts[g_idx])
+    reps = g_count[pq]  # gold spans of each predicted span's question
+    g_index = (np.cumsum(g_count) - g_count)[pq]  # its question's first gold span
+    inter = np.zeros(n_questions)
+    sel = np.flatnonzero(reps)
+    ps, pe, gs, ge = pred.starts, pred.ends, gold.starts, gold.ends
+    while sel.size:
+        idx = g_index[sel]
+        overlap = np.minimum(pe[sel], ge[idx])
+        overlap -= np.maximum(ps[sel], gs[idx])
         if plus:
             overlap += plus
         np.maximum(overlap, 0.0, out=overlap)
-        inter = np.bincount(np.repeat(pq, reps), overlap, minlength=n_questions)
-    else:
-        inter = np.zeros(n_questions)
+        inter += np.bincount(pq[sel], overlap, minlength=n_questions)
+        g_index[sel] += 1
+        sel = sel[reps[sel] > 1]
+        reps[sel] -= 1
     return GroundingStats(
         _ratio(inter, p_len + g_len - inter), _ratio(inter, p_len), _ratio(inter, g_len), p_count == 0
     )
@@ -572,27 +655,27 @@ def _list_keys(ids: Sequence[Hashable] | None, n: int) -> list[Hashable]:
 
 
 def _lookup(predictions: Mapping[Hashable, Any], keys: list[Hashable]) -> list[Any]:
-    """``predictions`` in the order of ``keys``; a missing or an extra id is an error naming it."""
-    try:
-        # the same ids in the same order (as an adapter builds them): no lookup per id
-        same_order = len(predictions) == len(keys) and list(predictions) == keys
-        preds = list(predictions.values()) if same_order else list(map(predictions.__getitem__, keys))
-    except KeyError:
-        missing = [k for k in keys if k not in predictions]
-        shown = ", ".join(repr(k) for k in missing[:5])
+    """``predictions`` in the order of ``keys``; an unknown or a missing id is an error naming it.
+
+    Unknown ids are named first (a mistyped id is the likelier mistake), with the count of missing ones.
+    """
+    if len(predictions) == len(keys) and list(predictions) == keys:
+        return list(predictions.values())  # the same ids in the same order (as an adapter builds them)
+    known = set(keys)
+    extra = [k for k in predictions if k not in known]
+    missing = [k for k in keys if k not in predictions]
+    if extra:
+        also = f" (and {len(missing)} question ids have no prediction)" if missing else ""
         raise InputValidationError(
-            f"Expected a prediction for every question id, but {len(missing)} are missing: {shown}"
-            + (" ..." if len(missing) > 5 else "")
-        ) from None
-    if len(predictions) != len(keys):
-        known = set(keys)
-        extra = [k for k in predictions if k not in known]
-        shown = ", ".join(repr(k) for k in extra[:5])
-        raise InputValidationError(
-            f"Expected predictions only for question ids, but {len(extra)} have no reference: {shown}"
-            + (" ..." if len(extra) > 5 else "")
+            f"Expected predictions only for question ids, but {len(extra)} have no reference: "
+            f"{', '.join(_echo(k) for k in extra[:5])}{' ...' if len(extra) > 5 else ''}{also}."
         )
-    return preds
+    if missing:
+        raise InputValidationError(
+            f"Expected a prediction for every question id, but {len(missing)} are missing: "
+            f"{', '.join(_echo(k) for k in missing[:5])}{' ...' if len(missing) > 5 else ''}"
+        )
+    return list(map(predictions.__getitem__, keys))
 
 
 @dataclass(frozen=True)

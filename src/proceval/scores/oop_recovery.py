@@ -126,17 +126,55 @@ def _deviations(value: Any, unit_id: Hashable) -> list[Deviation]:
     return out
 
 
+def _is_real(value: Any) -> bool:
+    """A real number (Python or NumPy int / float), never a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
 def _intervals(value: Any, unit_id: Hashable) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64) if len(value) else np.zeros((0, 2))
-    except (TypeError, ValueError):
-        arr = np.zeros((0, 0))
-    if arr.ndim != 2 or arr.shape[1] != 2 or not np.all(np.isfinite(arr)) or np.any(arr[:, 1] < arr[:, 0]):
+    """A session's decision chunks as an ``(n, 2)`` float array of ``[start_s, end_s]`` (seconds).
+
+    Each chunk must be two finite real numbers with ``start_s <= end_s``: a bool, a string (even ``"1"``),
+    ``None`` or a chunk of another length is refused, naming the session and the chunk.
+    """
+    expected = f"Expected the intervals of session {unit_id!r} to be [start_s, end_s] pairs of finite numbers"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf":
+        arr = value.astype(np.float64)
+        if arr.size == 0:
+            arr = arr.reshape(0, 2)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise InputValidationError(f"{expected} (shape (n, 2)), but got shape {arr.shape}.")
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        for j, chunk in enumerate(value):
+            ok = (
+                isinstance(chunk, (list, tuple, np.ndarray))
+                and len(chunk) == 2
+                and _is_real(chunk[0])
+                and _is_real(chunk[1])
+            )
+            if not ok:
+                raise InputValidationError(f"{expected}, but got {_echo(chunk)} at interval {j}.")
+        try:
+            arr = np.array([[c[0], c[1]] for c in value], dtype=np.float64).reshape(-1, 2)
+        except OverflowError:  # an int beyond the float range
+            raise InputValidationError(f"{expected}, but a time is too large for a float.") from None
+    else:
+        raise InputValidationError(f"{expected}, but got {type(value).__name__} {_echo(value)}.")
+    bad = np.flatnonzero(~np.isfinite(arr).all(axis=1) | (arr[:, 1] < arr[:, 0]))
+    if bad.size:
+        j = int(bad[0])
         raise InputValidationError(
-            f"Expected the intervals of session {unit_id!r} to be [start_s, end_s] pairs with "
-            f"start_s <= end_s, but got shape {arr.shape}."
+            f"{expected} with start_s <= end_s, but got {arr[j].tolist()} at interval {j}."
         )
     return arr
+
+
+def _echo(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters for messages."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
 
 
 class _OopUnits(ColumnStats[tuple[float, ...]]):

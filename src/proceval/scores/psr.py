@@ -8,9 +8,10 @@ Per video, the ground truth and the prediction are lists of step-completion *eve
   g = 0 → p system FPs; p = 0 → g FNs; otherwise the surplus |g − p| counts as FN (g > p) or FP
   (p > g) and the rest are matched greedily — for each event of the shorter list, in order, the
   closest-in-time unused event of the longer list, where a time difference of exactly 0 counts as ∞
-  (``matching``: ``"nearest_nonzero"`` reproduces IMPACT's ``evaluate_psr.py``, ``"industreal"``
-  IndustReal's ``psr_utils.py`` (only strictly later events), ``"nearest"`` is a corrected variant).
-  g = p = 1 pairs directly.
+  (``matching``: ``"nearest_nonzero"`` reproduces IMPACT's ``evaluate_psr.py`` and ms_tcn2 ``eval.py``,
+  where g = p = 1 pairs directly; ``"industreal"`` IndustReal's ``psr_utils.py`` (only a strictly later
+  long-list event qualifies) and ``"storm"`` STORM-PSR's ``evaluation/utils/utils.py`` (|Δ|, 0 → ∞),
+  which both run the matcher for g = p = 1 too; ``"nearest"`` is a corrected variant).
   For each matched pair, Δ = pred_frame − gt_frame; Δ < 0 is a system FP (a perception FP if
   conf = 0), otherwise Δ is the GT event's delay. ``TP = #pred − FP_sys``;
   ``F1 = 2PR / (P + R + 1e-6)`` with P (R) = 1e-6 when its denominator is 0.
@@ -20,7 +21,8 @@ Per video, the ground truth and the prediction are lists of step-completion *eve
   ``pos_variant="partial_order"`` (IMPACT): d = min OSA distance to any valid ordering of the GT
   events under the prerequisite graph (exact A*, :mod:`proceval.scores._partial_order`);
   ``"sequential"`` (IndustReal / STORM-PSR): d = true Damerau-Levenshtein distance to the GT sequence
-  as annotated. Costs del 1, ins 1, sub 2, adjacent transposition 1.
+  as annotated. Costs del 1, ins 1, sub 2, adjacent transposition 1. ``win_size`` (STORM-PSR's
+  temporal-stream evaluation) reorders the predicted sequence before POS (:func:`storm_reorder`).
 
 Reported: ``mean_f1`` (mean of per-video F1), ``overall_f1`` (F1 of the summed TP/FP/FN),
 ``mean_delay_frames``, ``mean_delay_s``, ``mean_pos`` and the summed counts.
@@ -44,7 +46,7 @@ from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
 from proceval.scores.signature import score_signature
 
-Matching = Literal["nearest_nonzero", "industreal", "nearest"]
+Matching = Literal["nearest_nonzero", "industreal", "storm", "nearest"]
 EmptyVideo = Literal["guard", "one"]
 NoDelay = Literal["zero", "industreal"]
 PosVariant = Literal["partial_order", "sequential"]
@@ -54,6 +56,9 @@ NO_DELAY_FRAMES: dict[str, float] = {"zero": 0.0, "industreal": 100.0}
 """Per-video delay (frames) when no GT event has a defined delay: 0 (IMPACT) or 100 (IndustReal)."""
 
 _FAR = 1e9  # the reference's "already used / other step" time
+_EXACT_FLOAT = 2.0**53  # floats at or above this are not exact frame indices
+_MAX_FRAME = 2**63  # frame indices are int64
+_MATCH_SINGLE = frozenset({"industreal", "storm"})  # matchings that run the matcher when g = p = 1
 
 
 @dataclass(frozen=True)
@@ -71,15 +76,24 @@ class PsrOptions(ScoreOptions):
     no_delay: NoDelay = opt("zero", "nodelay")
     occurrences: Occurrences = opt("all", "occ")
     sample_rate: int = opt(1, "sr")
+    win_size: int | None = opt(None, "win")
 
     def check(self) -> None:
-        """``sample_rate`` is a positive integer."""
+        """``sample_rate`` is a positive integer; ``win_size`` is None or a non-negative integer."""
         rate = self.sample_rate
         if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate < 1:
             raise InputValidationError(
                 f"Expected argument `sample_rate` to be a positive integer, but got {rate!r}."
             )
         object.__setattr__(self, "sample_rate", int(rate))
+        win = self.win_size
+        if win is not None:
+            if isinstance(win, bool) or not isinstance(win, (int, np.integer)) or win < 0:
+                raise InputValidationError(
+                    f"Expected argument `win_size` (STORM-PSR's temporal window, frames) to be None or a "
+                    f"non-negative integer, but got {win!r}."
+                )
+            object.__setattr__(self, "win_size", int(win))
 
 
 def _check_inputs(fps: Any, prereq: Mapping[Hashable, Sequence[Hashable]] | None, pos_variant: str) -> float:
@@ -110,9 +124,13 @@ def _check_inputs(fps: Any, prereq: Mapping[Hashable, Sequence[Hashable]] | None
 
 
 def _parse_events(
-    events: Any, what: str, unit_id: Any, vocabulary: set[Hashable] | None
+    events: Any, what: str, unit_id: Any, vocabulary: set[Hashable] | None, num_frames: int | None = None
 ) -> list[tuple[int, Hashable, int]]:
-    """Validate one video's events; return ``(frame, label, conf)`` tuples in the given order."""
+    """Validate one video's events; return ``(frame, label, conf)`` tuples in the given order.
+
+    ``num_frames`` (when known) bounds the frames: an event at frame ``>= num_frames`` is past the
+    video's end and raises.
+    """
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, (Sequence, np.ndarray)):
         raise InputValidationError(
             f"Expected the {what} of {unit_id!r} to be a list of events, but got {type(events).__name__}."
@@ -136,12 +154,23 @@ def _parse_events(
                 f"Expected event {i} of the {what} of {unit_id!r} to be a dict or a (frame, label[, conf]) "
                 f"tuple, but got {ev!r}."
             )
-        if isinstance(frame, (float, np.floating)) and float(frame).is_integer():
-            frame = int(frame)
-        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or frame < 0:
+        real = isinstance(frame, (int, float, np.integer, np.floating)) and not isinstance(frame, bool)
+        if real and num_frames is not None and frame >= num_frames:
             raise InputValidationError(
-                f"Expected event {i} of the {what} of {unit_id!r} to have a non-negative integer frame, "
-                f"but got {frame!r}."
+                f"Expected event {i} of the {what} of {unit_id!r} at a frame below the video's "
+                f"{num_frames} frames (0-based), but got frame {frame!r}."
+            )
+        if (
+            real
+            and isinstance(frame, (float, np.floating))
+            and float(frame).is_integer()
+            and abs(frame) < _EXACT_FLOAT
+        ):
+            frame = int(frame)
+        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or not 0 <= frame < _MAX_FRAME:
+            raise InputValidationError(
+                f"Expected event {i} of the {what} of {unit_id!r} to have a non-negative integer frame "
+                f"(below 2**63), but got {frame!r}."
             )
         if isinstance(conf, bool) or conf not in (0, 1):
             raise InputValidationError(
@@ -149,7 +178,7 @@ def _parse_events(
             )
         if isinstance(label, np.generic):
             label = label.item()
-        if not isinstance(label, Hashable) or isinstance(label, (float, bool)):
+        if isinstance(label, bool) or not isinstance(label, (str, int)):
             raise InputValidationError(
                 f"Expected event {i} of the {what} of {unit_id!r} to have a str or int label, "
                 f"but got {label!r}."
@@ -169,6 +198,42 @@ def _parse_events(
     return out
 
 
+def _video_lengths(num_frames: Any, references: Any) -> Any:
+    """``(unit id, position) -> number of frames or None`` from the ``num_frames`` argument."""
+    if num_frames is None:
+        return lambda uid, i: None
+    if isinstance(num_frames, Mapping):
+        table = dict(num_frames)
+    elif isinstance(num_frames, (str, bytes)) or not isinstance(num_frames, (Sequence, np.ndarray)):
+        raise InputValidationError(
+            f"Expected argument `num_frames` to be a list or a mapping by video id, but got "
+            f"{type(num_frames).__name__}."
+        )
+    else:
+        if len(num_frames) != len(references):
+            raise InputValidationError(
+                f"Expected argument `num_frames` to have one entry per reference ({len(references)}), "
+                f"but got {len(num_frames)}."
+            )
+        table = None
+    for value in num_frames.values() if table is not None else num_frames:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise InputValidationError(
+                f"Expected every `num_frames` entry to be a non-negative integer, but got {value!r}."
+            )
+
+    def length(uid: Any, i: int) -> int | None:
+        if table is None:
+            return int(num_frames[i])
+        if uid not in table:
+            raise InputValidationError(
+                f"Expected `num_frames` to have an entry for {uid!r}, but it has none."
+            )
+        return int(table[uid])
+
+    return length
+
+
 def _first_only(events: list[tuple[int, Hashable, int]]) -> list[tuple[int, Hashable, int]]:
     seen: set[Hashable] = set()
     out = []
@@ -179,15 +244,69 @@ def _first_only(events: list[tuple[int, Hashable, int]]) -> list[tuple[int, Hash
     return out
 
 
+def storm_reorder(
+    gt: Sequence[tuple[int, Hashable]], pred: Sequence[tuple[int, Hashable]], win_size: int
+) -> list[Hashable]:
+    """The predicted label order STORM-PSR scores POS with (``determine_performance(..., win_size=)``).
+
+    A temporal-stream model reports a step when a clip of ``win_size`` frames ends, so STORM reorders
+    the prediction before POS (F1 and delays are computed before and do not change):
+
+    1. If some predicted frame is not 0, let F be the frame of the first prediction: when the labels of
+       the predictions at frame F equal, as a set, the labels of the GT events at frames ≤ F (both taken
+       from the first to the last such index), the first ``min(len(GT), len(pred))`` predicted labels
+       are replaced by the GT labels in GT order (the reference overwrites the whole common prefix, not
+       only the first clip).
+    2. Then, left to right, a predicted pair (i − 1, i) less than ``win_size`` frames apart whose labels
+       are some adjacent GT pair (k − 1, k) in reverse is swapped (labels and frames; later pairs see the
+       swapped values).
+
+    Args:
+        gt: ``(frame, label)`` GT events in time order.
+        pred: ``(frame, label)`` predicted events in time order.
+        win_size: the temporal window in frames (STORM: ``frames`` of the clip, dilated by the skip
+            factor); 0 keeps step 1 only.
+
+    Returns:
+        The predicted labels in the order POS compares with the GT.
+
+    Example:
+        >>> gt = [(10, 1), (20, 2), (30, 3), (70, 4), (80, 5)]
+        >>> storm_reorder(gt, [(32, 3), (32, 2), (32, 1), (75, 4), (90, 5)], 32)
+        [1, 2, 3, 4, 5]
+        >>> storm_reorder([(30, 2), (30, 3)], [(5, 3), (8, 2)], 32)
+        [2, 3]
+    """
+    gt_t = [int(e[0]) for e in gt]
+    gt_l = [e[1] for e in gt]
+    times = [int(e[0]) for e in pred]
+    order = [e[1] for e in pred]
+    if any(t != 0 for t in times):
+        first = [i for i, t in enumerate(times) if t == times[0]]
+        early = [i for i, t in enumerate(gt_t) if t <= times[0]]
+        if early and set(order[first[0] : first[-1] + 1]) == set(gt_l[early[0] : early[-1] + 1]):
+            for i in range(min(len(gt_l), len(order))):
+                order[i] = gt_l[i]
+    for i in range(1, len(order)):
+        prev_t, prev_l, cur_t, cur_l = times[i - 1], order[i - 1], times[i], order[i]
+        if abs(cur_t - prev_t) >= win_size:
+            continue
+        if any(cur_l == gt_l[k - 1] and prev_l == gt_l[k] for k in range(1, len(gt_l))):
+            order[i - 1], order[i] = cur_l, prev_l
+            times[i - 1], times[i] = cur_t, prev_t
+    return order
+
+
 def _match_indices(
     long_idx: list[int], long_times: list[int], short_idx: list[int], short_times: list[int], mode: str
 ) -> list[int]:
     """For each short-list event, in order, the long-list event it is paired with.
 
-    ``"nearest_nonzero"`` / ``"industreal"`` reproduce ``match_indices`` with its quirks: times of
-    long-list entries that are not in ``long_idx`` (other steps) or already used count as 1e9 and stay
-    candidates; a difference of 0 — for ``"industreal"`` any non-positive difference long − short —
-    counts as ∞; when every difference is ∞, index 0 of the whole list is taken (numpy ``argmin``).
+    ``"nearest_nonzero"`` / ``"storm"`` / ``"industreal"`` reproduce ``match_indices`` with its quirks:
+    times of long-list entries that are not in ``long_idx`` (other steps) or already used count as 1e9
+    and stay candidates; a difference of 0 — for ``"industreal"`` any non-positive difference
+    long − short — counts as ∞; when every difference is ∞, index 0 of the whole list is taken (numpy
+    ``argmin``).
     ``"nearest"`` takes the nearest unused event of ``long_idx`` by |Δ| (0 allowed, ties → earlier).
     """
     if mode == "nearest":
@@ -251,7 +370,7 @@ def _step_counts(
             per_fn += len(ig)
             continue
         if len(ig) == len(ip):
-            if len(ip) > 1:
+            if len(ip) > 1 or mode in _MATCH_SINGLE:
                 ip = _match_indices(ip, pr_t, ig, gt_t, mode)
         elif len(ig) > len(ip):
             fn += len(ig) - len(ip)
@@ -338,11 +457,12 @@ def _psr_update(
     unit_id: Any = None,
     prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
     labels: Sequence[Hashable] | None = None,
+    num_frames: int | None = None,
 ) -> dict[str, Any]:
     """One video's events → counts, F1, delay (frames) and POS."""
     vocab = set(labels) if labels is not None else None
-    gt = _parse_events(ref, "reference", unit_id, vocab)
-    pr = _parse_events(pred, "prediction", unit_id, vocab)
+    gt = _parse_events(ref, "reference", unit_id, vocab, num_frames)
+    pr = _parse_events(pred, "prediction", unit_id, vocab, num_frames)
     if options.occurrences == "first":
         gt, pr = _first_only(gt), _first_only(pr)
     counts = _step_counts(gt, pr, options.matching, None if labels is None else list(labels))
@@ -352,9 +472,12 @@ def _psr_update(
         f1 = f1_with_guards(counts["tp"], counts["fp"], counts["fn"])
     defined = [d for d in counts.pop("delays") if not math.isnan(d)]
     delay = float(np.mean(defined)) if defined else NO_DELAY_FRAMES[options.no_delay]
+    pred_order = [e[1] for e in pr]
+    if options.win_size is not None:
+        pred_order = storm_reorder(gt, pr, options.win_size)
     try:
         pos, dist = procedure_order_similarity(
-            [e[1] for e in gt], [e[1] for e in pr], prereq=prereq, pos_variant=options.pos_variant
+            [e[1] for e in gt], pred_order, prereq=prereq, pos_variant=options.pos_variant
         )
     except ValueError as err:
         raise InputValidationError(f"{err} (video {unit_id!r})") from err
@@ -444,6 +567,8 @@ def psr_scores(
     no_delay: NoDelay = "zero",
     occurrences: Occurrences = "all",
     sample_rate: int = 1,
+    win_size: int | None = None,
+    num_frames: Sequence[int] | Mapping[Any, int] | None = None,
     ids: Sequence[Any] | None = None,
     return_per_video: bool = False,
     bootstrap: int = 0,
@@ -467,12 +592,17 @@ def psr_scores(
             matchings the order can change a delay through the reference's fallback (see ``matching``).
         pos_variant: ``"partial_order"`` (IMPACT, default) or ``"sequential"`` (IndustReal, STORM-PSR).
         matching: how same-label GT and predicted events are paired:
-            ``"nearest_nonzero"`` (default; reproduces IMPACT's ``evaluate_psr.py``: nearest by |Δ|, a
-            difference of exactly 0 counts as ∞), ``"industreal"`` (reproduces IndustReal's
-            ``psr_utils.py``: nearest *strictly later* long-list event, Δ ≤ 0 counts as ∞) — both keep
-            the reference's fallbacks, so a repeated label can be mismatched even when the prediction
-            equals the GT — or ``"nearest"`` (proceval's corrected variant, no official evaluator:
-            nearest unused same-label event by |Δ|, 0 allowed).
+            ``"nearest_nonzero"`` (default; reproduces IMPACT's ``evaluate_psr.py`` and ms_tcn2
+            ``eval.py``: nearest by |Δ|, a difference of exactly 0 counts as ∞, a step occurring once on
+            both sides is paired directly), ``"industreal"`` (reproduces IndustReal's ``psr_utils.py``:
+            nearest *strictly later* long-list event, Δ ≤ 0 counts as ∞, and the matcher runs even when
+            the step occurs once on both sides, so a prediction at or before its GT frame is paired
+            with an unrelated event), ``"storm"`` (reproduces STORM-PSR's ``evaluation/utils/utils.py``:
+            |Δ| with 0 → ∞, also run for a single occurrence, so an exact-frame prediction is rejected:
+            the GT against itself scores F1 ≈ 0.28 on IMPACT) — all three keep the reference's
+            fallbacks, so a repeated label can be mismatched even when the prediction equals the GT — or
+            ``"nearest"`` (proceval's corrected variant, no official evaluator: nearest unused
+            same-label event by |Δ|, 0 allowed).
         empty_video: per-video F1 when GT and prediction are both empty: ``"guard"`` (default; the
             official 1e-6 guards give ≈ 6.7e-7, i.e. 0) or ``"one"``.
         no_delay: per-video delay when no GT event has a defined delay: ``"zero"`` (0 frames, IMPACT
@@ -480,6 +610,11 @@ def psr_scores(
         occurrences: ``"all"`` (default) or ``"first"`` (keep only the first event of each label in GT and
             prediction, the Gemini evaluator's first-completion semantics).
         sample_rate: frame subsampling factor; delay seconds = frames · sample_rate / fps.
+        win_size: STORM-PSR's temporal window (frames) for its reordering of the prediction before POS
+            (:func:`storm_reorder`); None (default) scores the predicted order as given.
+        num_frames: optional number of frames of each video (same units as the event frames; a list
+            aligned with ``references`` or a mapping by video id): an event at frame ``>= num_frames``
+            is past the video's end and raises.
         ids: ids for aligned-list inputs (error messages, per-video output).
         return_per_video: add ``per_video`` (id → that video's statistics).
         bootstrap: number of video resamples for percentile CIs (0 = none).
@@ -495,8 +630,8 @@ def psr_scores(
         ``per_video`` (with ``num_gt`` / ``num_pred`` events), ``ci``/``ci_level``, ``paired``.
 
     Raises:
-        InputValidationError: bad options, malformed events, unknown labels, events out of time order,
-            missing/duplicated ids, cyclic prerequisites on a video's GT.
+        InputValidationError: bad options, malformed events, unknown labels, events out of time order
+            or past a video's end, missing/duplicated ids, cyclic prerequisites on a video's GT.
 
     Example:
         >>> gt = [[{"frame": 10, "label": "a"}, {"frame": 20, "label": "b"}]]
@@ -512,14 +647,27 @@ def psr_scores(
         no_delay=no_delay,
         occurrences=occurrences,
         sample_rate=sample_rate,
+        win_size=win_size,
     )
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     fps = _check_inputs(fps, prereq, options.pos_variant)
     steps = None if labels is None else list(dict.fromkeys(labels))
+    lengths = _video_lengths(num_frames, references)
 
     def stats_of(preds: Any) -> tuple[list[Any], list[dict[str, Any]]]:
         units = pair_units(preds, references, ids, id_name="ids")
-        stats = [_psr_update(p, r, options, unit_id=uid, prereq=prereq, labels=steps) for uid, p, r in units]
+        stats = [
+            _psr_update(
+                p,
+                r,
+                options,
+                unit_id=uid,
+                prereq=prereq,
+                labels=steps,
+                num_frames=lengths(uid, i),
+            )
+            for i, (uid, p, r) in enumerate(units)
+        ]
         return [u[0] for u in units], stats
 
     unit_ids, stats = stats_of(predictions)
@@ -543,4 +691,5 @@ __all__ = [
     "procedure_order_similarity",
     "psr_scores",
     "psr_signature",
+    "storm_reorder",
 ]

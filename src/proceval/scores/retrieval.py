@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from proceval.errors import InputValidationError
+from proceval.scores._checks import as_real_array, converted_bool
 
 CHUNK_CELLS = 1 << 22
 """Similarity cells per block when ranking many queries (about 32 MB of float64)."""
@@ -30,6 +31,15 @@ EVALUATED, EMPTY_GALLERY, NO_POSITIVE = 0, 1, 2
 
 _NAN = float("nan")
 _isfinite = math.isfinite
+
+FloatPrecision = Literal["float64", "float32"]
+"""Arithmetic of the similarity / segment-score and averaging pipeline (the ``precision`` option).
+
+``"float64"`` (default) computes everything in double precision. ``"float32"`` reproduces official
+evaluators that keep features, similarities and segment means as float32 (torch outputs, ``.npy``
+features) and average per-query values as float32: near-ties then round to equal or swapped values
+and rank differently, so the numbers move (a few 1e-5 of mAP, more on a small class).
+"""
 
 
 def check_cutoffs(name: str, ks: Any) -> tuple[int, ...]:
@@ -177,7 +187,11 @@ def _row_dots(mat: np.ndarray) -> np.ndarray:
 
 
 def embedding_matrix(
-    embeddings: Mapping[Hashable, Any], ids: Sequence[Hashable], *, what: str = "item"
+    embeddings: Mapping[Hashable, Any],
+    ids: Sequence[Hashable],
+    *,
+    what: str = "item",
+    precision: FloatPrecision = "float64",
 ) -> np.ndarray:
     """L2-normalised rows of ``embeddings[id]`` for ``ids``; 2-D values ``[T, D]`` are mean-pooled over T first.
 
@@ -190,6 +204,8 @@ def embedding_matrix(
         embeddings: id -> embedding (``[D]`` or ``[T, D]``).
         ids: the rows wanted, in order.
         what: the word for one item in error messages (``"segment"``).
+        precision: ``"float64"`` (default), or ``"float32"`` for the official float32 rows
+            (:func:`embedding_matrix_float32`).
 
     Raises:
         InputValidationError: a missing id, a non-finite, zero or mis-shaped embedding, mixed dimensions.
@@ -198,17 +214,48 @@ def embedding_matrix(
         >>> embedding_matrix({"a": [3.0, 4.0], "b": [[1.0, 0.0], [1.0, 0.0]]}, ["a", "b"]).tolist()
         [[0.6, 0.8], [1.0, 0.0]]
     """
+    if precision == "float32":
+        return embedding_matrix_float32(embeddings, ids, what=what)
     try:
         values = [embeddings[i] for i in ids]
-        mat = np.asarray(values, dtype=np.float64)
+        mat = np.asarray(values)
     except (KeyError, TypeError, ValueError):
         mat = None
+    if mat is not None and (mat.dtype.kind not in "iuf" or converted_bool(mat, values)):
+        mat = None  # strings, bools, None: the per-item path names the item
+    elif mat is not None:
+        mat = mat.astype(np.float64, copy=False)
     if mat is not None and mat.ndim == 2 and mat.shape[0] and mat.shape[1]:
         if np.isfinite(mat.sum()) or np.all(np.isfinite(mat)):
             norms = np.sqrt(_row_dots(mat))
             if np.all(norms > 0):
                 return mat / norms[:, None]
     return embedding_matrix_per_item(embeddings, ids, what=what)
+
+
+def _as_embedding(value: Any, uid: Hashable, what: str, dtype: Any) -> np.ndarray:
+    """One embedding as ``dtype``; bools, strings (even ``"1"``), None and other objects are refused."""
+    return as_real_array(
+        value,
+        what="the embedding",
+        unit_id=uid,
+        unit=f"{what} {uid!r}",
+        position="entry",
+        expected="a 1-D (or [T, D]) array of real numbers",
+        dtype=dtype,
+    )
+
+
+def _check_one_dimension(rows: Sequence[np.ndarray], ids: Sequence[Hashable], what: str) -> None:
+    """Raise naming the first item whose embedding size differs from the most common one."""
+    sizes = [r.size for r in rows]
+    if len(set(sizes)) > 1:
+        common = max(dict.fromkeys(sizes), key=sizes.count)  # the most common, the first on a tie
+        i = next(i for i, n in enumerate(sizes) if n != common)
+        raise InputValidationError(
+            f"Expected every embedding to have one dimension (D = {common}, as most have), but {what} "
+            f"{ids[i]!r} has {sizes[i]}."
+        )
 
 
 def embedding_matrix_per_item(
@@ -219,7 +266,7 @@ def embedding_matrix_per_item(
     for uid in ids:
         if uid not in embeddings:
             raise InputValidationError(f"Expected an embedding for {what} {uid!r}, but it is missing.")
-        vec = np.asarray(embeddings[uid], dtype=np.float64)
+        vec = _as_embedding(embeddings[uid], uid, what, np.float64)
         if vec.ndim == 2:
             vec = vec.mean(axis=0)
         if vec.ndim != 1 or vec.size == 0:
@@ -235,12 +282,47 @@ def embedding_matrix_per_item(
                 f"Expected a non-zero embedding for {what} {uid!r} (cosine is undefined)."
             )
         rows.append(vec / norm)
-    dims = {r.size for r in rows}
-    if len(dims) > 1:
-        raise InputValidationError(
-            f"Expected every embedding to have one dimension, but got sizes {sorted(dims)}."
-        )
+    _check_one_dimension(rows, ids, what)
     return np.stack(rows) if rows else np.zeros((0, 0))
+
+
+def embedding_matrix_float32(
+    embeddings: Mapping[Hashable, Any], ids: Sequence[Hashable], *, what: str = "item"
+) -> np.ndarray:
+    """float32 L2-normalised rows, made as official float32 pipelines make them (IMPACT ``cv_sm_common``).
+
+    Per item: the values as float32; a ``[T, D]`` value is pooled with numpy's float32 ``mean(axis=0)``;
+    the row is divided by ``float(np.linalg.norm(row))`` (a float32 norm) in float32.
+
+    Raises:
+        InputValidationError: as :func:`embedding_matrix_per_item`.
+
+    Example:
+        >>> embedding_matrix_float32({"a": [3.0, 4.0]}, ["a"]).dtype
+        dtype('float32')
+    """
+    rows = []
+    for uid in ids:
+        if uid not in embeddings:
+            raise InputValidationError(f"Expected an embedding for {what} {uid!r}, but it is missing.")
+        vec = _as_embedding(embeddings[uid], uid, what, np.float32)
+        if vec.ndim == 2 and vec.shape[0]:
+            vec = vec.mean(axis=0).astype(np.float32, copy=False)
+        if vec.ndim != 1 or vec.size == 0:
+            raise InputValidationError(
+                f"Expected a 1-D (or [T, D]) embedding for {what} {uid!r}, "
+                f"but got shape {np.shape(embeddings[uid])}."
+            )
+        if not np.all(np.isfinite(vec)):
+            raise InputValidationError(f"Expected finite float32 values in the embedding of {what} {uid!r}.")
+        norm = float(np.linalg.norm(vec))
+        if norm <= 0:
+            raise InputValidationError(
+                f"Expected a non-zero embedding for {what} {uid!r} (cosine is undefined)."
+            )
+        rows.append((vec / norm).astype(np.float32, copy=False))
+    _check_one_dimension(rows, ids, what)
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
 __all__ = [
@@ -249,10 +331,12 @@ __all__ = [
     "EVALUATED",
     "NO_POSITIVE",
     "RETRIEVAL_STATUSES",
+    "FloatPrecision",
     "average_precision_from_hits",
     "check_cutoffs",
     "concatenated_ranks",
     "embedding_matrix",
+    "embedding_matrix_float32",
     "embedding_matrix_per_item",
     "optimistic_ranks",
     "rank_summary",

@@ -46,6 +46,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from proceval.errors import InputValidationError
+from proceval.scores._checks import check_num_classes
 from proceval.scores._frames import label_lookup, pair_videos, resolve_label_set
 from proceval.scores.bootstrap import with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, check_fraction, opt
@@ -452,6 +453,7 @@ def tas_scores(
     last_segment_end: LastSegmentEnd | None = None,
     empty_edit: EmptyEdit | None = None,
     label_names: Sequence[str] | None = None,
+    num_classes: int | None = None,
     ids: Sequence[Hashable] | None = None,
     bootstrap: int = 0,
     confidence: float = 0.95,
@@ -480,6 +482,9 @@ def tas_scores(
             frame early).
         empty_edit: Edit of a video with no segments on either side: ``"perfect"`` (1.0) or ``"skip"`` (FACT).
         label_names: the label map (names indexed by id), needed for names in the inputs or ``ignore_labels``.
+        num_classes: the label map's size: ids must lie in ``[0, num_classes)``. Default:
+            ``len(label_names)``, else 1 + the largest reference id (a prediction id above every
+            reference id is then an error: pass ``num_classes`` when the label map is larger).
         ids: ids of list inputs, for messages and ``per_video`` (default 0..n-1).
         bootstrap: number of bootstrap resamples of videos for ``ci`` (0 = none).
         confidence: coverage of the bootstrap interval.
@@ -494,7 +499,8 @@ def tas_scores(
 
     Raises:
         InputValidationError: bad options, mismatched or duplicate ids, a length mismatch (naming the video
-            and both lengths), unknown labels or empty videos.
+            and both lengths), unknown labels, ids outside ``[0, num_classes)``, NaN or non-integer float
+            labels, a mix of ids and names, or empty videos (each naming the video and the frame).
 
     Example:
         >>> ref = [[1, 1, 0, 0, 2, 2]]
@@ -518,12 +524,18 @@ def tas_scores(
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     overlaps = options.overlaps
     lookup = label_lookup(label_names)
-    num_classes = len(label_names) if label_names is not None else None
+    num_classes = check_num_classes(num_classes, label_names)
     ignore_ids = resolve_label_set(options.ignore_labels, lookup, "ignore_labels")
 
     def stats_of(preds: Any, what: str) -> tuple[list[Hashable], list[TasVideoStats]]:
         videos = pair_videos(
-            preds, references, ids=ids, label_to_id=lookup, num_classes=num_classes, what=what
+            preds,
+            references,
+            ids=ids,
+            label_to_id=lookup,
+            num_classes=num_classes,
+            what=what,
+            infer_range=True,
         )
         stats = _tas_update_many(
             [(p, r) for _, p, r in videos],

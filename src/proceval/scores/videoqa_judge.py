@@ -13,6 +13,12 @@ bounded concurrency, the unparseable-reply ``policy``). Then, per question:
 * ``per_judge`` holds each judge's own means, and ``agreement`` Krippendorff's alpha (ordinal) per
   dimension over the judges' ratings when there are at least two judges.
 
+``prompts`` says how the dimensions are asked for: ``"joint"`` (default) sends one prompt per question
+and judge rating every dimension of ``rubric`` at once; ``"per_aspect"`` is VCGBench's way, one prompt per
+dimension (``rubric`` is then a sequence of one-dimension rubrics, one judge call each per question), and
+the judge counts then count prompts (one per question, dimension and judge). A question with a dimension
+no judge could rate is left out of the means, as in ``"joint"``.
+
 The bootstrap resamples questions. A prediction that is ``None`` is shown to the judge as an empty
 answer. The signature records the rubric's name, each judge's ``model@revision``, the template hash,
 the decoding parameters and the policies (:func:`proceval.judges.runner.judge_signature_items`).
@@ -20,18 +26,19 @@ the decoding parameters and the policies (:func:`proceval.judges.runner.judge_si
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
 from proceval.errors import InputValidationError
 from proceval.judges.base import JudgeBackend
 from proceval.judges.cache import JudgeCache
-from proceval.judges.rubric import Rubric
+from proceval.judges.rubric import Rubric, template_hash
 from proceval.judges.runner import Failures, JudgeResult, Policy, judge_items, judge_signature_items
 from proceval.scores._checks import pair_units
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
@@ -51,13 +58,69 @@ JUDGE_COUNT_KEYS: tuple[str, ...] = (
 """The judge layer's counts copied into the result (summed over judges: one per question and judge)."""
 
 
+Prompts = Literal["joint", "per_aspect"]
+"""``"joint"``: one prompt rates every dimension; ``"per_aspect"``: one prompt per dimension (VCGBench)."""
+
+
 @dataclass(frozen=True)
 class VideoqaJudgeOptions(ScoreOptions):
-    """Every option that changes a judged number (both are signed by the judge's signature items)."""
+    """Every option that changes a judged number (``policy`` and ``failures`` are signed by the judge's items)."""
 
     score_name: ClassVar[str] = "videoqa_judge"
     policy: Policy = opt("retry_then_exclude", "unparse", signed=False)
     failures: Failures = opt("raise", "fail", signed=False)
+    prompts: Prompts = opt("joint", "prompts")
+
+
+class Judging(NamedTuple):
+    """What the score reads from one or several judgings (one per rubric with ``prompts="per_aspect"``).
+
+    ``per_item`` maps an item id to ``{dimension: mean over judges}`` (only the dimensions rated);
+    ``per_judge_mean`` is ``{judge label: {dimension: mean or None}}``; ``agreement`` ``{dimension: alpha}``;
+    ``counts`` / ``per_judge_counts`` sum the judge layer's counts over the rubrics.
+    """
+
+    dimensions: tuple[str, ...]
+    judges: tuple[str, ...]
+    per_item: dict[str, dict[str, float]]
+    per_judge_mean: dict[str, dict[str, float | None]]
+    agreement: dict[str, float | None]
+    counts: dict[str, int]
+    per_judge_counts: dict[str, dict[str, int]]
+
+
+def combine_judgings(results: Sequence[JudgeResult]) -> Judging:
+    """One :class:`Judging` of the results of rubrics with disjoint dimensions (the same items and judges).
+
+    Example:
+        >>> from proceval.judges import Dimension, PrecomputedBackend, Rubric, judge_items
+        >>> rubrics = [Rubric(n, (Dimension(n, 0, 5, key="score"),), user="{q}", fields=("q",)) for n in ("a", "b")]
+        >>> judge = PrecomputedBackend({"x": {"score": 4}}, model="m")
+        >>> both = combine_judgings([judge_items({"x": {"q": "?"}}, r, judge, cache=None) for r in rubrics])
+        >>> both.per_item, both.counts["num_judged"]
+        ({'x': {'a': 4.0, 'b': 4.0}}, 2)
+    """
+    per_item: dict[str, dict[str, float]] = {}
+    per_judge_mean: dict[str, dict[str, float | None]] = {}
+    agreement: dict[str, float | None] = {}
+    counts: dict[str, int] = {}
+    per_judge_counts: dict[str, dict[str, int]] = {}
+    for result in results:
+        for item, ratings in result.per_item.items():
+            per_item.setdefault(item, {}).update(ratings)
+        for label, means in result.per_judge_mean.items():
+            per_judge_mean.setdefault(label, {}).update(means)
+        agreement.update(result.agreement)
+        for key, value in result.counts.items():
+            counts[key] = counts.get(key, 0) + value
+        for label, judge_counts in result.per_judge_counts.items():
+            mine = per_judge_counts.setdefault(label, {})
+            for key, value in judge_counts.items():
+                mine[key] = mine.get(key, 0) + value
+    dimensions = tuple(d for result in results for d in result.dimensions)
+    return Judging(
+        dimensions, results[0].judges, per_item, per_judge_mean, agreement, counts, per_judge_counts
+    )
 
 
 class RatingStats(ColumnStats[tuple[float, ...]]):
@@ -78,13 +141,13 @@ class RatingStats(ColumnStats[tuple[float, ...]]):
         return RatingStats(self.ratings[indices])
 
 
-def _videoqa_judge_update(result: JudgeResult, keys: Sequence[str]) -> RatingStats:
-    """The per-question rating matrix (questions x dimensions) of a judging."""
+def _videoqa_judge_update(result: Judging, keys: Sequence[str]) -> RatingStats:
+    """The per-question rating matrix (questions x dimensions) of a judging (NaN: not rated)."""
     ratings = np.full((len(keys), len(result.dimensions)), np.nan)
     for i, key in enumerate(keys):
         item = result.per_item.get(key)
         if item is not None:
-            ratings[i] = [item[d] for d in result.dimensions]
+            ratings[i] = [item.get(d, math.nan) for d in result.dimensions]
     return RatingStats(ratings)
 
 
@@ -136,16 +199,44 @@ def _text(value: Any, key: Hashable, what: str, *, empty: bool) -> str:
     return value
 
 
-def _check_rubric(rubric: Any) -> Rubric:
-    if not isinstance(rubric, Rubric):
-        raise InputValidationError(
-            f"Expected argument `rubric` to be a proceval.judges.Rubric, but got {type(rubric).__name__}."
-        )
-    if set(rubric.fields) != set(RUBRIC_FIELDS):
-        raise InputValidationError(
-            f"Expected the rubric's fields to be {list(RUBRIC_FIELDS)}, but got {list(rubric.fields)}."
-        )
-    return rubric
+def _check_rubrics(rubric: Any, prompts: str) -> tuple[Rubric, ...]:
+    """The rubric(s) of a ``prompts`` mode: one rubric (``joint``), or one-dimension rubrics (``per_aspect``)."""
+    if prompts == "joint":
+        if not isinstance(rubric, Rubric):
+            raise InputValidationError(
+                "Expected argument `rubric` to be a proceval.judges.Rubric (prompts='joint'), "
+                f"but got {type(rubric).__name__}."
+            )
+        rubrics: tuple[Rubric, ...] = (rubric,)
+    else:
+        rubrics = tuple(rubric) if isinstance(rubric, (list, tuple)) else ()
+        if not rubrics or not all(isinstance(r, Rubric) and len(r.dimensions) == 1 for r in rubrics):
+            raise InputValidationError(
+                "Expected argument `rubric` to be a sequence of one-dimension proceval.judges.Rubric "
+                f"(prompts='per_aspect': one prompt per dimension), but got {rubric!r}."
+            )
+        names = [r.dimensions[0].name for r in rubrics]
+        if len(set(names)) != len(names):
+            raise InputValidationError(f"Expected the rubrics' dimensions to be distinct, but got {names}.")
+    for r in rubrics:
+        if set(r.fields) != set(RUBRIC_FIELDS):
+            raise InputValidationError(
+                f"Expected the rubric's fields to be {list(RUBRIC_FIELDS)}, but got {list(r.fields)}."
+            )
+    return rubrics
+
+
+def _rubric_signature(
+    rubrics: tuple[Rubric, ...], backends: list[JudgeBackend], policy: str, failures: str
+) -> dict[str, Any]:
+    """The signature items of the judging: the rubric's name and its judge items (one template hash)."""
+    items = {"rubric": rubrics[0].name, **judge_signature_items(rubrics[0], backends, policy, failures)}
+    if len(rubrics) > 1:
+        names = list(dict.fromkeys(r.name for r in rubrics))
+        items["rubric"] = "+".join(names)
+        joined = ",".join(template_hash(r) for r in rubrics)
+        items["tmpl"] = hashlib.sha256(joined.encode("ascii")).hexdigest()[:8]
+    return items
 
 
 def _check_judges(judges: Any) -> list[JudgeBackend]:
@@ -163,11 +254,12 @@ def videoqa_judge_scores(
     references: Sequence[str] | Mapping[Hashable, str],
     *,
     questions: Sequence[str] | Mapping[Hashable, str],
-    rubric: Rubric,
+    rubric: Rubric | Sequence[Rubric],
     judges: JudgeBackend | Sequence[JudgeBackend],
     cache: JudgeCache | str | os.PathLike[str] | None = None,
     policy: Policy = "retry_then_exclude",
     failures: Failures = "raise",
+    prompts: Prompts = "joint",
     qa_types: Sequence[str] | Mapping[Hashable, str] | None = None,
     reasoning: Sequence[str] | Mapping[Hashable, str] | None = None,
     ids: Sequence[Hashable] | None = None,
@@ -183,12 +275,15 @@ def videoqa_judge_scores(
             with ``references`` or a mapping keyed by question id.
         references: per question, the reference answer (non-empty text), same container kind.
         questions: per question, the question text (aligned list or mapping by id).
-        rubric: the prompt and dimensions; fields ``question``, ``answer``, ``prediction``.
+        rubric: the prompt and dimensions; fields ``question``, ``answer``, ``prediction``. With
+            ``prompts="per_aspect"``, a sequence of rubrics with one dimension each (one prompt each).
         judges: one judge backend or several (each rates every question; ratings are averaged).
         cache: a judge cache (:class:`~proceval.judges.JudgeCache` or its path) or None.
         policy: the unparseable-reply policy of :func:`proceval.judges.judge_items`.
         failures: ``"raise"`` (default: a failed call raises after the run, finished calls cached) or
             ``"exclude"`` (the question is left out for that judge, counted in ``num_failed``).
+        prompts: ``"joint"`` (default: one prompt rates every dimension) or ``"per_aspect"`` (VCGBench: one
+            prompt per dimension; the judge counts then count prompts). Signed (``prompts:``).
         qa_types: per question, its type: adds ``per_qa_type``.
         reasoning: per question, its reasoning pattern: adds ``per_reasoning``.
         ids: ids of list inputs (judge item ids and ``per_question``; default ``"#0"``, ``"#1"``, ...).
@@ -224,9 +319,9 @@ def videoqa_judge_scores(
         >>> out["mean_score"], out["per_judge"]["a"]["mean_score"], out["num_rated_questions"]
         (2.75, 2.5, 2)
     """
-    options = VideoqaJudgeOptions(policy=policy, failures=failures)
+    options = VideoqaJudgeOptions(policy=policy, failures=failures, prompts=prompts)
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
-    rubric = _check_rubric(rubric)
+    rubrics = _check_rubrics(rubric, options.prompts)
     backends = _check_judges(judges)
     units = pair_units(predictions, references, ids)
     if not units:
@@ -234,17 +329,19 @@ def videoqa_judge_scores(
     keys = [k for k, _, _ in units]
     refs = [_text(r, k, "references", empty=False) for k, _, r in units]
     texts = _labels("questions", questions, keys)
-    dims = rubric.dimension_names()
+    dims = tuple(d for r in rubrics for d in r.dimension_names())
     item_ids = [str(k) for k in keys]
     if len(set(item_ids)) != len(item_ids):
         raise InputValidationError("Expected the question ids to be distinct as text, but two are equal.")
 
-    def judged(units_: list[tuple[Any, Any, Any]], what: str) -> JudgeResult:
+    def judged(units_: list[tuple[Any, Any, Any]], what: str) -> Judging:
         items = {
             i: {"question": q, "answer": ref, "prediction": _text(p, k, what, empty=True)}
             for i, q, ref, (k, p, _) in zip(item_ids, texts, refs, units_, strict=True)
         }
-        return judge_items(items, rubric, backends, cache=cache, policy=policy, failures=failures)
+        return combine_judgings(
+            [judge_items(items, r, backends, cache=cache, policy=policy, failures=failures) for r in rubrics]
+        )
 
     run = judged(units, "predictions")
     stats = _videoqa_judge_update(run, item_ids)
@@ -284,6 +381,6 @@ def videoqa_judge_scores(
     if uncertainty.active and result["num_rated_questions"] == 0:
         raise InputValidationError("Expected at least one rated question to bootstrap, but got none.")
     result = with_uncertainty(result, stats, compute, uncertainty=uncertainty, paired_units=paired_units)
-    extra = {"rubric": rubric.name, **judge_signature_items(rubric, backends, policy, failures)}
+    extra = _rubric_signature(rubrics, backends, policy, failures)
     result["signature"] = score_signature("videoqa_judge", options, uncertainty, extra=extra)
     return result

@@ -11,7 +11,7 @@ by id (never by position); a missing or unknown id is an error naming it.
 | cv_ta, cv_smr | ``"{video_id}:{segment_index}"`` (non-null segments) | embedding vector |
 | cv_smc | ``"{video_id}:{segment_index}"`` (non-null segments) | coarse label (lower-case name or id) |
 | af_s | ``"{video_id}:{segment_index}"`` | ``{"action": scores or ranked ids, "verb": ..., "noun": ...}`` |
-| af_l | ``"{video_id}:{instance_index}"`` | K candidate futures, each Z step labels (ids or names) |
+| af_l | ``"{video_id}:{instance_index}"`` | ``[K][Z]``: K candidate futures, each Z step labels (ids or names) |
 | psr | ``video_id`` | events ``[{"frame": int, "label": str}, ...]`` in time order |
 | asr | ``video_id`` | dense states ``[17][T]`` in {-1, 0, 1}, or ``{"frames": [...], "states": [[17 ints], ...]}`` |
 | atr | ``sample_id`` | six scores (one per anomaly type) |
@@ -26,7 +26,7 @@ import datasets
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import to_label_ids
+from proceval.scores._checks import as_array, format_id, format_ids, to_label_ids
 
 
 def _names(ds: datasets.Dataset, column: str) -> list[str]:
@@ -69,6 +69,7 @@ def score_tas(ds, predictions, options, ctx, paired=None):
     return tas_scores(
         _frame_predictions(ds, predictions),
         _frame_references(ds),
+        num_classes=len(_names(ds, "labels")),  # the config's label map, not the split's largest id
         paired_predictions=_frame_predictions(ds, paired),
         **options,
     )
@@ -184,10 +185,20 @@ def score_cv_smc(ds, predictions, options, ctx, paired=None):
     train_labels = list(cv_segment_labels(ctx.load_split("train")).values())
     refs = cv_segment_labels(ds)
 
+    def label(key: str, v: Any) -> str:
+        if isinstance(v, str):
+            return v.lower()
+        if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and 0 <= v < len(names):
+            return names[v]  # never a negative index: -1 is not the last class
+        raise InputValidationError(
+            f"Expected a coarse label name or an id in [0, {len(names)}) for {format_id(key)}, "
+            f"but got {format_id(v)}."
+        )
+
     def convert(p: Mapping[str, Any] | None) -> dict[str, str] | None:
         if p is None:
             return None
-        return {k: (names[v] if isinstance(v, (int, np.integer)) else str(v).lower()) for k, v in p.items()}
+        return {k: label(k, v) for k, v in p.items()}
 
     preds, paired_preds = convert(predictions), convert(paired)
     return cv_smc_levels_scores(
@@ -215,6 +226,12 @@ def af_s_ids(ds: datasets.Dataset) -> list[str]:
 
 
 def _split_tasks(predictions: Mapping[str, Any], ids: list[str]) -> dict[str, dict[str, Any]]:
+    for k in ids:
+        if not isinstance(predictions[k], Mapping):
+            raise InputValidationError(
+                f'Expected the AF-S prediction for {format_id(k)} to be {{"action": ..., "verb": ..., '
+                f'"noun": ...}}, but got {type(predictions[k]).__name__}.'
+            )
     task_preds = {}
     for task in ("action", "verb", "noun"):
         have = [task in predictions[k] for k in ids]
@@ -239,7 +256,7 @@ def score_af_s(ds, predictions, options, ctx, paired=None):
         InputValidationError: ``instances`` is unknown, a scored instance has no prediction, a prediction id
             is not an instance of the split, or a task is predicted for only some instances.
     """
-    from proceval.scores.af_s import af_s_scores
+    from proceval.scores.af_s import af_s_scores, check_af_s_predictions
 
     options = dict(options)
     instances = options.pop("instances", "official")
@@ -252,18 +269,32 @@ def score_af_s(ds, predictions, options, ctx, paired=None):
     missing = [k for k in rows if k not in predictions]
     if missing:
         raise InputValidationError(
-            f"Expected a prediction for every AF-S instance, but {len(missing)} are missing: {missing[:5]}"
+            f"Expected a prediction for every AF-S instance, but {len(missing)} are missing: "
+            f"{format_ids(missing)}"
         )
     unknown = [k for k in predictions if k not in every]
     if unknown:
         raise InputValidationError(
-            f"Expected predictions only for AF-S instance ids, but got unknown ids {unknown[:5]}"
+            f"Expected predictions only for AF-S instance ids, but got {len(unknown)} unknown ids: "
+            f"{format_ids(unknown)}"
         )
-    outside = sum(1 for k in predictions if k not in rows)
+    outside_ids = [k for k in predictions if k not in rows]
+    outside = len(outside_ids)
     ids = list(rows)
     task_preds = _split_tasks(predictions, ids)
     paired_preds = _split_tasks(paired, ids) if paired is not None else {}
     num_classes = {t: len(_names(ds, t)) for t in ("action", "verb", "noun")}
+    for given in (predictions, paired):  # not scored, but checked: a malformed one is an error, not ignored
+        others = [] if given is None else [k for k in given if k not in rows]
+        if others:
+            for task, values in _split_tasks(given, others).items():
+                check_af_s_predictions(
+                    values,
+                    task=task,
+                    prediction_format=options.get("prediction_format", "scores"),
+                    k=options.get("k", 5),
+                    num_classes=num_classes[task],
+                )
     derive = options.get("action_to_verb_noun") is not None  # verb / noun rankings from the action ranking
     result = af_s_scores(
         task_preds["action"],
@@ -289,35 +320,26 @@ def af_l_ids(ds: datasets.Dataset) -> list[str]:
     return [f"{v}:{i}" for v, i in zip(ds["video_id"], ds["instance_index"])]
 
 
-def _afl_predictions(predictions: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if predictions is None:
-        return None
-    out = {}
-    for key, cands in predictions.items():
-        arr = np.asarray(cands, dtype=object)
-        if arr.ndim != 2:
-            raise InputValidationError(
-                f"Expected the AF-L prediction for {key!r} to be K candidate futures of Z steps, got shape {arr.shape}."
-            )
-        out[key] = arr.T.tolist()  # (K, Z) -> (Z, K)
-    return out
-
-
 def score_af_l(ds, predictions, options, ctx, paired=None):
     """AF-L scores of K candidate futures of Z step labels per instance: ``af_l_scores(...)``.
 
+    A prediction is ``[K][Z]`` (K candidate futures, each Z step ids or names), the one layout of the
+    score function, the evaluate module and the README; ``-o layout=zk`` reads ``[Z][K]`` instead
+    (signed). Step ids must lie in the config's step vocabulary.
+
     Raises:
-        InputValidationError: a prediction is not a ``(K, Z)`` nested sequence.
+        InputValidationError: a prediction of another shape, ragged, or with a step outside the
+            vocabulary (naming the instance, candidate and step).
     """
     from proceval.scores.af_l import af_l_scores
 
     names = _names(ds, "future_steps")
     refs = {f"{v}:{i}": list(f) for v, i, f in zip(ds["video_id"], ds["instance_index"], ds["future_steps"])}
     return af_l_scores(
-        _afl_predictions(predictions),
+        predictions,
         refs,
         label_names=names,
-        paired_predictions=_afl_predictions(paired),
+        paired_predictions=paired,
         **options,
     )
 
@@ -345,13 +367,25 @@ def prediction_states(pred: Any, num_frames: int, video_id: str) -> np.ndarray:
     if isinstance(pred, Mapping):
         if set(pred) != {"frames", "states"}:
             raise InputValidationError(
-                f"Expected {{'frames', 'states'}} for {video_id!r}, got keys {sorted(pred)}."
+                f"Expected the keys {{'frames', 'states'}} for {format_id(video_id)}, "
+                f"but got keys {format_id(sorted(pred))}."
             )
         try:
             return dense_states_from_runs(pred["frames"], pred["states"], num_frames)
         except ValueError as exc:
-            raise InputValidationError(f"Bad run-length state prediction for {video_id!r}: {exc}") from exc
-    return np.asarray(pred)
+            raise InputValidationError(
+                f"Expected a valid run-length state prediction for {format_id(video_id)}, but {exc}"
+            ) from exc
+    try:
+        nested = isinstance(pred[0][0], (list, tuple, np.ndarray))
+    except (TypeError, IndexError, KeyError):
+        nested = False
+    shape, expected = (
+        ((None, 3, num_frames), f"[components, 3, {num_frames}] scores")
+        if nested
+        else ((None, num_frames), f"dense [components][{num_frames}] states")
+    )
+    return as_array(pred, video_id, "the state prediction", expected, shape)
 
 
 def score_asr(ds, predictions, options, ctx, paired=None):
@@ -375,43 +409,14 @@ def score_asr(ds, predictions, options, ctx, paired=None):
 
 
 def score_psr(ds, predictions, options, ctx, paired=None):
-    """PSR scores of step-completion events: ``psr_scores(predictions, references, ...)``.
+    """PSR scores of step-completion events (or dense states).
 
-    The adapter option ``events`` picks the references: ``"graph"`` (default) the procedure-graph
-    events, with the graph's prerequisites as ``prereq``; ``"csv"`` the completion events of the label
-    CSVs, with ``pos_variant="sequential"``. Unless given, ``fps`` is the split's frame rate (30.0 for an
-    empty split) and ``matching`` is ``"nearest_nonzero"`` (IMPACT's ``evaluate_psr.py`` pairing).
-
-    Raises:
-        InputValidationError: ``events`` is not ``"graph"`` or ``"csv"``.
+    See :func:`proceval.benchmarks.impact.psr_scoring.score_psr` for the adapter options (``events``,
+    ``procedure_graph``, ``input``, ``preset``).
     """
-    from proceval.benchmarks.impact.formats.procedure_graph import load_procedure_graph
-    from proceval.scores.psr import psr_scores
+    from proceval.benchmarks.impact.psr_scoring import score_psr as score
 
-    options = dict(options)
-    events = options.pop("events", "graph")
-    graph = load_procedure_graph(ctx.dataset_dir, "psr")
-    fps = float(ds["fps"][0]) if len(ds) else 30.0
-    if events == "graph":
-        refs = {
-            vid: [{"frame": e["frame"], "label": e["label"]} for e in evs if e["in_graph"]]
-            for vid, evs in zip(ds["video_id"], ds["graph_events"])
-        }
-        options.setdefault("prereq", dict(graph.prereq))
-    elif events == "csv":
-        names = ds.features["completion_events"].feature["step_id"].names
-        refs = {
-            vid: [{"frame": e["frame"], "label": names[e["step_id"]]} for e in evs]
-            for vid, evs in zip(ds["video_id"], ds["completion_events"])
-        }
-        options.setdefault("pos_variant", "sequential")
-    else:
-        raise InputValidationError(
-            f"Expected argument `events` to be one of ('graph', 'csv'), but got {events!r}."
-        )
-    options.setdefault("fps", fps)
-    options.setdefault("matching", "nearest_nonzero")  # IMPACT's evaluate_psr.py pairing
-    return psr_scores(predictions, refs, paired_predictions=paired, **options)
+    return score(ds, predictions, options, ctx, paired=paired)
 
 
 def atr_ids(ds: datasets.Dataset) -> list[str]:

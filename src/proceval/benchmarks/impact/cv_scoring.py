@@ -28,7 +28,13 @@ from proceval.benchmarks.impact.cv_protocols import CVSMRProtocol, CVTAProtocol,
 from proceval.benchmarks.impact.cv_segments import CV_FILE_VIEW_ORDER
 from proceval.errors import InputValidationError
 from proceval.scores.cv_smr import DEFAULT_KS as SMR_DEFAULT_KS
-from proceval.scores.cv_smr import CvSmrOptions, CVSMRStats, cv_smr_scores, cv_smr_stats_scores
+from proceval.scores.cv_smr import (
+    CvSmrOptions,
+    CVSMRStats,
+    cv_smr_embedding_results,
+    cv_smr_scores,
+    cv_smr_stats_scores,
+)
 from proceval.scores.cv_ta import DEFAULT_KS as TA_DEFAULT_KS
 from proceval.scores.cv_ta import (
     CvTaOptions,
@@ -39,11 +45,40 @@ from proceval.scores.cv_ta import (
     cv_ta_stats_scores,
 )
 from proceval.scores.options import Uncertainty
-from proceval.scores.retrieval import CHUNK_CELLS, concatenated_ranks, embedding_matrix, relevant_rank_and_ap
+from proceval.scores.retrieval import (
+    CHUNK_CELLS,
+    FloatPrecision,
+    concatenated_ranks,
+    embedding_matrix,
+    relevant_rank_and_ap,
+)
 
 
-def _embedding_matrix(embeddings: Mapping[str, Any], uids: Sequence[str]) -> np.ndarray:
-    return embedding_matrix(embeddings, uids, what="segment")
+def _embedding_matrix(
+    embeddings: Mapping[str, Any], uids: Sequence[str], precision: FloatPrecision = "float64"
+) -> np.ndarray:
+    return embedding_matrix(embeddings, uids, what="segment", precision=precision)
+
+
+def _embedding_blocks(
+    embeddings: Mapping[str, Any], *uid_lists: Sequence[str], precision: FloatPrecision = "float64"
+) -> list[np.ndarray]:
+    """One normalised matrix per list of ``uid_lists``, every embedding of ``embeddings`` checked.
+
+    The embeddings no list uses (segments outside the protocol) are checked too, in the same call, so a
+    malformed one (a string, NaN, another dimension) is an error naming its segment, never ignored; and
+    all blocks then share one dimension. Rows are normalised one by one, so the numbers do not depend on
+    the other rows.
+    """
+    wanted = [u for uids in uid_lists for u in uids]
+    seen = set(wanted)
+    extra = [u for u in embeddings if u not in seen]
+    mat = _embedding_matrix(embeddings, wanted + extra, precision)
+    out, lo = [], 0
+    for uids in uid_lists:
+        out.append(mat[lo : lo + len(uids)])
+        lo += len(uids)
+    return out
 
 
 # --------------------------------------------------------------------------------------------- CV-TA
@@ -61,9 +96,10 @@ def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarr
     ranks = np.zeros(len(protocol.queries), dtype=np.int64)
     if index.order.size == 0:
         return ranks
-    emb = _embedding_matrix(embeddings, index.uids)
-    q_emb = emb[index.query_rows]
-    gallery_emb = emb[index.cells]
+    (emb,) = _embedding_blocks(embeddings, index.uids)
+    # rows are gathered per block: a query or gallery row repeats across pairs, and gathering them all at
+    # once would hold every repeat (several times the embeddings)
+    query_rows, cells = index.query_rows, index.cells
     row_sizes, positions = index.row_sizes, index.positions
     out = np.empty(index.order.size, dtype=np.int64)
     buffer = np.empty(max(CHUNK_CELLS, max(index.gallery_sizes)), dtype=np.float64)
@@ -76,17 +112,17 @@ def _ta_ranks(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> np.ndarr
 
     bounds = index.query_bounds
     for j, (start, size) in enumerate(zip(index.gallery_offsets, index.gallery_sizes, strict=True)):
-        g_rows_t = gallery_emb[start : start + size].T
+        g_rows_t = emb[cells[start : start + size]].T
         first, last = bounds[j], bounds[j + 1]
         step = max(1, CHUNK_CELLS // max(size, 1))
         for lo in range(first, last, step):
             hi = min(lo + step, last)
-            cells = (hi - lo) * size
-            if used + cells > buffer.size:
+            n_cells = (hi - lo) * size
+            if used + n_cells > buffer.size:
                 flush(lo)
                 done, used = lo, 0
-            buffer[used : used + cells] = (q_emb[lo:hi] @ g_rows_t).ravel()
-            used += cells
+            buffer[used : used + n_cells] = (emb[query_rows[lo:hi]] @ g_rows_t).ravel()
+            used += n_cells
     flush(index.order.size)
     ranks[index.order] = out
     return ranks
@@ -162,7 +198,7 @@ def cv_ta_inputs(embeddings: Mapping[str, Any], protocol: CVTAProtocol) -> dict[
     """
     uids = protocol.index.uids
     needed = dict(zip(uids, range(len(uids)), strict=True))
-    emb = _embedding_matrix(embeddings, uids)
+    (emb,) = _embedding_blocks(embeddings, uids)
     out: dict[str, list[Any]] = {
         "predictions": [],
         "references": [],
@@ -191,8 +227,9 @@ def cv_smr_inputs(embeddings: Mapping[str, Any], protocol: CVSMRProtocol) -> dic
     Per query: its gallery's cosines and 0/1 relevance (gallery order kept), ``query_views`` and ``ids``.
     Memory grows as queries x gallery.
     """
-    q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
-    g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])
+    q_emb, g_emb = _embedding_blocks(
+        embeddings, [q.uid for q in protocol.queries], [g.uid for g in protocol.gallery]
+    )
     labels = np.asarray([g.label for g in protocol.gallery], dtype=object)
     out: dict[str, list[Any]] = {"predictions": [], "references": [], "query_views": [], "ids": []}
     for i, q in enumerate(protocol.queries):
@@ -204,10 +241,41 @@ def cv_smr_inputs(embeddings: Mapping[str, Any], protocol: CVSMRProtocol) -> dic
     return out
 
 
-def _smr_stats(embeddings: Mapping[str, Any], protocol: CVSMRProtocol, ks: Sequence[int]) -> CVSMRStats:
-    q_emb = _embedding_matrix(embeddings, [q.uid for q in protocol.queries])
-    g_emb = _embedding_matrix(embeddings, [g.uid for g in protocol.gallery])
+def _smr_stats(
+    embeddings: Mapping[str, Any],
+    protocol: CVSMRProtocol,
+    ks: Sequence[int],
+    precision: FloatPrecision = "float64",
+) -> CVSMRStats:
     codes: dict[str, int] = {}  # one integer code per trial / view / label string: fast comparisons
+    if precision == "float32":  # the official float32 pipeline, query by query
+
+        def keys(items: Sequence[Any]) -> np.ndarray:
+            return np.asarray(
+                [
+                    [codes.setdefault(getattr(s, f), len(codes)) for f in ("trial_id", "view", "label")]
+                    for s in items
+                ],
+                dtype=np.int64,
+            ).reshape(-1, 3)
+
+        q_emb, g_emb = _embedding_blocks(
+            embeddings,
+            [q.uid for q in protocol.queries],
+            [g.uid for g in protocol.gallery],
+            precision=precision,
+        )
+        results = cv_smr_embedding_results(
+            q_emb,
+            g_emb,
+            keys(protocol.queries),
+            keys(protocol.gallery),
+            precision=precision,
+        )
+        return CVSMRStats.from_query_results(ks, [q.view for q in protocol.queries], results)
+    q_emb, g_emb = _embedding_blocks(
+        embeddings, [q.uid for q in protocol.queries], [g.uid for g in protocol.gallery]
+    )
 
     def code(values: Iterable[str]) -> np.ndarray:
         return np.asarray([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
@@ -251,6 +319,7 @@ def cv_smr_protocol_scores(
     protocol: CVSMRProtocol,
     *,
     ks: Sequence[int] = SMR_DEFAULT_KS,
+    precision: FloatPrecision = "float64",
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
@@ -258,20 +327,25 @@ def cv_smr_protocol_scores(
 ) -> dict[str, Any]:
     """CV-SMR scores of segment embeddings (cosine of L2-normalised, mean-pooled features), chunked.
 
+    ``precision="float32"`` reproduces the official float32 script exactly (float32 rows, per-query float32
+    ``gallery @ query``, float32 means pooled in the protocol's query-view order); see
+    :mod:`proceval.scores.cv_smr`.
+
     Returns:
         The :func:`proceval.scores.cv_smr.cv_smr_scores` result with per-query-view values (its signature
         names the views when they are not all five).
     """
-    options = CvSmrOptions(ks=ks)
+    options = CvSmrOptions(ks=ks, precision=precision)
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_embeddings is not None)
     return cv_smr_stats_scores(
-        _smr_stats(embeddings, protocol, options.ks),
+        _smr_stats(embeddings, protocol, options.ks, options.precision),
         options,
         uncertainty,
         paired_stats=None
         if paired_embeddings is None
-        else _smr_stats(paired_embeddings, protocol, options.ks),
+        else _smr_stats(paired_embeddings, protocol, options.ks, options.precision),
         signature_extra=cv_smr_protocol_signature(protocol),
+        view_order=protocol.query_views,
     )
 
 
@@ -409,6 +483,7 @@ def cv_smr_module_scores(
     query_views: Sequence[str] | None = None,
     ids: Sequence[Hashable] | None = None,
     ks: Sequence[int] = SMR_DEFAULT_KS,
+    precision: FloatPrecision = "float64",
     bootstrap: int = 0,
     confidence: float = 0.95,
     seed: int = 0,
@@ -423,7 +498,7 @@ def cv_smr_module_scores(
     Raises:
         InputValidationError: bad options (checked first), per-query arguments with a protocol, bad inputs.
     """
-    CvSmrOptions(ks=ks)
+    CvSmrOptions(ks=ks, precision=precision)
     Uncertainty(bootstrap, confidence, seed)
     if protocol is None:
         return cv_smr_scores(
@@ -432,6 +507,7 @@ def cv_smr_module_scores(
             query_views=query_views,
             ids=ids,
             ks=ks,
+            precision=precision,
             bootstrap=bootstrap,
             confidence=confidence,
             seed=seed,
@@ -445,6 +521,7 @@ def cv_smr_module_scores(
         embeddings,
         protocol,
         ks=ks,
+        precision=precision,
         bootstrap=bootstrap,
         confidence=confidence,
         seed=seed,

@@ -37,7 +37,9 @@ def resolve_dataset_dir(
         raise ReleaseFormatError(src, "release not found (expected a folder holding dataset/, or a .tar.gz)")
     if src.is_file():
         if not src.name.endswith((".tar.gz", ".tgz")):
-            raise ReleaseFormatError(src, "expected a .tar.gz archive of the release")
+            raise ReleaseFormatError(
+                src, "Expected the release folder or a .tar.gz archive of it, but got a file that is neither"
+            )
         digest = sha256_of(src)
         cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         if digest == IMPACT_ARCHIVE_SHA256:

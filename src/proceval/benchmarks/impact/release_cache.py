@@ -8,10 +8,13 @@ a half-extracted release.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path
 
 from proceval.errors import ReleaseFormatError
@@ -35,6 +38,25 @@ def find_impact_archive() -> Path | None:
     return None
 
 
+def extract_tar_gz(archive: Path, dest: Path) -> None:
+    """Extract the ``.tar.gz`` ``archive`` into ``dest`` (members checked by tarfile's ``data`` filter).
+
+    Raises:
+        ReleaseFormatError: the file is not a gzip-compressed tar archive, is truncated or corrupt, or
+            holds a member the ``data`` filter refuses (an absolute path, a link out of the folder).
+    """
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(dest, filter="data")
+            while tar.fileobj.read(1 << 20):  # read to the gzip trailer: its CRC and length are checked
+                pass
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        reason = "truncated" if isinstance(exc, EOFError) else "corrupt or not a .tar.gz archive"
+        raise ReleaseFormatError(
+            archive, f"Expected a complete .tar.gz archive of the release, but the file is {reason} ({exc})"
+        ) from None
+
+
 def unpack_impact_release(
     archive: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -44,7 +66,8 @@ def unpack_impact_release(
     """Unpack the release once and return the ``impact-release`` folder (holding ``dataset/``).
 
     Raises:
-        ReleaseFormatError: the archive is missing, has the wrong checksum or lacks ``dataset/``.
+        ReleaseFormatError: the archive is missing, has the wrong checksum, is truncated or corrupt, or
+            lacks ``dataset/``.
     """
     src = Path(archive) if archive is not None else find_impact_archive()
     if src is None or not src.is_file():
@@ -55,11 +78,18 @@ def unpack_impact_release(
         return target
     if verify and sha256_of(src) != IMPACT_ARCHIVE_SHA256:
         raise ReleaseFormatError(src, f"unexpected sha256 (expected {IMPACT_ARCHIVE_SHA256})")
+    created = not cache.exists()
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".impact-unpack-", dir=cache))
     try:
-        with tarfile.open(src, "r:gz") as tar:
-            tar.extractall(tmp, filter="data")
+        try:
+            extract_tar_gz(src, tmp)
+        except ReleaseFormatError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if created:
+                with contextlib.suppress(OSError):  # only if still empty
+                    cache.rmdir()
+            raise
         unpacked = tmp / "impact-release"
         if not (unpacked / "dataset").is_dir():
             raise ReleaseFormatError(src, "archive does not contain impact-release/dataset/")

@@ -407,3 +407,145 @@ def psr_from_states(
     )
     result["signature"] = psr_signature(options, uncertainty, fps=fps, prereq=graph)
     return result
+
+
+Input = Literal["events", "states"]
+
+
+def _looks_like_state_rows(side: Any) -> bool:
+    videos = list(side.values()) if isinstance(side, Mapping) else list(side)
+    for video in videos:
+        arr = video if isinstance(video, np.ndarray) else None
+        if arr is None and isinstance(video, (list, tuple)) and video and isinstance(video[0], (list, tuple)):
+            row = video[0]
+            return len(row) > 3 and all(isinstance(x, (int, np.integer)) for x in row[:4])
+        if arr is not None:
+            return arr.ndim == 2
+    return False
+
+
+def psr_scores_or_states(
+    predictions: Sequence[Any] | Mapping[Any, Any],
+    references: Sequence[Any] | Mapping[Any, Any],
+    *,
+    input: Input = "events",
+    component_names: Sequence[str] | None = None,
+    graph_nodes: Sequence[str] | None = None,
+    alias: Mapping[str, str] | None = None,
+    event_labels: EventLabels = "graph",
+    fps: float | None = None,
+    prereq: Mapping[Hashable, Sequence[Hashable]] | None = None,
+    labels: Sequence[Hashable] | None = None,
+    pos_variant: PosVariant = "partial_order",
+    matching: Matching = "nearest_nonzero",
+    empty_video: EmptyVideo = "guard",
+    no_delay: NoDelay = "zero",
+    occurrences: Occurrences = "all",
+    sample_rate: int = 1,
+    win_size: int | None = None,
+    num_frames: Sequence[int] | Mapping[Any, int] | None = None,
+    ids: Sequence[Any] | None = None,
+    return_per_video: bool = False,
+    bootstrap: int = 0,
+    confidence: float = 0.95,
+    seed: int = 0,
+    paired_predictions: Sequence[Any] | Mapping[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """PSR scores of step-completion events or of dense IMPACT state arrays (the ``psr`` metric module).
+
+    ``input="events"`` (default) calls :func:`proceval.scores.psr.psr_scores` with the event options;
+    ``input="states"`` calls :func:`psr_from_states` (both sides are ``[C, T]`` state arrays turned into
+    graph events; ``component_names``, ``graph_nodes`` and ``prereq`` are required, ``alias`` and
+    ``event_labels`` apply). See those functions for every other argument.
+
+    Raises:
+        InputValidationError: an option that does not apply to ``input`` (``component_names`` with
+            events; ``labels``, ``sample_rate``, ``win_size`` or ``num_frames`` with states), missing
+            state-conversion arguments, or state arrays passed as events.
+    """
+    if input not in ("events", "states"):
+        raise InputValidationError(
+            f"Expected argument `input` to be 'events' or 'states', but got {input!r}."
+        )
+    if input == "events":
+        for name, value in (
+            ("component_names", component_names),
+            ("graph_nodes", graph_nodes),
+            ("alias", alias),
+        ):
+            if value is not None:
+                raise InputValidationError(
+                    f"Expected no `{name}` with input='events' (it converts state arrays), but got one; "
+                    "pass input='states' to score dense states."
+                )
+        if event_labels != "graph":
+            raise InputValidationError(
+                f"Expected `event_labels='graph'` with input='events', but got {event_labels!r}."
+            )
+        if _looks_like_state_rows(predictions):
+            raise InputValidationError(
+                "Expected step events with input='events', but the predictions look like [components, frames] "
+                "state arrays; pass input='states' (with component_names, graph_nodes and prereq)."
+            )
+        return psr_scores(
+            predictions,
+            references,
+            fps=fps,
+            prereq=prereq,
+            labels=labels,
+            pos_variant=pos_variant,
+            matching=matching,
+            empty_video=empty_video,
+            no_delay=no_delay,
+            occurrences=occurrences,
+            sample_rate=sample_rate,
+            win_size=win_size,
+            num_frames=num_frames,
+            ids=ids,
+            return_per_video=return_per_video,
+            bootstrap=bootstrap,
+            confidence=confidence,
+            seed=seed,
+            paired_predictions=paired_predictions,
+        )
+    for name, value, default in (
+        ("labels", labels, None),
+        ("sample_rate", sample_rate, 1),
+        ("win_size", win_size, None),
+        ("num_frames", num_frames, None),
+    ):
+        if value != default:
+            raise InputValidationError(
+                f"Expected argument `{name}` to be left at {default!r} with input='states', but got {value!r}."
+            )
+    missing = [
+        n for n, v in (("component_names", component_names), ("graph_nodes", graph_nodes)) if v is None
+    ]
+    if prereq is None:
+        missing.append("prereq")
+    if missing:
+        raise InputValidationError(
+            f"Expected {', '.join(f'`{m}`' for m in missing)} with input='states' (the state → event "
+            "conversion needs them), but got None."
+        )
+    return psr_from_states(
+        predictions,
+        references,
+        component_names=component_names,
+        graph_nodes=graph_nodes,
+        prereq=prereq,
+        fps=fps,
+        alias=alias,
+        event_labels=event_labels,
+        pos_variant=pos_variant,
+        matching=matching,
+        empty_video=empty_video,
+        no_delay=no_delay,
+        occurrences=occurrences,
+        ids=ids,
+        return_per_video=return_per_video,
+        bootstrap=bootstrap,
+        confidence=confidence,
+        seed=seed,
+        paired_predictions=paired_predictions,
+    )

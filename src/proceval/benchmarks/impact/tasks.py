@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from proceval.benchmarks.impact import adapters as ad
 from proceval.benchmarks.impact import demo_baselines as bl
+from proceval.benchmarks.impact import plots as ip
 from proceval.registry import Headline, Task
 from proceval.scores.af_l import AfLOptions
 from proceval.scores.af_s import AfSOptions
@@ -32,9 +33,13 @@ F = Headline
 _TAS_HEADLINE = (F("f1_at_50"), F("accuracy"), F("edit"), F("f1_at_10"), F("f1_at_25"))
 _FRAME_IDS = "``video_id``"
 _SEGMENT_IDS = '``"{video_id}:{segment_index}"`` (non-null segments)'
+_TAS_S_DEMO_NOTE = (
+    "1.000 is expected on the sample: each frame is drawn in its coarse step's colour and the baseline "
+    "(nearest colour centroid per frame) reads that colour back; it says nothing about real video."
+)
 
 
-def _tas(name: str, title: str) -> Task:
+def _tas(name: str, title: str, demo_note: str = "") -> Task:
     return Task(
         name=name,
         benchmark="impact",
@@ -50,6 +55,8 @@ def _tas(name: str, title: str) -> Task:
         headline=_TAS_HEADLINE,
         summary=f"{title}: MoF, Edit, F1@{{10,25,50}}",
         baseline=bl.frame_task,
+        plots=ip.tas_plots,
+        demo_note=demo_note,
     )
 
 
@@ -69,6 +76,7 @@ def _ppr(name: str, hand: str) -> Task:
         headline=(F("macro_f1"), F("accuracy")),
         summary=f"procedure phase, {hand} hand: phase accuracy, Macro-F1, per-class F1",
         baseline=bl.frame_task,
+        plots=ip.ppr_plots,
     )
 
 
@@ -88,11 +96,12 @@ def _atr(name: str, hand: str) -> Task:
         headline=(F("mean_ap"),),
         summary=f"anomaly type, {hand} hand: per-class AP and mAP over six anomaly types",
         baseline=bl.atr,
+        plots=ip.atr_plots,
     )
 
 
 TASKS: tuple[Task, ...] = (
-    _tas("tas_s", "coarse steps"),
+    _tas("tas_s", "coarse steps", demo_note=_TAS_S_DEMO_NOTE),
     _tas("tas_bl", "left-hand actions"),
     _tas("tas_br", "right-hand actions"),
     _ppr("ppr_l", "left"),
@@ -126,6 +135,7 @@ TASKS: tuple[Task, ...] = (
         ),
         summary="R@1, R@5, MedR, coverage (TA-Local/Global, Exo->Ego)",
         baseline=bl.segment_embeddings,
+        plots=ip.cv_ta_plots,
     ),
     Task(
         name="cv_smr",
@@ -142,6 +152,7 @@ TASKS: tuple[Task, ...] = (
         headline=(F("overall_map"), F("overall_recall_at_1"), F("overall_recall_at_5")),
         summary="R@1, R@5, mAP (other trial, other view gallery)",
         baseline=bl.segment_embeddings,
+        plots=ip.cv_smr_plots,
     ),
     Task(
         name="cv_smc",
@@ -163,6 +174,11 @@ TASKS: tuple[Task, ...] = (
         ),
         summary="Top-1, Macro-F1 at coarse / verb / noun / verb-noun level",
         baseline=bl.cv_smc,
+        demo_note=(
+            "1.000 is expected on the sample: each segment is drawn in its coarse step's colour and the "
+            "baseline (nearest centroid of a segment's mean colour) reads that colour back; it says nothing "
+            "about real video."
+        ),
     ),
     Task(
         name="af_s",
@@ -216,7 +232,14 @@ TASKS: tuple[Task, ...] = (
         resample="video",
         score=ad.score_psr,
         options=PsrOptions,
-        extra_options={"events": ("graph", "events"), "return_per_video": (False, None)},
+        extra_options={
+            # events / procedure_graph / input are signed by the adapter with their resolved values
+            "events": ("graph", None),
+            "procedure_graph": ("released", None),
+            "input": ("events", None),
+            "preset": (None, "preset"),
+            "return_per_video": (False, None),
+        },
         headline=(
             F("mean_f1"),
             F("mean_delay_s", higher_is_better=False, range=(0.0, None), unit="seconds"),

@@ -6,7 +6,8 @@
 | ``egoproactive_decisions``, ``pro2bench_<source>`` (one row per decision point) | ``decision_id`` (``"<session>/<interval index>"``) | one answer string, or ``{"answer": str, "rating": ...}`` for ``pqs`` / ``guidance_judge`` |
 
 Predictions are matched to references by id, never by position: a missing or unknown session / decision
-point is an error naming it. Decision-level rows are grouped into sessions (``session_id``, in
+point is an error naming it (unknown ids first, a mistyped id being the likelier mistake, with the count
+of missing ones). Decision-level rows are grouped into sessions (``session_id``, in
 ``interval_index`` order) so that every score pools the same decision points and the bootstrap resamples
 sessions. The official scorer's length rule applies to session-level predictions only (a decision-level
 prediction is one answer per row).
@@ -58,6 +59,14 @@ def task_context(task: str, request: str) -> str:
     return f"Task: {task}. User request: {request}"
 
 
+def _shown_ids(ids: list[Any], limit: int = 60) -> str:
+    """At most five ids as messages show them (each ``repr`` cut to ``limit`` characters)."""
+    texts = [
+        repr(i) if len(repr(i)) <= limit else f"{repr(i)[:limit]}... ({len(repr(i))} chars)" for i in ids[:5]
+    ]
+    return ", ".join(texts) + (" ..." if len(ids) > 5 else "")
+
+
 # ----------------------------------------------------------------------------------- session rows
 def session_ids(ds: datasets.Dataset) -> list[str]:
     """Prediction ids of an ``egoproactive`` split: its ``video_path`` column, in row order."""
@@ -80,9 +89,29 @@ def _session_answers(vid: str, value: Any, what: str) -> tuple[Any, Any]:
     return value, None
 
 
-def _split_sessions(predictions: Mapping[str, Any] | None, what: str) -> tuple[dict | None, dict | None]:
+def _check_session_ids(predictions: Mapping[str, Any], refs: Mapping[str, Any], what: str) -> None:
+    """Refuse predictions whose ids differ from the split's sessions: unknown ids named first, then missing."""
+    extra = [vid for vid in predictions if vid not in refs]
+    missing = [vid for vid in refs if vid not in predictions]
+    if extra:  # a mistyped id is the likelier mistake
+        also = f" (and {len(missing)} sessions have no {what})" if missing else ""
+        raise InputValidationError(
+            f"Expected {what} only for sessions of this split (`{SESSION_ID}`), but {len(extra)} have no "
+            f"reference: {_shown_ids(extra)}{also}."
+        )
+    if missing:
+        raise InputValidationError(
+            f"Expected {what} for every session of this split (`{SESSION_ID}`), but {len(missing)} are missing: "
+            f"{_shown_ids(missing)}"
+        )
+
+
+def _split_sessions(
+    predictions: Mapping[str, Any] | None, what: str, refs: Mapping[str, Any]
+) -> tuple[dict | None, dict | None]:
     if predictions is None:
         return None, None
+    _check_session_ids(predictions, refs, what)
     answers, ratings = {}, {}
     for vid, value in predictions.items():
         answers[vid], given = _session_answers(vid, value, what)
@@ -116,8 +145,8 @@ def score_intervention(ds, predictions, options, ctx, paired=None):
     returns); ``options`` are :class:`~proceval.scores.intervention.InterventionOptions` keywords.
     """
     refs, tasks, domains, _ = _session_inputs(ds)
-    preds, _ = _split_sessions(predictions, "predictions")
-    paired_preds, _ = _split_sessions(paired, "paired predictions")
+    preds, _ = _split_sessions(predictions, "predictions", refs)
+    paired_preds, _ = _split_sessions(paired, "paired predictions", refs)
     return intervention_module_scores(
         preds, refs, tasks=tasks, domains=domains, paired_predictions=paired_preds, **options
     )
@@ -126,8 +155,8 @@ def score_intervention(ds, predictions, options, ctx, paired=None):
 def _score_rated_sessions(fn, ds, predictions, options, paired):
     """``fn`` (a score of rated true positives) on session predictions with ratings or a judge option."""
     refs, tasks, domains, contexts = _session_inputs(ds)
-    preds, ratings = _split_sessions(predictions, "predictions")
-    paired_preds, paired_ratings = _split_sessions(paired, "paired predictions")
+    preds, ratings = _split_sessions(predictions, "predictions", refs)
+    paired_preds, paired_ratings = _split_sessions(paired, "paired predictions", refs)
     options = dict(options)
     judge = judge_from_options(options)
     return fn(
@@ -197,13 +226,16 @@ class _Sessions:
         known = set(self.t[DECISION_ID])
         missing = [d for d in self.t[DECISION_ID] if d not in predictions]
         extra = [d for d in predictions if d not in known]
-        if missing or extra:
-            bad, kind = (
-                (missing, "are missing") if missing else (extra, "name no decision point of this split")
-            )
-            shown = ", ".join(repr(d) for d in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        if extra:  # named first: a mistyped id is the likelier mistake
+            also = f" (and {len(missing)} decision points have no {what})" if missing else ""
             raise InputValidationError(
-                f"Expected one {what} per decision point (`decision_id`), but {len(bad)} {kind}: {shown}"
+                f"Expected one {what} per decision point (`decision_id`), but {len(extra)} name no decision "
+                f"point of this split: {_shown_ids(extra)}{also}."
+            )
+        if missing:
+            raise InputValidationError(
+                f"Expected one {what} per decision point (`decision_id`), but {len(missing)} are missing: "
+                f"{_shown_ids(missing)}"
             )
         answers: dict[str, list[Any]] = {}
         ratings: dict[tuple[str, int], Any] = {}

@@ -67,8 +67,24 @@ def _split(ctx: BaselineContext) -> str:
     return get_benchmark("pro2bench").get_config(ctx.config).eval_split
 
 
+def _memo(ctx: BaselineContext, kind: str, threshold: float, make: Any) -> Any:
+    """``make()`` once per config, kind and threshold in a demo run (its tasks share the predictions)."""
+    key = ("pro2bench_baseline", ctx.config, kind, threshold)
+    if key not in ctx.state:
+        ctx.state[key] = make()
+    return ctx.state[key]
+
+
 def sessions(ctx: BaselineContext, threshold: float = THRESHOLD) -> dict[str, list[str]]:
-    """``{video_path: answers}`` for a session-level config (the official submission's content)."""
+    """``{video_path: answers}`` for a session-level config (the official submission's content).
+
+    Computed once per config in a demo run: ``intervention``, ``pqs`` and ``guidance_judge`` score the same
+    answers.
+    """
+    return _memo(ctx, "sessions", threshold, lambda: _sessions(ctx, threshold))
+
+
+def _sessions(ctx: BaselineContext, threshold: float) -> dict[str, list[str]]:
     ds = ctx.load(_split(ctx))
     out = {}
     for row in ds.select_columns(["video_path", "video_intervals", "video"]):
@@ -81,7 +97,14 @@ def sessions(ctx: BaselineContext, threshold: float = THRESHOLD) -> dict[str, li
 
 
 def decisions(ctx: BaselineContext, threshold: float = THRESHOLD) -> dict[str, str]:
-    """``{decision_id: answer}`` for a decision-level config (videos opened once per session)."""
+    """``{decision_id: answer}`` for a decision-level config (videos opened once per session).
+
+    Computed once per config in a demo run, like :func:`sessions`.
+    """
+    return _memo(ctx, "decisions", threshold, lambda: _decisions(ctx, threshold))
+
+
+def _decisions(ctx: BaselineContext, threshold: float) -> dict[str, str]:
     ds = ctx.load(_split(ctx))
     t = ds.select_columns(["decision_id", "session_id", "start_s", "end_s", "video"]).to_dict()
     rows: dict[str, list[int]] = {}

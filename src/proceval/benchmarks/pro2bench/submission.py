@@ -18,6 +18,10 @@ Rules (errors name the file and the 1-based line; :class:`~proceval.errors.Relea
   four integers 1-5); it is checked by the score, which names the session and decision point;
 * other keys are ignored, as the official scorer ignores them.
 
+A ``.json`` file holding one JSON object keyed by ``video_path`` (``{video_path: answers}``, what
+``proceval demo`` and :func:`proceval.evaluation.predictions.write_predictions` write) is read with the
+generic prediction reader instead, with its rules (a repeated id is an error).
+
 Which sessions are missing or unknown is decided against the references by the task's adapter
 (:mod:`proceval.benchmarks.pro2bench.adapters`), which names them.
 """
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from proceval.errors import ReleaseFormatError
+from proceval.evaluation.predictions import read_predictions
 from proceval.io import iter_lines
 
 ID_FIELD = "video_path"
@@ -56,6 +61,8 @@ def read_submission(path: str | os.PathLike[str]) -> dict[str, Any]:
         {'a.mp4': ['$interrupt$ Hi.', '$silent$']}
     """
     p = Path(path)
+    if p.suffix.lower() == ".json" and _is_generic_mapping(p):
+        return read_predictions(p)
     out: dict[str, Any] = {}
     first: dict[str, int] = {}
     for lineno, text in iter_lines(p):
@@ -113,3 +120,20 @@ def read_submission(path: str | os.PathLike[str]) -> dict[str, Any]:
             )
         out[key] = {ANSWERS_FIELD: answers, RATINGS_FIELD: ratings}
     return out
+
+
+def _is_generic_mapping(path: Path) -> bool:
+    """Whether a ``.json`` file is one JSON object ``{video_path: answers}`` rather than submission lines."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False  # the line reader names the problem
+    if not head.startswith(b"{"):
+        return False
+    first_line = head.split(b"\n", 1)[0]
+    try:
+        row = json.loads(first_line)
+    except ValueError:
+        return True  # an object over several lines: not the one-object-per-line submission format
+    return isinstance(row, dict) and ID_FIELD not in row

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from proceval.benchmarks.pro2bench import adapters as ad
 from proceval.benchmarks.pro2bench import baselines as bl
+from proceval.benchmarks.pro2bench.plots import intervention_decision_plots, intervention_plots
 from proceval.benchmarks.pro2bench.release import SOURCES
 from proceval.benchmarks.pro2bench.submission import read_submission
 from proceval.registry import Headline, Task
@@ -57,6 +58,7 @@ TASKS: tuple[Task, ...] = (
         summary="interrupt / silent P, R, F1, macro F1 (challenge ranking), G-mean F1 (official scorer)",
         baseline=bl.sessions,
         read_predictions=read_submission,
+        plots=intervention_plots,
     ),
     Task(
         name="intervention_decisions",
@@ -73,6 +75,7 @@ TASKS: tuple[Task, ...] = (
         headline=(F("gmean_f1"), F("macro_f1"), *_SCORES),
         summary="interrupt / silent P, R, F1, G-mean F1 (the paper's), macro F1 over decision points",
         baseline=bl.decisions,
+        plots=intervention_decision_plots,
     ),
     Task(
         name="pqs",
@@ -93,6 +96,7 @@ TASKS: tuple[Task, ...] = (
         headline=(F("pqs"), F("gmean_f1")),
         summary="Proactive Quality Score (TN 1, TP judge content score, FP/FN 0) and G-mean F1",
         read_predictions=read_submission,
+        baseline=bl.sessions,
     ),
     Task(
         name="pqs_decisions",
@@ -109,6 +113,7 @@ TASKS: tuple[Task, ...] = (
         extra_options=ad.JUDGE_OPTIONS,
         headline=(F("pqs"), F("gmean_f1")),
         summary="Proactive Quality Score and G-mean F1 over decision points",
+        baseline=bl.decisions,
     ),
     Task(
         name="guidance_judge",
@@ -129,6 +134,7 @@ TASKS: tuple[Task, ...] = (
         headline=_GUIDANCE,
         summary="judge ratings 1-5 (relevance, specificity, actionability, conciseness) of true-positive interrupts",
         read_predictions=read_submission,
+        baseline=bl.sessions,
     ),
     Task(
         name="guidance_judge_decisions",
@@ -145,6 +151,7 @@ TASKS: tuple[Task, ...] = (
         extra_options=ad.JUDGE_OPTIONS,
         headline=_GUIDANCE,
         summary="judge ratings 1-5 of the true-positive interrupts over decision points",
+        baseline=bl.decisions,
     ),
     Task(
         name="oop_recovery",

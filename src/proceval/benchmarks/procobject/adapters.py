@@ -8,9 +8,11 @@
 
 A prediction may also be the bare evidence (grounding), the bare answer text, or the model's whole reply
 (``{"answer": ..., "evidence": ...}`` text); :mod:`proceval.benchmarks.procobject.parsing` picks the field.
-Predictions are matched to the split's rows by id: ids the split does not have are left out (an official
-file covers the whole test split, a config only part of it) and counted (``num_unscored_predictions``);
-a row without a prediction is an error unless the adapter option ``missing_predictions="empty"``, which
+Predictions are matched to the config's rows by id. Ids of other questions of the same split of the
+release are left out (an official file covers the whole test split, a config only part of it) and
+counted (``num_unscored_predictions``); an id that is no question of the split at all (a typo, another
+split, another file) is an error naming it (unknown ids are named before the count of missing ones). A
+row without a prediction is an error unless the adapter option ``missing_predictions="empty"``, which
 scores it as an empty prediction and counts it (``num_missing_predictions``).
 
 Grounding gets each row's ``clip_duration_s`` as ``durations`` (a predicted span reaching past the clip
@@ -20,12 +22,14 @@ is clipped and counted, see :func:`proceval.scores.grounding.grounding_scores`) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import datasets
 
 from proceval.benchmarks.procobject.parsing import record_answer, record_evidence
+from proceval.benchmarks.procobject.schema import ALL_CONFIG
 from proceval.errors import InputValidationError
 from proceval.registry import BaselineContext
 
@@ -43,10 +47,45 @@ def _columns(ds: datasets.Dataset, names: tuple[str, ...]) -> dict[str, list[Any
     return ds.select_columns(list(names)).to_dict()
 
 
+def _split_question_ids(ds: datasets.Dataset, ctx: Any) -> set[str]:
+    """Every question id (as text) of the split ``ds`` was loaded from, over all configs of the release.
+
+    The ``all`` config is the whole split; for another config the release's annotation file is read
+    (only when a prediction id lies outside the config). Without a release (``ctx`` None) or a known split
+    name, the ids of ``ds`` itself, or of both split files, are used.
+    """
+    if ctx is None or getattr(ctx, "dataset_dir", None) is None or getattr(ctx, "config", None) == ALL_CONFIG:
+        return set(question_ids(ds))
+    from proceval.benchmarks.procobject.formats import read_release
+
+    splits = read_release(ctx.dataset_dir)
+    split = str(ds.split) if ds.split is not None else None
+    files = [splits[split]] if split in splits else list(splits.values())
+    return {str(rec.id) for f in files for rec in f.records}
+
+
+def _shown(ids: list[str], limit: int = 60) -> str:
+    """At most five ids as messages show them (each ``repr`` cut to ``limit`` characters)."""
+    texts = [
+        repr(i) if len(repr(i)) <= limit else f"{repr(i)[:limit]}... ({len(repr(i))} chars)" for i in ids[:5]
+    ]
+    return ", ".join(texts) + (" ..." if len(ids) > 5 else "")
+
+
 def _match(
-    ids: list[str], predictions: Mapping[Any, Any] | None, missing: str, what: str
+    ids: list[str],
+    predictions: Mapping[Any, Any] | None,
+    missing: str,
+    what: str,
+    split_ids: Callable[[], set[str]],
 ) -> tuple[dict[str, Any] | None, dict[str, int]]:
-    """Predictions for exactly ``ids`` (string keys), and the counts of unscored and missing ones."""
+    """Predictions for exactly ``ids`` (string keys), and the counts of unscored and missing ones.
+
+    Raises:
+        InputValidationError: a prediction id is no question of the split (``split_ids()``, called only
+            when some id lies outside ``ids``), named first; or a question has no prediction and
+            ``missing`` is ``"error"``.
+    """
     if predictions is None:
         return None, {}
     if missing not in MISSING_POLICIES:
@@ -56,17 +95,22 @@ def _match(
     by_id = {str(k): v for k, v in predictions.items()}
     wanted = set(ids)
     absent = [i for i in ids if i not in by_id]
+    outside = [k for k in by_id if k not in wanted]
+    if outside:
+        known = split_ids()
+        unknown = [k for k in outside if k not in known]
+        if unknown:
+            also = f" (and {len(absent)} questions of the config have no prediction)" if absent else ""
+            raise InputValidationError(
+                f"Expected `{what}` only for question ids of the split, but {len(unknown)} are no question "
+                f"of it: {_shown(unknown)}{also}."
+            )
     if absent and missing == "error":
-        shown = ", ".join(repr(i) for i in absent[:5])
         raise InputValidationError(
             f"Expected a prediction for every question of the split in `{what}`, but {len(absent)} are "
-            f"missing: {shown}{' ...' if len(absent) > 5 else ''} (option missing_predictions=empty scores "
-            f"them as empty)."
+            f"missing: {_shown(absent)} (option missing_predictions=empty scores them as empty)."
         )
-    counts = {
-        "num_unscored_predictions": sum(1 for k in by_id if k not in wanted),
-        "num_missing_predictions": len(absent),
-    }
+    counts = {"num_unscored_predictions": len(outside), "num_missing_predictions": len(absent)}
     return {i: by_id.get(i) for i in ids}, counts
 
 
@@ -84,8 +128,9 @@ def score_grounding(ds, predictions, options, ctx, paired=None):
     missing = options.pop("missing_predictions", "error")
     cols = _columns(ds, ("id", "clip_duration_s", "qa_type", "reasoning"))
     ids = [str(i) for i in cols["id"]]
-    preds, counts = _match(ids, predictions, missing, "predictions")
-    paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
+    known = functools.cache(lambda: _split_question_ids(ds, ctx))
+    preds, counts = _match(ids, predictions, missing, "predictions", known)
+    paired_preds, _ = _match(ids, paired, missing, "paired_predictions", known)
     result = grounding_scores(
         {i: record_evidence(p) for i, p in preds.items()},
         ds.with_format("arrow")["evidence"],  # the Arrow column, read without Python objects
@@ -116,8 +161,9 @@ def score_answer_similarity(ds, predictions, options, ctx, paired=None):
     missing = options.pop("missing_predictions", "error")
     cols = _columns(ds, ("id", "answer", "qa_type", "reasoning"))
     ids = [str(i) for i in cols["id"]]
-    preds, counts = _match(ids, predictions, missing, "predictions")
-    paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
+    known = functools.cache(lambda: _split_question_ids(ds, ctx))
+    preds, counts = _match(ids, predictions, missing, "predictions", known)
+    paired_preds, _ = _match(ids, paired, missing, "paired_predictions", known)
     answers = {i: record_answer(p) for i, p in preds.items()}
     result = answer_similarity_scores(
         {i: a.text for i, a in answers.items()},
@@ -164,8 +210,9 @@ def score_videoqa_judge(ds, predictions, options, ctx, paired=None):
         )
     cols = _columns(ds, ("id", "question", "answer", "qa_type", "reasoning"))
     ids = [str(i) for i in cols["id"]]
-    preds, counts = _match(ids, predictions, missing, "predictions")
-    paired_preds, _ = _match(ids, paired, missing, "paired_predictions")
+    known = functools.cache(lambda: _split_question_ids(ds, ctx))
+    preds, counts = _match(ids, predictions, missing, "predictions", known)
+    paired_preds, _ = _match(ids, paired, missing, "paired_predictions", known)
     answers = {i: record_answer(p) for i, p in preds.items()}
     result = videoqa_judge_module_scores(
         {i: a.text for i, a in answers.items()},

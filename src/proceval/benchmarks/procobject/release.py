@@ -31,6 +31,10 @@ def resolve_release(source: str | os.PathLike[str]) -> Path:
         ReleaseFormatError: ``source`` does not exist or none of the accepted forms holds both files.
     """
     src = Path(source).expanduser()
+    if src.is_file():
+        raise ReleaseFormatError(
+            src, f"Expected the release root (holding {DATA_DIR}/) or its {DATA_DIR}/ folder, but got a file"
+        )
     if not src.is_dir():
         raise ReleaseFormatError(
             src, "release not found (expected the release root holding data/, or data/ itself)"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from proceval.benchmarks.procobject import adapters as ad
 from proceval.benchmarks.procobject.parsing import read_official_predictions
+from proceval.benchmarks.procobject.plots import grounding_plots
 from proceval.benchmarks.procobject.schema import CONFIG_NAMES
 from proceval.judges.options import JUDGE_OPTIONS
 from proceval.registry import Headline, Task
@@ -54,6 +55,7 @@ TASKS: tuple[Task, ...] = (
         summary="evidence spans: mIoU, mIoP, mIoG, IoU@{0.3,0.5,0.7} (continuous seconds, merged spans)",
         baseline=ad.demo_baseline,
         read_predictions=read_official_predictions,
+        plots=grounding_plots,
     ),
     Task(
         name="answer_similarity",
@@ -95,6 +97,7 @@ TASKS: tuple[Task, ...] = (
             F("mean_temporal_understanding", range=(0.0, 5.0), unit="score"),
         ),
         summary="answers rated 0-5 by LLM judges: 4 VCGBench-style dimensions, their mean, judge agreement",
+        baseline=ad.demo_baseline,
         read_predictions=read_official_predictions,
     ),
 )
