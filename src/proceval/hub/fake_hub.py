@@ -37,11 +37,13 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import yaml
+
+from proceval.loopback import LoopbackServer
 
 _REPO_PATH = re.compile(
     r"^/api/(?P<type>models|datasets|spaces)/(?P<repo>[^/]+/[^/]+)/(?P<op>preupload|commit)/(?P<rev>[^/?]+)$"
@@ -83,12 +85,7 @@ class FakeCommit:
     pull_request: bool = False
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-
-class FakeHub:
+class FakeHub(LoopbackServer):
     """A loopback Hub that accepts repo creation and commits from ``HfApi(endpoint=hub.url)``.
 
     Args:
@@ -115,8 +112,6 @@ class FakeHub:
         self.requests: list[tuple[str, str]] = []
         self.headers_seen: list[str | None] = []
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.url = ""
 
     # -- behaviour ----------------------------------------------------------------------------------------
@@ -268,27 +263,5 @@ class FakeHub:
             def do_POST(self) -> None:
                 self._serve("POST")
 
-        httpd = _Server(("127.0.0.1", 0), Handler)
-        self._httpd = httpd
-        self.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

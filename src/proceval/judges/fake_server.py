@@ -31,8 +31,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from proceval.loopback import LoopbackServer
 
 UNPARSEABLE_REPLY = "I would rate this answer as fairly good overall."
 """The reply text of an injected unparseable reply (no JSON object)."""
@@ -142,13 +144,7 @@ class Faults:
     seed: int = 0
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 256  # many clients connect at once; the default backlog of 5 drops connections
-    daemon_threads = True
-    block_on_close = False
-
-
-class FakeJudgeServer:
+class FakeJudgeServer(LoopbackServer):
     """An OpenAI-compatible chat server on ``127.0.0.1`` with deterministic replies and injected faults.
 
     Args:
@@ -196,8 +192,6 @@ class FakeJudgeServer:
         self.faults_by_key: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._rng = random.Random(self.faults.seed)
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.url = ""
 
     # -- replies and faults ------------------------------------------------------------------------------
@@ -345,30 +339,8 @@ class FakeJudgeServer:
                 with server._lock:
                     server.answered[digest] += 1
 
-        httpd = _Server(("127.0.0.1", 0), Handler)
-        self._httpd = httpd
-        self.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self.serve(Handler, "/v1")
         return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeJudgeServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
