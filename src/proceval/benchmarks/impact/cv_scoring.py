@@ -27,6 +27,7 @@ import numpy as np
 from proceval.benchmarks.impact.cv_protocols import CVSMRProtocol, CVTAProtocol, default_cv_ta_pairs
 from proceval.benchmarks.impact.cv_segments import CV_FILE_VIEW_ORDER
 from proceval.errors import InputValidationError
+from proceval.scores._checks import converted_bool
 from proceval.scores.cv_smr import DEFAULT_KS as SMR_DEFAULT_KS
 from proceval.scores.cv_smr import (
     CvSmrOptions,
@@ -50,6 +51,7 @@ from proceval.scores.retrieval import (
     FloatPrecision,
     concatenated_ranks,
     embedding_matrix,
+    embedding_matrix_per_item,
     relevant_rank_and_ap,
 )
 
@@ -60,20 +62,50 @@ def _embedding_matrix(
     return embedding_matrix(embeddings, uids, what="segment", precision=precision)
 
 
+def _check_unused(embeddings: Mapping[str, Any], uids: Sequence[str], dim: int | None) -> None:
+    """Check embeddings that no query or gallery uses, as the used ones are checked (without normalising).
+
+    A malformed one (not numbers, NaN, all zeros, another dimension) is an error naming its segment,
+    never silently ignored. Fast path: one stacked array, checked at once; else the per-item checks.
+    """
+    try:
+        values = [embeddings[u] for u in uids]
+        mat = np.asarray(values)
+    except (TypeError, ValueError):
+        mat = None
+    if (
+        mat is not None
+        and mat.ndim == 2
+        and mat.dtype.kind == "f"
+        and (dim is None or mat.shape[1] == dim)
+        and mat.shape[1]
+        and np.isfinite(mat.sum())
+        and mat.any(axis=1).all()
+        and not converted_bool(mat, values)
+    ):
+        return
+    checked = embedding_matrix_per_item(embeddings, uids, what="segment")  # raises naming the segment
+    if dim is not None and checked.shape[1] != dim:
+        raise InputValidationError(
+            f"Expected every embedding to have one dimension (D = {dim}, as the protocol's segments have), "
+            f"but segment {uids[0]!r} has {checked.shape[1]}."
+        )
+
+
 def _embedding_blocks(
     embeddings: Mapping[str, Any], *uid_lists: Sequence[str], precision: FloatPrecision = "float64"
 ) -> list[np.ndarray]:
-    """One normalised matrix per list of ``uid_lists``, every embedding of ``embeddings`` checked.
+    """One normalised matrix per list of ``uid_lists`` (one call, so one dimension for all of them).
 
-    The embeddings no list uses (segments outside the protocol) are checked too, in the same call, so a
-    malformed one (a string, NaN, another dimension) is an error naming its segment, never ignored; and
-    all blocks then share one dimension. Rows are normalised one by one, so the numbers do not depend on
-    the other rows.
+    The embeddings no list uses (segments outside the protocol) are checked too (:func:`_check_unused`),
+    so a malformed one is an error naming its segment, never ignored.
     """
     wanted = [u for uids in uid_lists for u in uids]
+    mat = _embedding_matrix(embeddings, wanted, precision)
     seen = set(wanted)
     extra = [u for u in embeddings if u not in seen]
-    mat = _embedding_matrix(embeddings, wanted + extra, precision)
+    if extra:
+        _check_unused(embeddings, extra, mat.shape[1] if mat.size else None)
     out, lo = [], 0
     for uids in uid_lists:
         out.append(mat[lo : lo + len(uids)])
