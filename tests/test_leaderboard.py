@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -387,3 +388,90 @@ def test_compare_replicates_many_equals_one_by_one() -> None:
         one = compare_replicates(rows[i], ref, confidence=0.9)
         assert {k: float(many[k][i]) for k in one} == one
     assert many["p_value"][3] == 1.0 and many["ci_low"][3] == many["ci_high"][3] == 0.0
+
+
+def _png(path: Path, colour: tuple[int, int, int]) -> Path:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (32, 18), colour).save(path)
+    return path
+
+
+def _results_with_pictures(folder: Path) -> None:
+    _write_results(folder)
+    a = folder / "org__a" / "c1.json"
+    _png(a.parent / "c1.plots" / "f1 <bars>.png", (200, 0, 0))
+    _png(a.parent / "timeline.png", (0, 0, 200))
+    doc = read_result(a)
+    doc["plots"] = [
+        {"caption": "Per-class F1 <b>", "file": "c1.plots/f1 <bars>.png"},
+        {"caption": "Timeline", "file": "timeline.png"},
+        {"caption": "Gone", "file": "missing.png"},  # listed but not on disk: left out
+    ]
+    write_result(a, doc)
+
+
+def test_leaderboard_copies_pictures_and_the_page_references_them(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    _results_with_pictures(tmp_path / "results")
+    site = tmp_path / "site"
+    files = write_leaderboard(tmp_path / "results", site)
+    (group,) = files.groups
+    leader = group["rows"][0]
+    assert leader["model"] == "org/a"
+    assert leader["plots"] == [
+        {"caption": "Per-class F1 <b>", "file": "results/org__a/c1.plots/f1 <bars>.png"},
+        {"caption": "Timeline", "file": "results/org__a/timeline.png"},
+    ]
+    assert all("plots" not in row for row in group["rows"][1:])
+    for plot in leader["plots"]:
+        assert (site / plot["file"]).read_bytes() == (tmp_path / "results" / plot["file"][8:]).read_bytes()
+    # the per-table chart, next to index.html
+    assert group["chart"] == "plots/toy__toy_task__c1__test__f1.png"
+    assert (site / group["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((site / "leaderboard.json").read_text())[0]["chart"] == group["chart"]
+    assert "[chart of this table](plots/toy__toy_task__c1__test__f1.png)" in files.markdown.read_text()
+    page = (site / "index.html").read_text()
+    assert "img-src 'self' data:" in page
+    assert json.dumps(group["chart"]) in page
+    href = "results/org__a/c1.plots/" + quote("f1 <bars>.png")
+    assert json.dumps(href) in page
+    assert "Per-class F1 \\u003cb\\u003e" in page and "<b>" not in page  # escaped in the embedded JSON
+    # a re-run without the pictures replaces the copies (and the charts)
+    doc = read_result(tmp_path / "results" / "org__a" / "c1.json")
+    del doc["plots"]
+    write_result(tmp_path / "results" / "org__a" / "c1.json", doc)
+    files = write_leaderboard(tmp_path / "results", site, charts=False)
+    assert not (site / "results" / "org__a" / "timeline.png").exists()
+    assert "chart" not in files.groups[0] and "plots" not in files.groups[0]["rows"][0]
+
+
+def test_chart_bars_are_the_ranked_values(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from proceval.hub.leaderboard_plots import leaderboard_chart, render_chart_png
+    from proceval.hub.plots import HEIGHT_PX, WIDTH_PX
+
+    groups = board(
+        [
+            make("org/a", 2.0, key="delay", higher=False, unit="seconds"),
+            make("org/b", 1.5, key="delay", higher=False, unit="seconds"),
+            make("org/c", 3.0, key="delay", higher=False, unit="seconds"),
+        ],
+        tmp_path,
+    )
+    (group,) = groups
+    group["rows"][0]["ci"] = [1.25, 1.75]
+    spec = leaderboard_chart(group)
+    assert spec.values == tuple(r["value"] for r in group["rows"]) == (1.5, 2.0, 3.0)
+    assert spec.labels == ("org/b", "org/a", "org/c")
+    assert spec.ci[0] == (1.25, 1.75) and all(math.isnan(x) for x in spec.ci[1])
+    assert "delay (lower is better)" in spec.title and spec.xlabel.startswith("delay (seconds)")
+    with Image.open(io.BytesIO(render_chart_png(spec))) as img:
+        assert img.size == (WIDTH_PX, HEIGHT_PX)
+        pixels = np.asarray(img.convert("L"))
+        assert pixels.min() < 100 and pixels.max() > 200  # not blank
+    assert leaderboard_chart(group, max_bars=2).values == (1.5, 2.0)
+    assert leaderboard_chart(group, max_bars=2).title.endswith("best 2 of 3")

@@ -449,3 +449,84 @@ def test_page_needs_no_network_and_lower_is_better_sorts(browser, tmp_path):
     browser.click("table.ranked th[data-column='rank']")
     browser.click("table.ranked th[data-column='rank']")
     assert _visible_models(browser) == [["org/high", "org/low"]]
+
+
+def _picture_groups(site: Path) -> list[dict[str, Any]]:
+    """The first test group, its second row (the hostile model name) with two pictures, and a chart."""
+    from proceval.hub.plots import Bars, Histogram, render_plot
+
+    folder = site / "results" / "org__x"
+    render_plot(Bars("f1 <x>", "Per-class F1", ("a", "b"), (0.4, 0.8), "F1 (fraction)"), folder)
+    render_plot(Histogram("iou", "IoU", (0.2, 0.6), (0.0, 0.5, 1.0), "IoU (fraction)", "questions"), folder)
+    render_plot(Bars("chart", "Chart", ("m",), (0.5,), "value"), site / "plots")
+    (group, *_) = _groups()
+    group["rows"][1]["plots"] = [
+        {"caption": XSS, "file": "results/org__x/f1_x.png"},
+        {"caption": "IoU histogram", "file": "results/org__x/iou.png"},
+    ]
+    group["apart"][0]["plots"] = [{"caption": "gamma", "file": "javascript:alert(1).png"}]  # no link: dropped
+    group["chart"] = "plots/chart.png"
+    return [group]
+
+
+def test_pictures_are_relative_links_in_the_data(tmp_path):
+    page = write_html(_picture_groups(tmp_path / "site"), tmp_path / "site")
+    text = page.read_text()
+    match = re.search(rf'<script type="application/json" id="{DATA_ELEMENT_ID}">(.*?)</script>', text, re.S)
+    (group,) = json.loads(match.group(1))["groups"]
+    assert group["chart_href"] == "plots/chart.png"
+    assert group["rows"][1]["pictures"] == [
+        {"caption": XSS, "href": "results/org__x/f1_x.png"},
+        {"caption": "IoU histogram", "href": "results/org__x/iou.png"},
+    ]
+    assert group["rows"][0]["pictures"] == [] and group["apart"][0]["pictures"] == []
+    assert "img-src 'self' data:;" in text
+
+
+@needs_chromium
+def test_row_pictures_load_when_opened(browser, tmp_path):
+    from proceval.hub.plots import WIDTH_PX
+
+    site = tmp_path / "site"
+    page = write_html(_picture_groups(site), site)
+    seen = len(browser.events)
+    _open(browser, page)
+    # the per-table chart loads from its relative file (allowed by img-src 'self')
+    browser.wait_for("document.querySelector('figure.chart img').complete")
+    assert browser.js("document.querySelector('figure.chart img').naturalWidth") == WIDTH_PX
+    # one compact control per row with pictures; closed, it loads nothing
+    summaries = browser.js(
+        "Array.from(document.querySelectorAll('table.ranked tbody tr')).map(r => "
+        "r.cells[6].textContent === '' ? '' : r.cells[6].querySelector('summary').textContent)"
+    )
+    assert summaries == ["", "pictures (2)", ""]
+    assert browser.js("document.querySelectorAll('td.pictures img[src]').length") == 0
+    assert browser.js("document.querySelectorAll('table.apart td.pictures').length") == 0
+    browser.click("td.pictures summary")
+    assert browser.js("document.querySelector('td.pictures details').open") is True
+    browser.wait_for(
+        "Array.from(document.querySelectorAll('td.pictures img')).every(i => i.getAttribute('src') && i.complete)"
+    )
+    assert browser.js(
+        "Array.from(document.querySelectorAll('td.pictures img')).map(i => i.naturalWidth)"
+    ) == [
+        WIDTH_PX,
+        WIDTH_PX,
+    ]
+    assert browser.js("document.querySelector('td.pictures figcaption').textContent") == XSS
+    assert (
+        browser.js("document.querySelector('td.pictures a').getAttribute('href')")
+        == "results/org__x/f1_x.png"
+    )
+    assert browser.js("window.__xss") == 0
+    assert browser.js("window.__csp") == []
+    requested = [
+        e["params"]["request"]["url"]
+        for e in browser.events[seen:]
+        if e.get("method") == "Network.requestWillBeSent"
+    ]
+    assert all(u.startswith(("file:", "data:", "about:")) for u in requested)
+    assert any(u.endswith("/results/org__x/iou.png") for u in requested)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = browser.page("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    (ARTIFACTS / "leaderboard-pictures.png").write_bytes(base64.b64decode(shot["data"]))

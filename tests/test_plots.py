@@ -410,3 +410,33 @@ def test_cli_evaluate_plots_writes_the_pictures(demo_baselines, tmp_path, capsys
     assert "plots" not in json.loads(printed.out)  # the printed result stays the score
     with Image.open(out / "confusion_matrix.png") as img:
         assert img.size == (hp.WIDTH_PX, hp.HEIGHT_PX)
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_cli_evaluate_result_records_its_pictures(demo_baselines, tmp_path, capsys, inside):
+    """``--model-id --out FILE --plots DIR``: the result lists its PNGs relative to its folder, with titles."""
+    import json
+
+    from proceval.cli import main
+    from proceval.evaluation.results import read_result
+
+    sources, predictions = demo_baselines
+    preds = tmp_path / "preds.json"
+    preds.write_text(json.dumps(predictions["tas_s_s1"]))
+    out = tmp_path / "results" / "org__m" / "tas_s_s1.json"
+    plots = out.parent / "pictures" if inside else tmp_path / "plots"
+    argv = ["evaluate", "tas", "--source", str(sources["impact"]), "--config", "tas_s_s1"]
+    argv += ["--predictions", str(preds), "--cache-dir", str(sources["cache"]), "--plots", str(plots)]
+    argv += ["--model-id", "org/m", "--confidence-n", "20", "--out", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    recorded = read_result(out)["plots"]
+    written = sorted(p.name for p in plots.glob("*.png"))
+    folder = "pictures" if inside else "tas_s_s1.plots"
+    assert sorted(p["file"] for p in recorded) == [f"{folder}/{name}" for name in written]
+    assert (out.parent / "pictures").exists() == inside and (out.parent / "tas_s_s1.plots").exists() != inside
+    for p in recorded:
+        assert (out.parent / p["file"]).read_bytes() == (plots / Path(p["file"]).name).read_bytes()
+    captions = {Path(p["file"]).name: p["caption"] for p in recorded}
+    assert "frame confusion matrix" in captions["confusion_matrix.png"]  # the spec's title
+    assert all(c.strip() for c in captions.values())

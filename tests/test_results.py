@@ -415,3 +415,65 @@ def _replicates_ok(doc: dict) -> bool:
         return True
     keys = {h.get("key") for h in doc["headline"] if isinstance(h, dict)}
     return all(k in keys and len(v) == boot["n_resamples"] for k, v in boot["replicates"].items())
+
+
+PLOTS = [
+    {"caption": "Per-class F1 (ppr_r_s1, test)", "file": "ppr_r_s1.plots/per_class_f1.png"},
+    {"caption": "Timeline <video 1>", "file": "timeline_1.png"},
+]
+
+
+def test_plots_round_trip(tmp_path: Path) -> None:
+    result = {**_result(tmp_path), "plots": PLOTS}
+    path = write_result(tmp_path / "results" / "ppr_r_s1.json", result)
+    assert read_result(path)["plots"] == PLOTS
+    assert "plots" not in read_result(write_result(tmp_path / "plain.json", _result(tmp_path)))  # optional
+
+
+@pytest.mark.parametrize(
+    ("entry", "where", "message"),
+    [
+        ({"caption": "x", "file": "/abs/f1.png"}, r"\$\.plots\[1\]\.file", "expected a relative path"),
+        ({"caption": "x", "file": "../f1.png"}, r"\$\.plots\[1\]\.file", 'no "\\.\\." part'),
+        (
+            {"caption": "x", "file": "a/../../f1.png"},
+            r"\$\.plots\[1\]\.file",
+            "got 'a/\\.\\./\\.\\./f1\\.png'",
+        ),
+        ({"caption": "x", "file": "C:/f1.png"}, r"\$\.plots\[1\]\.file", "relative path"),
+        ({"caption": "x", "file": "a\\b.png"}, r"\$\.plots\[1\]\.file", "relative path"),
+        ({"caption": "x", "file": "f1.svg"}, r"\$\.plots\[1\]\.file", "a \\.png file"),
+        ({"caption": "x"}, r"\$\.plots\[1\]", "'file' is a required property"),
+        ({"caption": 3, "file": "f.png"}, r"\$\.plots\[1\]\.caption", "3 is not of type 'string'"),
+        ({"caption": "x", "file": "f.png", "url": "http://x"}, r"\$\.plots\[1\]", "Additional properties"),
+    ],
+)
+def test_bad_plots_entry_is_a_clear_error(tmp_path: Path, entry: dict, where: str, message: str) -> None:
+    doc = json.loads(json.dumps({**_result(tmp_path), "plots": [PLOTS[0], entry]}))
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(
+        ResultFormatError, match=rf"bad\.json: result schema v1: at {where}: .*{message}"
+    ) as exc:
+        read_result(path)
+    assert exc.value.json_path == where.replace("\\", "")
+    with pytest.raises(ResultFormatError):
+        write_result(tmp_path / "never.json", doc)
+    assert not (tmp_path / "never.json").exists()
+
+
+def test_result_plot_entries_relative_or_copied(tmp_path: Path) -> None:
+    from proceval.evaluation.plots import result_plot_entries
+
+    out = tmp_path / "results" / "org__m" / "cfg.json"
+    inside = out.parent / "pics" / "a.png"
+    outside = tmp_path / "elsewhere" / "b.png"
+    for p, data in ((inside, b"\x89PNG-a"), (outside, b"\x89PNG-b")):
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    entries = result_plot_entries(
+        [{"caption": "A", "file": str(inside)}, {"caption": "B", "file": str(outside)}], out
+    )
+    assert entries == [{"caption": "A", "file": "pics/a.png"}, {"caption": "B", "file": "cfg.plots/b.png"}]
+    assert (out.parent / "cfg.plots" / "b.png").read_bytes() == b"\x89PNG-b"
+    validate_result({**json.loads(json.dumps(_result(tmp_path))), "plots": entries})

@@ -1,4 +1,4 @@
-"""The ``proceval`` command line: ``sample``, ``build``, ``evaluate``, ``demo``, ``list``.
+"""The ``proceval`` command line (``proceval --help`` lists the commands and the exit codes).
 
 Each subcommand lives in ``proceval.commands.<name>`` and exposes ``add_parser(subparsers)`` and
 ``run(args) -> int``. Library code raises; exit codes are decided here only (:data:`EXIT_CODES`):

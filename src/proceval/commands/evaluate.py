@@ -89,7 +89,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--plots",
         default=None,
         metavar="DIR",
-        help="also draw the task's pictures (timelines, per-class bars, curves) as PNG files into DIR",
+        help="also draw the task's pictures (timelines, per-class bars, curves) as PNG files into DIR; with "
+        "--model-id and --out the result file lists them (relative to its folder; pictures outside it are "
+        "copied to <result stem>.plots/ beside it)",
     )
     sub_res = p.add_argument_group(
         "result file (schema v1, see docs/RESULTS.md)",
@@ -239,6 +241,10 @@ def run(args: argparse.Namespace) -> int:
     )
     _print(args, result, dumps_result(record).rstrip("\n"))
     if args.out:
+        if plots:
+            from proceval.evaluation.plots import result_plot_entries
+
+            _write_out(args.out, lambda: record.update(plots=result_plot_entries(plots, args.out)))
         _write_out(args.out, lambda: write_result(args.out, record))
         print(f"wrote {args.out}", file=sys.stderr)
     return 0

@@ -8,7 +8,9 @@ without a hook has no pictures (an empty list, not an error).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,48 @@ def write_plots(
         result: the result (the runner's ``{"scores": ...}`` or the score function's dict).
         out_dir: the folder of the PNGs (file names from the specifications' names).
     """
-    return render_plots(plot_specs(task, dataset, predictions, result), Path(out_dir))
+    return [Path(p["file"]) for p in write_captioned_plots(task, dataset, predictions, result, out_dir)]
 
 
-__all__ = ["plot_specs", "write_plots"]
+def write_captioned_plots(
+    task: Task, dataset: Any, predictions: Mapping[str, Any], result: Mapping[str, Any], out_dir: Path
+) -> list[dict[str, str]]:
+    """Like :func:`write_plots`, but return ``{"caption": spec title, "file": PNG path}`` per picture."""
+    specs = plot_specs(task, dataset, predictions, result)
+    paths = render_plots(specs, Path(out_dir))
+    return [{"caption": spec.title, "file": str(path)} for spec, path in zip(specs, paths, strict=True)]
+
+
+def result_plot_entries(
+    plots: Sequence[Mapping[str, str]], result_path: str | os.PathLike[str]
+) -> list[dict[str, str]]:
+    """The ``plots`` entries of a result file written to ``result_path``: files relative to its folder.
+
+    A picture already under the result file's folder is recorded by its relative path; every other
+    picture is copied to ``<result stem>.plots/`` beside the result file (created) and that copy is
+    recorded, so the result and its pictures move together.
+
+    Args:
+        plots: ``{"caption", "file"}`` pairs (:func:`write_captioned_plots`; ``file`` any path).
+        result_path: where the result file is (to be) written.
+
+    Returns:
+        ``[{"caption": str, "file": "relative/posix/path.png"}]`` (the schema's ``plots`` entries).
+    """
+    folder = Path(result_path).absolute().parent
+    copies = folder / f"{Path(result_path).stem}.plots"
+    out = []
+    for plot in plots:
+        src = Path(plot["file"]).absolute()
+        try:
+            rel = src.resolve().relative_to(folder.resolve())
+        except ValueError:
+            copies.mkdir(parents=True, exist_ok=True)
+            dest = copies / src.name
+            shutil.copyfile(src, dest)
+            rel = dest.relative_to(folder)
+        out.append({"caption": str(plot["caption"]), "file": rel.as_posix()})
+    return out
+
+
+__all__ = ["plot_specs", "result_plot_entries", "write_captioned_plots", "write_plots"]

@@ -49,6 +49,9 @@ _NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
 _INTERVAL: dict[str, Any] = {"type": "array", "items": _NUMBER_OR_NULL, "minItems": 2, "maxItems": 2}
 _NAME: dict[str, Any] = {"type": "string", "minLength": 1}
 
+PLOT_FILE_PATTERN = r"^(?!/)(?!(?:.*/)?\.\.(?:/|$))[^\\:\x00-\x1f\x7f]+\.[Pp][Nn][Gg]$"
+"""A result's picture path: relative (POSIX ``/``, not absolute, no backslash or ``:``), no ``..`` part, ``.png``."""
+
 RESULT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "proceval result file, schema v1",
@@ -183,6 +186,19 @@ RESULT_SCHEMA: dict[str, Any] = {
             ]
         },
         "details": {"type": "object"},
+        "plots": {
+            "type": "array",
+            "description": "optional: the result's pictures, PNG files relative to the result file's folder",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["caption", "file"],
+                "properties": {
+                    "caption": {"type": "string"},
+                    "file": {"type": "string", "pattern": PLOT_FILE_PATTERN},
+                },
+            },
+        },
     },
 }
 """The JSON Schema (draft 2020-12) of a result file, schema v1."""
@@ -661,7 +677,15 @@ def validate_result(doc: Any, path: str | os.PathLike[str] = "<result>") -> None
         else jsonschema.exceptions.best_match(_validator().iter_errors(light))
     )
     if error is not None:
-        raise ResultFormatError(path, _json_path(error.absolute_path), _short(error.message))
+        where = list(error.absolute_path)
+        if error.validator == "pattern" and where[:1] == ["plots"] and where[-1:] == ["file"]:
+            raise ResultFormatError(
+                path,
+                _json_path(where),
+                'expected a relative path to a .png file inside the result file\'s folder ("/" separators, '
+                f'no ".." part, not absolute), got {_short(repr(error.instance), 120)}',
+            )
+        raise ResultFormatError(path, _json_path(where), _short(error.message))
     if not isinstance(reps, dict):
         return
     boot = doc["bootstrap"]
@@ -779,6 +803,7 @@ def write_schema_file(path: str | os.PathLike[str] = RESULT_SCHEMA_FILE) -> Path
 
 __all__ = [
     "JUDGE_SIGNATURE_KEYS",
+    "PLOT_FILE_PATTERN",
     "RESULT_KIND",
     "RESULT_SCHEMA",
     "SCHEMA_VERSION",

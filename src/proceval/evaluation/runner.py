@@ -117,7 +117,7 @@ def evaluate_config(
             elapsed time on stderr when it is a terminal (nothing is printed for quicker stages, nor into
             a log file or pipe, where error messages stay one line).
         plots_dir: also draw the task's pictures (:func:`proceval.evaluation.plots.write_plots`) into this
-            folder; their paths are returned under ``"plots"``.
+            folder; they are returned under ``"plots"`` as ``{"caption": title, "file": PNG path}``.
 
     Returns:
         ``{"metric", "benchmark", "config", "split", "data_version", "num_references", "scores",
@@ -154,12 +154,12 @@ def evaluate_config(
     }
     context = {"data_version": data_version, "config": config, "split": split}
     _sign_nested(scores, extra, context)
-    plots: list[str] = []
+    plots: list[dict[str, str]] = []
     if plots_dir is not None:
-        from proceval.evaluation.plots import write_plots
+        from proceval.evaluation.plots import write_captioned_plots
 
         with _stage(f"drawing the pictures of {config} ({split})", progress):
-            plots = [str(p) for p in write_plots(task, ds, predictions, {"scores": scores}, Path(plots_dir))]
+            plots = write_captioned_plots(task, ds, predictions, {"scores": scores}, Path(plots_dir))
     result = {
         "metric": metric,
         "benchmark": bench.name,

@@ -18,8 +18,10 @@ per (benchmark, task, metric, config, split, headline key) (the shape is the con
   result written without bootstrap) the mark is ``null``.
 
 :func:`write_leaderboard` reads a results folder and writes ``leaderboard.md``, ``leaderboard.csv``,
-``leaderboard.json`` and a copy of the result files under ``results/`` (so each row's ``result_file``
-link works), plus ``index.html`` when :mod:`proceval.hub.leaderboard_html` is available.
+``leaderboard.json`` and a copy of the result files and their pictures under ``results/`` (so each row's
+``result_file`` and ``plots`` links work), one bar chart per table under ``plots/``
+(:mod:`proceval.hub.leaderboard_plots`), plus ``index.html`` when :mod:`proceval.hub.leaderboard_html` is
+available.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class _Entry:
     unit: str
     replicates: np.ndarray | None
     resampling: tuple[int, int, int] | None  # (n_resamples, seed, num_units)
+    plots: list[dict[str, str]]
 
 
 def _finite(value: Any) -> float | None:
@@ -101,9 +104,27 @@ def _finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def result_pictures(path: Path, result: Mapping[str, Any]) -> list[tuple[str, Path, str]]:
+    """The pictures a result file records that exist: ``(caption, file path, path relative to its folder)``.
+
+    A listed picture that is missing on disk is left out (the result stays usable without it).
+    """
+    out = []
+    for plot in result.get("plots") or []:
+        file = Path(path).parent / plot["file"]
+        if file.is_file():
+            out.append((plot["caption"], file, plot["file"]))
+    return out
+
+
 def _entries(
     path: Path, result: Mapping[str, Any], link: str
 ) -> Iterable[tuple[tuple[str, ...], int, _Entry]]:
+    folder = link.rpartition("/")[0]
+    plots = [
+        {"caption": caption, "file": f"{folder}/{rel}" if folder else rel}
+        for caption, _, rel in result_pictures(path, result)
+    ]
     boot = result.get("bootstrap") or {}
     reps = boot.get("replicates") or {}
     per_key_units = boot.get("num_units_per_key") or {}
@@ -140,6 +161,7 @@ def _entries(
                 unit=h["unit"],
                 replicates=replicates,
                 resampling=resampling,
+                plots=plots,
             ),
         )
 
@@ -204,24 +226,25 @@ def _ranked_rows(entries: list[_Entry], higher: bool, confidence: float) -> list
             rank = i + 1
             previous = entry.value
         tied, p = marks[i]
-        rows.append(
-            {
-                "rank": rank,
-                "model": entry.model,
-                "revision": entry.revision,
-                "trained_on": entry.trained_on,
-                "value": entry.value,
-                "ci": entry.ci,
-                "tied_with_leader": tied,
-                "p_value_vs_leader": p,
-                "result_file": entry.result_file,
-            }
-        )
+        row = {
+            "rank": rank,
+            "model": entry.model,
+            "revision": entry.revision,
+            "trained_on": entry.trained_on,
+            "value": entry.value,
+            "ci": entry.ci,
+            "tied_with_leader": tied,
+            "p_value_vs_leader": p,
+            "result_file": entry.result_file,
+        }
+        if entry.plots:
+            row["plots"] = entry.plots
+        rows.append(row)
     return rows
 
 
 def _apart_row(entry: _Entry, reason: str) -> dict[str, Any]:
-    return {
+    row = {
         "model": entry.model,
         "revision": entry.revision,
         "value": entry.value,
@@ -230,6 +253,9 @@ def _apart_row(entry: _Entry, reason: str) -> dict[str, Any]:
         "signature": entry.signature,
         "reason": reason,
     }
+    if entry.plots:
+        row["plots"] = entry.plots
+    return row
 
 
 def build_leaderboard(
@@ -370,6 +396,8 @@ def render_markdown(groups: Sequence[Mapping[str, Any]], *, title: str = "procev
         unit = group["unit"]
         level = f"{100 * group.get('tie_confidence', TIE_CONFIDENCE):g}%"
         lines += ["", _heading(group), "", f"`{group['signature']}`", ""]
+        if group.get("chart"):
+            lines[-1:] = ["", _md_link("chart of this table", group["chart"]), ""]
         lines.append(
             f"| Rank | Model | Revision | {_md_text(group['key'])} | CI | \u2248 leader ({level}) | p vs leader |"
         )
@@ -462,8 +490,13 @@ def _html_writer() -> Any:
     return getattr(module, "write_html", None)
 
 
-def _copy_results(paths: Sequence[Path], root: Path, target: Path) -> None:
-    """Copy ``paths`` (under ``root``) to ``target`` keeping their relative paths; replaces ``target``."""
+def _copy_results(
+    paths: Sequence[Path], root: Path, target: Path, pictures: Sequence[tuple[Path, Path]] = ()
+) -> None:
+    """Copy ``paths`` (under ``root``) to ``target`` keeping their relative paths; replaces ``target``.
+
+    ``pictures`` are ``(file, path relative to target)`` pairs copied along (a result's PNGs).
+    """
     if root.resolve() == target.resolve():
         return  # the results already live where the links point
     if root.resolve().is_relative_to(target.resolve()):
@@ -481,6 +514,10 @@ def _copy_results(paths: Sequence[Path], root: Path, target: Path) -> None:
             dest = tmp / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
+        for file, rel in pictures:
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, dest)
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -499,12 +536,15 @@ def write_leaderboard(
     *,
     confidence: float = TIE_CONFIDENCE,
     title: str = "proceval leaderboard",
+    charts: bool = True,
 ) -> LeaderboardFiles:
     """Read every result under ``results_dir`` and write the leaderboard into ``out_dir``.
 
     Writes ``leaderboard.md``, ``leaderboard.csv``, ``leaderboard.json`` (atomically), copies the result
-    files to ``out_dir/results/`` (replacing that folder) so each ``result_file`` link resolves, and
-    writes ``index.html`` with :func:`proceval.hub.leaderboard_html.write_html` when that module exists.
+    files and the pictures they list to ``out_dir/results/`` (replacing that folder) so each
+    ``result_file`` and picture link resolves, draws one bar chart per table into ``out_dir/plots/``
+    (:func:`proceval.hub.leaderboard_plots.write_charts`; ``charts=False`` skips them) and writes
+    ``index.html`` with :func:`proceval.hub.leaderboard_html.write_html` when that module exists.
 
     Raises:
         ResultFormatError: a ``*.json`` file under ``results_dir`` is not a valid result (named, with the
@@ -523,7 +563,15 @@ def write_leaderboard(
         raise InputValidationError(f"Expected result files (*.json) under {str(src)!r}, but found none.")
     groups = build_leaderboard(items, root=root, link_prefix=f"{RESULTS_SUBDIR}/", confidence=confidence)
     out.mkdir(parents=True, exist_ok=True)
-    _copy_results([p for p, _ in items], root, out / RESULTS_SUBDIR)
+    pictures = []
+    for path, result in items:
+        rel_dir = path.resolve().parent.relative_to(root.resolve())
+        pictures.extend((file, rel_dir / rel) for _, file, rel in result_pictures(path, result))
+    _copy_results([p for p, _ in items], root, out / RESULTS_SUBDIR, pictures)
+    if charts:
+        from proceval.hub.leaderboard_plots import write_charts
+
+        write_charts(groups, out)
     md = atomic_write_text(out / "leaderboard.md", render_markdown(groups, title=title))
     csv_path = atomic_write_text(out / "leaderboard.csv", render_csv(groups))
     json_path = atomic_write_text(
@@ -543,6 +591,7 @@ __all__ = [
     "format_value",
     "render_csv",
     "render_markdown",
+    "result_pictures",
     "signature_difference",
     "write_leaderboard",
 ]

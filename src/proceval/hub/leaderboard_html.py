@@ -1,8 +1,11 @@
 """The leaderboard as one self-contained static HTML page (``index.html``).
 
-The page needs no network: CSS and JavaScript are inline, pictures are embedded as ``data:`` URIs, and
-a Content-Security-Policy forbids every other source (only the page's own script, identified by its
-SHA-256, may run; inline event handlers never do). The leaderboard groups (the shape
+The page needs no network: CSS and JavaScript are inline, the ``plots`` of :func:`write_html` are
+embedded as ``data:`` URIs, the leaderboard's own pictures (each table's ``chart``, each row's ``plots``)
+are files beside the page referenced by relative, percent-encoded URLs (:func:`picture_href`: never
+absolute, never a ``scheme:``, always ``.png``), and a Content-Security-Policy forbids every other source
+(``img-src 'self' data:``; only the page's own script, identified by its SHA-256, may run; inline event
+handlers never do). The leaderboard groups (the shape
 :func:`proceval.hub.leaderboard.build_leaderboard` returns) are embedded as JSON in a
 ``<script type="application/json">`` block with ``<``, ``>``, ``&`` and the JavaScript line separators
 escaped as JSON unicode escapes, so no string (a model named ``</script>`` or ``<!--``) can end the block; the
@@ -13,7 +16,9 @@ The page shows one table per group (rank, model, value with its confidence inter
 the paired bootstrap cannot separate from the leader, the p-value against the leader), each number
 linked to its result file; clicking a column header sorts that table by the column (again: reverse);
 three select boxes filter the groups by benchmark, task and split. Results whose signature differs
-from the ranked rows are listed below each table, unranked, with the reason.
+from the ranked rows are listed below each table, unranked, with the reason. A table's chart is shown
+above it; a row with pictures gets a "pictures (N)" ``<details>`` control whose thumbnails load only
+when it is opened (captions are text, like every other string).
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ table.apart caption { text-align: left; font-weight: 600; color: var(--muted); p
 figure { display: inline-block; margin: 0 16px 16px 0; }
 figure img { max-width: 100%; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: 12px; }
+figure.chart img { width: 640px; max-width: 100%; height: auto; }
+figure.thumb { margin: 6px 8px 4px 0; }
+figure.thumb img { width: 240px; height: auto; }
+td.pictures summary { cursor: pointer; color: #0969da; white-space: nowrap; }
 #empty { color: var(--muted); }
 """
 
@@ -106,6 +115,39 @@ _JS = """
     td.setAttribute("data-sort", sortValue === null || sortValue === undefined ? "" : String(sortValue));
     row.appendChild(td);
     return td;
+  }
+  function pictures(tr, r) {
+    var list = r.pictures || [];
+    var td = el("td", null, "pictures");
+    td.setAttribute("data-sort", String(list.length));
+    if (list.length) {
+      var details = el("details");
+      details.appendChild(el("summary", "pictures (" + list.length + ")"));
+      list.forEach(function (p) {
+        var fig = el("figure", null, "thumb");
+        var a = el("a");
+        a.setAttribute("href", p.href);
+        var img = el("img");
+        img.setAttribute("alt", p.caption);
+        img.setAttribute("data-src", p.href);
+        a.appendChild(img);
+        fig.appendChild(a);
+        fig.appendChild(el("figcaption", p.caption));
+        details.appendChild(fig);
+      });
+      details.addEventListener("toggle", function () {
+        if (!details.open) return;
+        Array.prototype.forEach.call(details.querySelectorAll("img[data-src]"), function (img) {
+          img.setAttribute("src", img.getAttribute("data-src"));
+          img.removeAttribute("data-src");
+        });
+      });
+      td.appendChild(details);
+    }
+    tr.appendChild(td);
+  }
+  function hasPictures(rows) {
+    return (rows || []).some(function (r) { return r.pictures && r.pictures.length; });
   }
   function header(table, columns) {
     var tr = el("tr");
@@ -155,15 +197,28 @@ _JS = """
     section.appendChild(el("div", "metric " + g.metric + ", unit " + g.unit +
       (g.unit === "fraction" ? " (\\u00d7100)" : ""), "meta"));
     section.appendChild(el("div", g.signature, "sig"));
+    if (g.chart_href) {
+      var chart = el("figure", null, "chart");
+      var img = el("img");
+      img.setAttribute("src", g.chart_href);
+      img.setAttribute("loading", "lazy");
+      img.setAttribute("alt", "bar chart of " + g.key + " by model, with confidence intervals");
+      chart.appendChild(img);
+      chart.appendChild(el("figcaption", "Ranked " + g.key + " with confidence intervals (green: leader or tied)"));
+      section.appendChild(chart);
+    }
     var table = el("table", null, "ranked");
-    header(table, [
+    var columns = [
       {key: "rank", label: "Rank", type: "number"},
       {key: "model", label: "Model", type: "text"},
       {key: "value", label: g.key, type: "number"},
       {key: "ci", label: "CI", type: "number"},
       {key: "tie", label: "Tied with leader", type: "text"},
       {key: "p", label: "p vs leader", type: "number"}
-    ]);
+    ];
+    var rowPictures = hasPictures(g.rows);
+    if (rowPictures) columns.push({key: "pictures", label: "Pictures", type: "number"});
+    header(table, columns);
     var body = el("tbody");
     (g.rows || []).forEach(function (r) {
       var tr = el("tr", null, "row");
@@ -175,6 +230,7 @@ _JS = """
       var td = cell(tr, tie, tie, "tie");
       if (r.tied_with_leader) td.title = "the paired bootstrap cannot separate this entry from the leader";
       cell(tr, fmtP(r.p_value_vs_leader), r.p_value_vs_leader, "num p", isNum(r.p_value_vs_leader) ? r.href : null);
+      if (rowPictures) pictures(tr, r);
       body.appendChild(tr);
     });
     table.appendChild(body);
@@ -182,12 +238,15 @@ _JS = """
     if (g.apart && g.apart.length) {
       var apart = el("table", null, "apart");
       apart.appendChild(el("caption", "Not ranked with the table above (different signature)"));
-      header(apart, [
+      var apartColumns = [
         {key: "model", label: "Model", type: "text"},
         {key: "value", label: g.key, type: "number"},
         {key: "ci", label: "CI", type: "number"},
         {key: "reason", label: "Reason", type: "text"}
-      ]);
+      ];
+      var apartPictures = hasPictures(g.apart);
+      if (apartPictures) apartColumns.push({key: "pictures", label: "Pictures", type: "number"});
+      header(apart, apartColumns);
       var abody = el("tbody");
       g.apart.forEach(function (r) {
         var tr = el("tr", null, "apart-row");
@@ -195,6 +254,7 @@ _JS = """
         cell(tr, fmt(r.value, g.unit), r.value, "num value", r.href);
         cell(tr, fmtCi(r.ci, g.unit), r.ci ? r.ci[0] : null, "num ci", r.ci ? r.href : null);
         cell(tr, r.reason, r.reason, "reason");
+        if (apartPictures) pictures(tr, r);
         abody.appendChild(tr);
       });
       apart.appendChild(abody);
@@ -256,6 +316,23 @@ def result_href(result_file: Any) -> str | None:
     return "/".join(quote(part, safe="") for part in parts)
 
 
+def picture_href(file: Any) -> str | None:
+    """A relative, percent-encoded link to a ``.png`` picture (:func:`result_href`), else ``None``."""
+    href = result_href(file)
+    return href if href is not None and href.lower().endswith(".png") else None
+
+
+def _pictures(plots: Any) -> list[dict[str, str]]:
+    """A row's ``plots`` (``[{"caption", "file"}]``) as ``[{"caption", "href"}]``; unlinkable ones dropped."""
+    out = []
+    for plot in plots if isinstance(plots, Sequence) and not isinstance(plots, str) else []:
+        if isinstance(plot, Mapping):
+            href = picture_href(plot.get("file"))
+            if href is not None:
+                out.append({"caption": str(plot.get("caption", "")), "href": href})
+    return out
+
+
 def _checked_groups(groups: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     if isinstance(groups, (str, bytes, Mapping)) or not isinstance(groups, Sequence):
         raise InputValidationError(
@@ -277,7 +354,11 @@ def _checked_groups(groups: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
                 raise InputValidationError(
                     f"Expected `{part}` of leaderboard group {i} to be a list of dicts, but got {rows!r:.80}."
                 )
-            g[part] = [{**row, "href": result_href(row.get("result_file"))} for row in rows]
+            g[part] = [
+                {**row, "href": result_href(row.get("result_file")), "pictures": _pictures(row.get("plots"))}
+                for row in rows
+            ]
+        g["chart_href"] = picture_href(group.get("chart"))
         out.append(g)
     return out
 
@@ -331,7 +412,7 @@ def render_html(
     csp = (
         "default-src 'none'; "
         f"script-src 'sha256-{script_hash}'; "
-        "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+        "style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
     )
     n_rows = sum(len(g["rows"]) for g in groups)
     select = "".join(
@@ -388,4 +469,4 @@ def write_html(
     return atomic_write_text(out_dir / PAGE_NAME, text)
 
 
-__all__ = ["DATA_ELEMENT_ID", "PAGE_NAME", "render_html", "result_href", "write_html"]
+__all__ = ["DATA_ELEMENT_ID", "PAGE_NAME", "picture_href", "render_html", "result_href", "write_html"]
