@@ -6,7 +6,8 @@ Run with ``python -m benchmarks.bench_leaderboard`` (``--repeats N``, ``--models
 them, 1,000 bootstrap replicates per key, all models of a config sharing one signature), then times the
 fresh command line ``proceval leaderboard RESULTS --out SITE`` end to end (process start, imports,
 reading and validating every file, ranking, the paired-bootstrap marks from the replicates, writing
-Markdown / CSV / JSON / HTML and copying the files) and, in process, each stage. The floor it is read
+Markdown / CSV / JSON / HTML, one SVG bar chart per table under ``plots/`` and copying the files) and, in
+process, each stage (the charts alone: ``write_charts`` over every table). The floor it is read
 against is ``json.load`` of the same files alone, measured in the same run. Prints one JSON line and
 writes it (atomically) to ``benchmarks/results/leaderboard.json``.
 """
@@ -29,6 +30,7 @@ import numpy as np
 
 from proceval.evaluation.results import dumps_result, iter_results, validate_result
 from proceval.hub.leaderboard import build_leaderboard, write_leaderboard
+from proceval.hub.leaderboard_plots import write_charts
 from proceval.io import atomic_write_json
 from proceval.registry import all_tasks
 
@@ -139,6 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
             cpus.append((r1.children_user - r0.children_user) + (r1.children_system - r0.children_system))
             read_w, read_c, items = _timed(lambda: list(iter_results(results)))
             build_w, build_c, groups = _timed(lambda items=items: build_leaderboard(items, root=results))
+            chart_w, chart_c, _ = _timed(lambda groups=groups: write_charts(groups, tmp / "site3"))
             write_w, write_c, _ = _timed(lambda: write_leaderboard(results, tmp / "site2"))
             stages.append(
                 {
@@ -146,6 +149,8 @@ def main(argv: list[str] | None = None) -> dict:
                     "read_validate_cpu_s": read_c,
                     "rank_and_marks_wall_s": build_w,
                     "rank_and_marks_cpu_s": build_c,
+                    "charts_wall_s": chart_w,
+                    "charts_cpu_s": chart_c,
                     "write_leaderboard_all_wall_s": write_w,
                     "write_leaderboard_all_cpu_s": write_c,
                 }
@@ -156,6 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
         n_groups = len(groups)
         n_marks = sum(max(len(g["rows"]) - 1, 0) for g in groups)
         html = (site / "index.html").is_file()
+        charts = len(list((site / "plots").glob("*.svg")))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -171,6 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
         "groups": n_groups,
         "paired_marks": n_marks,
         "html_written": html,
+        "charts_written": charts,
         "command_wall_s": med(walls),
         "command_wall_all_s": [round(w, 3) for w in walls],
         "command_cpu_s": med(cpus),

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -259,6 +260,13 @@ def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         assert read_result(site / row["result_file"])["model"]["id"] == row["model"]
     assert (site / "leaderboard.md").read_text() in out
     assert (site / "leaderboard.csv").read_text().startswith(",".join(CSV_COLUMNS))
+    assert (
+        groups[0]["chart"] == "plots/toy__toy_task__c1__test__f1.svg"
+        and (site / groups[0]["chart"]).is_file()
+    )
+    assert main(["leaderboard", str(results), "--out", str(tmp_path / "bare"), "--no-charts"]) == 0
+    assert not (tmp_path / "bare" / "plots").exists()
+    assert "chart" not in json.loads((tmp_path / "bare" / "leaderboard.json").read_text())[0]
     # a re-run replaces the copies (a removed result disappears) and never reads its own output
     (results / "org__c" / "c1.json").unlink()
     inner = results / "site"
@@ -429,10 +437,11 @@ def test_leaderboard_copies_pictures_and_the_page_references_them(tmp_path: Path
     for plot in leader["plots"]:
         assert (site / plot["file"]).read_bytes() == (tmp_path / "results" / plot["file"][8:]).read_bytes()
     # the per-table chart, next to index.html
-    assert group["chart"] == "plots/toy__toy_task__c1__test__f1.png"
-    assert (site / group["chart"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert group["chart"] == "plots/toy__toy_task__c1__test__f1.svg"
+    assert ET.parse(site / group["chart"]).getroot().tag == SVG + "svg"
+    assert sorted(p.name for p in (site / "plots").iterdir()) == ["toy__toy_task__c1__test__f1.svg"]
     assert json.loads((site / "leaderboard.json").read_text())[0]["chart"] == group["chart"]
-    assert "[chart of this table](plots/toy__toy_task__c1__test__f1.png)" in files.markdown.read_text()
+    assert "[chart of this table](plots/toy__toy_task__c1__test__f1.svg)" in files.markdown.read_text()
     page = (site / "index.html").read_text()
     assert "img-src 'self' data:" in page
     assert json.dumps(group["chart"]) in page
@@ -449,10 +458,7 @@ def test_leaderboard_copies_pictures_and_the_page_references_them(tmp_path: Path
 
 
 def test_chart_bars_are_the_ranked_values(tmp_path: Path) -> None:
-    from PIL import Image
-
-    from proceval.hub.leaderboard_plots import leaderboard_chart, render_chart_png
-    from proceval.hub.plots import HEIGHT_PX, WIDTH_PX
+    from proceval.hub.leaderboard_plots import HEIGHT_PX, WIDTH_PX, leaderboard_chart, render_chart_svg
 
     groups = board(
         [
@@ -468,10 +474,72 @@ def test_chart_bars_are_the_ranked_values(tmp_path: Path) -> None:
     assert spec.values == tuple(r["value"] for r in group["rows"]) == (1.5, 2.0, 3.0)
     assert spec.labels == ("org/b", "org/a", "org/c")
     assert spec.ci[0] == (1.25, 1.75) and all(math.isnan(x) for x in spec.ci[1])
-    assert "delay (lower is better)" in spec.title and spec.xlabel.startswith("delay (seconds)")
-    with Image.open(io.BytesIO(render_chart_png(spec))) as img:
-        assert img.size == (WIDTH_PX, HEIGHT_PX)
-        pixels = np.asarray(img.convert("L"))
-        assert pixels.min() < 100 and pixels.max() > 200  # not blank
-    assert leaderboard_chart(group, max_bars=2).values == (1.5, 2.0)
-    assert leaderboard_chart(group, max_bars=2).title.endswith("best 2 of 3")
+    assert spec.tied[0] is True and spec.scale == 1.0
+    assert "delay (seconds, lower is better)" in spec.title and spec.xlabel.startswith("delay (seconds)")
+    root = ET.fromstring(render_chart_svg(spec))
+    assert (root.get("width"), root.get("height")) == (str(WIDTH_PX), str(HEIGHT_PX)) == ("960", "540")
+    assert root.get("viewBox") == "0 0 960 540"
+    assert _bar_labels(root) == ["org/b", "org/a", "org/c"]  # best on top
+    assert _texts(root, "value") == ["1.500 s", "2.000 s", "3.000 s"]  # the values as the table shows them
+    assert [p.get("class") for p in root.iter(f"{SVG}path")] == ["ci"]  # one whisker: the only row with a CI
+    cut = leaderboard_chart(group, max_bars=2)
+    assert cut.values == (1.5, 2.0) and cut.num_rows == 3
+    assert cut.title.endswith("best 2 of 3")
+    assert any(t.endswith("best 2 of 3") for t in _texts(ET.fromstring(render_chart_svg(cut))))
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _texts(root: ET.Element, kind: str | None = None) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text") if kind is None or t.get("class") == kind]
+
+
+def _bar_labels(root: ET.Element) -> list[str]:
+    return _texts(root, "label")
+
+
+def _no_active_content(root: ET.Element) -> None:
+    for element in root.iter():
+        assert element.tag.rsplit("}", 1)[-1] not in {"script", "foreignObject", "a", "image", "use"}
+        assert not [name for name in element.attrib if name.lower().startswith("on")], element.attrib
+        assert not [name for name in element.attrib if "href" in name.lower()], element.attrib
+
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "</svg><script>alert(2)</script>", "a&b \"q\" 'q' ]]>"]
+
+
+def test_chart_svg_is_well_formed_sized_and_escaped(tmp_path: Path) -> None:
+    from proceval.hub.leaderboard_plots import MAX_BARS, leaderboard_chart, render_chart_svg, write_charts
+
+    results = [make(name, 0.9 - 0.01 * i) for i, name in enumerate(HOSTILE)]
+    results += [make(f"org/m{i:02d}", 0.5 - 0.01 * i) for i in range(40)]
+    groups = board(results, tmp_path)
+    (group,) = groups
+    written = write_charts(groups, tmp_path / "site")
+    assert written == [tmp_path / "site" / group["chart"]] and group["chart"].endswith(".svg")
+    text = written[0].read_text(encoding="utf-8")
+    assert "<script" not in text and "<img" not in text
+    root = ET.fromstring(text)
+    _no_active_content(root)
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("960", "540", "0 0 960 540")
+    labels = _bar_labels(root)
+    assert len(labels) == MAX_BARS
+    assert labels[:3] == HOSTILE  # text, not markup
+    assert "best 30 of 43" in root.get("aria-label") and "fraction x100" in root.get("aria-label")
+    assert _texts(root, "value")[:2] == ["90.00", "89.00"]  # fractions x100, two decimals, like the tables
+    spec = leaderboard_chart(group)
+    assert spec.values == tuple(r["value"] for r in group["rows"][:MAX_BARS]) and spec.scale == 100.0
+    # every bar starts at 0 and its length is proportional to the value
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    assert len(bars) == MAX_BARS and len({b.get("x") for b in bars}) == 1
+    # the leader green (no replicates here: the others' tie is unknown, grey), with the legend line
+    assert bars[0].get("fill") == "#1a7f37" and {b.get("fill") for b in bars[1:]} == {"#8c959f"}
+    assert any(t.startswith("leader, or \u2248 leader") for t in _texts(root))
+    widths = np.array([float(b.get("width")) for b in bars])
+    assert np.allclose(widths / widths[0], np.array(spec.values) / spec.values[0], atol=0.01)
+    # a single zero value and no CI still gives a valid chart
+    spec0 = leaderboard_chart({**group, "rows": [{"model": "z\x01", "value": 0.0, "ci": None}]})
+    root0 = ET.fromstring(render_chart_svg(spec0))  # a character XML cannot hold is replaced
+    _no_active_content(root0)
+    assert _bar_labels(root0) == ["z\ufffd"]

@@ -453,19 +453,29 @@ def test_page_needs_no_network_and_lower_is_better_sorts(browser, tmp_path):
 
 def _picture_groups(site: Path) -> list[dict[str, Any]]:
     """The first test group, its second row (the hostile model name) with two pictures, and a chart."""
+    from proceval.hub.leaderboard_plots import leaderboard_chart, render_chart_svg
     from proceval.hub.plots import Bars, Histogram, render_plot
 
     folder = site / "results" / "org__x"
     render_plot(Bars("f1 <x>", "Per-class F1", ("a", "b"), (0.4, 0.8), "F1 (fraction)"), folder)
     render_plot(Histogram("iou", "IoU", (0.2, 0.6), (0.0, 0.5, 1.0), "IoU (fraction)", "questions"), folder)
-    render_plot(Bars("chart", "Chart", ("m",), (0.5,), "value"), site / "plots")
+    (site / "plots").mkdir(parents=True)
+    chart = {
+        "benchmark": "b",
+        "task": "t",
+        "split": "s",
+        "key": "f1",
+        "unit": "fraction",
+        "rows": [{"model": XSS, "value": 0.5}],
+    }
+    (site / "plots" / "chart.svg").write_text(render_chart_svg(leaderboard_chart(chart)), encoding="utf-8")
     (group, *_) = _groups()
     group["rows"][1]["plots"] = [
         {"caption": XSS, "file": "results/org__x/f1_x.png"},
         {"caption": "IoU histogram", "file": "results/org__x/iou.png"},
     ]
     group["apart"][0]["plots"] = [{"caption": "gamma", "file": "javascript:alert(1).png"}]  # no link: dropped
-    group["chart"] = "plots/chart.png"
+    group["chart"] = "plots/chart.svg"
     return [group]
 
 
@@ -474,7 +484,16 @@ def test_pictures_are_relative_links_in_the_data(tmp_path):
     text = page.read_text()
     match = re.search(rf'<script type="application/json" id="{DATA_ELEMENT_ID}">(.*?)</script>', text, re.S)
     (group,) = json.loads(match.group(1))["groups"]
-    assert group["chart_href"] == "plots/chart.png"
+    assert group["chart_href"] == "plots/chart.svg"
+    # a chart is an .svg file beside the page: anything else gets no link
+    for bad in ("plots/chart.png", "/abs/chart.svg", "javascript:alert(1).svg", "https://x/c.svg"):
+        page = write_html(
+            [{**_picture_groups(tmp_path / bad.replace("/", "_"))[0], "chart": bad}], tmp_path / "o"
+        )
+        match = re.search(
+            rf'<script type="application/json" id="{DATA_ELEMENT_ID}">(.*?)</script>', page.read_text(), re.S
+        )
+        assert json.loads(match.group(1))["groups"][0]["chart_href"] is None
     assert group["rows"][1]["pictures"] == [
         {"caption": XSS, "href": "results/org__x/f1_x.png"},
         {"caption": "IoU histogram", "href": "results/org__x/iou.png"},
@@ -491,9 +510,14 @@ def test_row_pictures_load_when_opened(browser, tmp_path):
     page = write_html(_picture_groups(site), site)
     seen = len(browser.events)
     _open(browser, page)
-    # the per-table chart loads from its relative file (allowed by img-src 'self')
+    # the per-table SVG chart loads from its relative file (allowed by img-src 'self') at its documented size
+    from proceval.hub.leaderboard_plots import HEIGHT_PX as CHART_H
+    from proceval.hub.leaderboard_plots import WIDTH_PX as CHART_W
+
     browser.wait_for("document.querySelector('figure.chart img').complete")
-    assert browser.js("document.querySelector('figure.chart img').naturalWidth") == WIDTH_PX
+    assert browser.js("document.querySelector('figure.chart img').getAttribute('src')") == "plots/chart.svg"
+    assert browser.js("document.querySelector('figure.chart img').naturalWidth") == CHART_W == 960
+    assert browser.js("document.querySelector('figure.chart img').naturalHeight") == CHART_H == 540
     # one compact control per row with pictures; closed, it loads nothing
     summaries = browser.js(
         "Array.from(document.querySelectorAll('table.ranked tbody tr')).map(r => "

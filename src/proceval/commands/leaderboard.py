@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "paired bootstrap (from the stored replicates) cannot separate from the leader. Results whose "
         "signatures differ in anything but the model are listed apart, with the differing fields. Writes "
         "leaderboard.md, leaderboard.csv, leaderboard.json, a copy of the result files under results/ "
-        "(replaced on each run) and index.html; prints the Markdown and the page's path.",
+        "(replaced on each run), one SVG bar chart per table under plots/ (replaced on each run) and "
+        "index.html; prints the Markdown and the page's path.",
     )
     p.add_argument(
         "results_dir", metavar="RESULTS_DIR", help="folder of result files (*.json), read recursively"
@@ -30,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="two-sided coverage of the paired-bootstrap interval behind the tie mark (default 0.95)",
     )
     p.add_argument("--title", default="proceval leaderboard", help="title of the Markdown and HTML pages")
+    p.add_argument(
+        "--no-charts", action="store_true", help="do not draw the per-table bar charts (plots/*.svg)"
+    )
     p.set_defaults(run=run)
 
 
@@ -50,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputValidationError(
             f"Expected argument `--confidence` to be in (0, 1), but got {args.confidence!r}."
         )
-    files = write_leaderboard(args.results_dir, args.out, confidence=args.confidence, title=args.title)
+    files = write_leaderboard(
+        args.results_dir, args.out, confidence=args.confidence, title=args.title, charts=not args.no_charts
+    )
     sys.stdout.write(files.markdown.read_text(encoding="utf-8"))
     print()
     print(

@@ -19,8 +19,8 @@ per (benchmark, task, metric, config, split, headline key) (the shape is the con
 
 :func:`write_leaderboard` reads a results folder and writes ``leaderboard.md``, ``leaderboard.csv``,
 ``leaderboard.json`` and a copy of the result files and their pictures under ``results/`` (so each row's
-``result_file`` and ``plots`` links work), one bar chart per table under ``plots/``
-(:mod:`proceval.hub.leaderboard_plots`), plus ``index.html`` when :mod:`proceval.hub.leaderboard_html` is
+``result_file`` and ``plots`` links work), one bar chart per table as ``plots/<stem>.svg``
+(:mod:`proceval.hub.leaderboard_plots`: a small dependency-free SVG writer), plus ``index.html`` when :mod:`proceval.hub.leaderboard_html` is
 available.
 """
 
@@ -542,7 +542,7 @@ def write_leaderboard(
 
     Writes ``leaderboard.md``, ``leaderboard.csv``, ``leaderboard.json`` (atomically), copies the result
     files and the pictures they list to ``out_dir/results/`` (replacing that folder) so each
-    ``result_file`` and picture link resolves, draws one bar chart per table into ``out_dir/plots/``
+    ``result_file`` and picture link resolves, draws one SVG bar chart per table into ``out_dir/plots/``
     (:func:`proceval.hub.leaderboard_plots.write_charts`; ``charts=False`` skips them) and writes
     ``index.html`` with :func:`proceval.hub.leaderboard_html.write_html` when that module exists.
 

@@ -3,7 +3,9 @@
 The page needs no network: CSS and JavaScript are inline, the ``plots`` of :func:`write_html` are
 embedded as ``data:`` URIs, the leaderboard's own pictures (each table's ``chart``, each row's ``plots``)
 are files beside the page referenced by relative, percent-encoded URLs (:func:`picture_href`: never
-absolute, never a ``scheme:``, always ``.png``), and a Content-Security-Policy forbids every other source
+absolute, never a ``scheme:``, always ``.png`` for a row's pictures and ``.svg`` for a table's chart, an
+SVG without scripts written by :mod:`proceval.hub.leaderboard_plots`; an SVG loaded through ``<img>`` runs
+no script anyway), and a Content-Security-Policy forbids every other source
 (``img-src 'self' data:``; only the page's own script, identified by its SHA-256, may run; inline event
 handlers never do). The leaderboard groups (the shape
 :func:`proceval.hub.leaderboard.build_leaderboard` returns) are embedded as JSON in a
@@ -67,7 +69,7 @@ table.apart caption { text-align: left; font-weight: 600; color: var(--muted); p
 figure { display: inline-block; margin: 0 16px 16px 0; }
 figure img { max-width: 100%; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: 12px; }
-figure.chart img { width: 640px; max-width: 100%; height: auto; }
+figure.chart img { width: 960px; max-width: 100%; height: auto; }
 figure.thumb { margin: 6px 8px 4px 0; }
 figure.thumb img { width: 240px; height: auto; }
 td.pictures summary { cursor: pointer; color: #0969da; white-space: nowrap; }
@@ -316,10 +318,15 @@ def result_href(result_file: Any) -> str | None:
     return "/".join(quote(part, safe="") for part in parts)
 
 
-def picture_href(file: Any) -> str | None:
-    """A relative, percent-encoded link to a ``.png`` picture (:func:`result_href`), else ``None``."""
+def picture_href(file: Any, suffix: str = ".png") -> str | None:
+    """A relative, percent-encoded link to a picture ending in ``suffix`` (:func:`result_href`), else ``None``.
+
+    Args:
+        file: the picture's path relative to the leaderboard folder.
+        suffix: the required file suffix (``.png`` for a result's pictures, ``.svg`` for a table's chart).
+    """
     href = result_href(file)
-    return href if href is not None and href.lower().endswith(".png") else None
+    return href if href is not None and href.lower().endswith(suffix) else None
 
 
 def _pictures(plots: Any) -> list[dict[str, str]]:
@@ -358,7 +365,7 @@ def _checked_groups(groups: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
                 {**row, "href": result_href(row.get("result_file")), "pictures": _pictures(row.get("plots"))}
                 for row in rows
             ]
-        g["chart_href"] = picture_href(group.get("chart"))
+        g["chart_href"] = picture_href(group.get("chart"), ".svg")
         out.append(g)
     return out
 
