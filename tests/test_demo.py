@@ -39,7 +39,11 @@ def test_demo_scores_and_resumes(sample_release: Path, tmp_path: Path) -> None:
     assert table == format_table(results, notes=True)
     # the leaderboard of the demo's result files: printed, with its page
     assert lines[-3].startswith("[5/5] leaderboard of ")
-    assert "tas_s_s1" in lines[-2] and "proceval/demo-baseline" in lines[-2]
+    board = lines[-2].splitlines()
+    tas_line = next(x for x in board if x.startswith("tas_s_s1 "))
+    assert tas_line.split("  ", 1)[1].strip().startswith("tas  f1_at_50↑ (x100): 1. proceval/demo-baseline ")
+    f1 = 100 * results["tas_s_s1"]["scores"]["f1_at_50"]
+    assert tas_line.endswith(f"{f1:.2f}")
     page = tmp_path / "leaderboard" / "site" / "index.html"
     assert lines[-1].endswith(f"page: {page}") and page.is_file()
     from proceval.evaluation.results import read_result

@@ -131,7 +131,7 @@ def _leaderboard(all_results: dict[str, Any], out: Path, echo: Callable[[str], N
     hold every headline key.
     """
     from proceval.evaluation.results import build_result, write_result
-    from proceval.hub.leaderboard import render_markdown, write_leaderboard
+    from proceval.hub.leaderboard import write_leaderboard
 
     model_dir = out / "leaderboard" / "results" / DEMO_MODEL_ID.replace("/", "__")
     ranking: set[tuple[str, str, str]] = set()
@@ -157,8 +157,31 @@ def _leaderboard(all_results: dict[str, Any], out: Path, echo: Callable[[str], N
     )
     shown = [g for g in files.groups if (g["config"], g["metric"], g["key"]) in ranking]
     echo(f"[5/5] leaderboard of {files.num_results} result files (ranking key of each task):")
-    echo(render_markdown(shown, title="proceval demo leaderboard").rstrip("\n"))
+    echo(format_leaderboard(shown))
     echo(f"leaderboard: {files.markdown} (every headline key), page: {files.html}")
+
+
+def format_leaderboard(groups: list[dict[str, Any]]) -> str:
+    """One line per leaderboard table: config, metric, key with its direction, then the ranked entries.
+
+    Values are printed as the leaderboard prints them (fractions x100); ``~`` marks an entry the paired
+    bootstrap cannot separate from the leader. The full tables (signatures, CIs, links) are in the
+    leaderboard's Markdown and HTML page.
+    """
+    from proceval.hub.leaderboard import format_value
+
+    lines = []
+    width = max((len(g["config"]) for g in groups), default=0)
+    for g in groups:
+        arrow = "↑" if g["higher_is_better"] else "↓"
+        scale = " (x100)" if g["unit"] == "fraction" else ""
+        entries = ", ".join(
+            f"{r['rank']}. {r['model']} {format_value(r['value'], g['unit'])}"
+            + ("" if r["rank"] == 1 or not r.get("tied_with_leader") else " ~")
+            for r in g["rows"]
+        )
+        lines.append(f"{g['config']:<{width}}  {g['metric']}  {g['key']}{arrow}{scale}: {entries}")
+    return "\n".join(lines)
 
 
 def _run_benchmark(
