@@ -44,6 +44,7 @@ import numpy as np
 
 from proceval.errors import InputValidationError
 from proceval.evaluation.results import iter_results, signature_fields
+from proceval.hub.leaderboard_plots import format_value
 from proceval.io import atomic_write_text
 from proceval.scores.bootstrap import compare_replicates_many
 
@@ -335,24 +336,6 @@ def build_leaderboard(
 
 
 # -------------------------------------------------------------------------------------------- rendering
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value as tables print it: fractions x100 with two decimals, seconds with three, else 4 digits.
-
-    Example:
-        >>> format_value(0.61234, "fraction"), format_value(2.5, "seconds"), format_value(None, "rank")
-        ('61.23', '2.500 s', '-')
-    """
-    if value is None:
-        return "-"
-    if unit == "fraction":
-        return f"{100.0 * value:.2f}"
-    if unit == "seconds":
-        return f"{value:.3f} s"
-    if unit == "count":
-        return f"{value:g}"
-    return f"{value:.4g}"
 
 
 def _format_ci(ci: Sequence[float | None] | None, unit: str) -> str:

@@ -169,17 +169,29 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
+def format_value(value: float | None, unit: str) -> str:
+    """A value as tables print it: fractions x100 with two decimals, seconds with three, else 4 digits.
+
+    Example:
+        >>> format_value(0.61234, "fraction"), format_value(2.5, "seconds"), format_value(None, "rank")
+        ('61.23', '2.500 s', '-')
+    """
+    if value is None:
+        return "-"
+    if unit == "fraction":
+        return f"{100.0 * value:.2f}"
+    if unit == "seconds":
+        return f"{value:.3f} s"
+    if unit == "count":
+        return f"{value:g}"
+    return f"{value:.4g}"
+
+
 def _value_text(x: float, unit: str) -> str:
-    """A drawn (already scaled) value as the tables print it: two decimals for fractions x100, three for seconds."""
+    """A drawn (already scaled: fractions x100) value as the tables print it (:func:`format_value`)."""
     if not math.isfinite(x):
         return "no value"
-    if unit == "fraction":
-        return f"{x:.2f}"
-    if unit == "seconds":
-        return f"{x:.3f} s"
-    if unit == "count":
-        return f"{x:g}"
-    return f"{x:.4g}"
+    return format_value(x / 100.0 if unit == "fraction" else x, unit)
 
 
 def _fmt(x: float) -> str:
