@@ -91,7 +91,7 @@ def test_skipping_policy_and_per_view() -> None:
         (([[0.1, 0.2]], None), {}, "references"),
         (([[[0.1]]], [[1]]), {}, "1-D"),
         (([[0.1]], [[1]]), {"ks": []}, "`ks`"),
-        (({"q": [0.1]}, {"r": [1]}), {}, "missing"),
+        (({"q": [0.1]}, {"r": [1]}), {}, "query ids have none"),
         (([[0.1], [0.2]], [[1]]), {}, "one entry per prediction"),
     ],
 )

@@ -281,7 +281,7 @@ def test_mapping_inputs_match_by_id() -> None:
         (([[0.1]], [0], ["A"]), {"input_type": "scores"}, "input_type"),
         (([[0.1]], [0], ["A"]), {"ks": [0]}, "`ks`"),
         (([[0.1]], [0], ["A"]), {"median_rank_reduction": "mean"}, "median_rank_reduction"),
-        (({"q": [0.1]}, {"p": 0}, {"q": "A"}), {}, "missing"),
+        (({"q": [0.1]}, {"p": 0}, {"q": "A"}), {}, "query ids have none"),
         (({"q": [0.1]}, [0], {"q": "A"}), {}, "mapping"),
         (([[0.1], [0.2]], [0, 0], ["A", "A"]), {"ids": ["x", "x"]}, "unique"),
     ],
@@ -595,12 +595,13 @@ def test_embedding_matrix_fast_path_equals_per_item_path() -> None:
 @pytest.mark.parametrize(
     ("refs", "match"),
     [
-        ({"q0": 0, "q1": 0}, r"1 are missing \(e.g. \['q2'\]\) and 0 are extra"),
+        ({"q0": 0, "q1": 0}, r"but 1 query ids have none \('q2'\)\.$"),
+        ({"q0": 0, "q1": 0, "q2": 0, "zz": 0}, r"but 1 are not query ids of `predictions` \('zz'\)\.$"),
         (
-            {"q0": 0, "q1": 0, "q2": 0, "zz": 0},
-            r"0 are missing \(e.g. \[\]\) and 1 are extra \(e.g. \['zz'\]\)",
+            {"q0": 0, "q1": 0, "zz": 0},
+            r"but 1 are not query ids of `predictions` \('zz'\) and 1 query ids have none \('q2'\)\.$",
         ),
-        ({"q0": 0, "q1": 0, "zz": 0}, r"1 are missing \(e.g. \['q2'\]\) and 1 are extra \(e.g. \['zz'\]\)"),
+        ({"q0": 0, "q1": 0, "x" * 5000: 0}, r"\('xxx.*\.\.\. \(5002 chars\)\)"),  # a long id is shortened
     ],
 )
 def test_mapping_ids_mismatch_names_the_ids(refs: dict, match: str) -> None:

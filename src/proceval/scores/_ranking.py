@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_real, check_unique_ids
+from proceval.scores._checks import check_real, check_unique_ids, format_ids
 
 
 def align_query_inputs(
@@ -47,10 +47,16 @@ def align_query_inputs(
             if value.keys() != predictions.keys():  # one set comparison; the lists only for the message
                 missing = [k for k in ids if k not in value]
                 extra = [k for k in value if k not in predictions]
+                parts = (
+                    [f"{len(extra)} are not query ids of `predictions` ({format_ids(extra, 3)})"]
+                    if extra
+                    else []
+                )
+                if missing:
+                    parts.append(f"{len(missing)} query ids have none ({format_ids(missing, 3)})")
                 raise InputValidationError(
                     f"Expected `{name}` to have exactly the query ids of `predictions`, but "
-                    f"{len(missing)} are missing (e.g. {missing[:3]!r}) and {len(extra)} are extra "
-                    f"(e.g. {extra[:3]!r})."
+                    f"{' and '.join(parts)}."
                 )
             out[name] = list(map(value.__getitem__, ids))
         return ids, list(predictions.values()), out
