@@ -34,9 +34,9 @@ def format_id(value: Any, limit: int = ID_ECHO_CHARS) -> str:
     return f"{text[:limit]}... ({len(text)} chars)"
 
 
-def format_ids(values: Sequence[Any], limit: int = 5) -> str:
-    """At most ``limit`` ids, each through :func:`format_id`, comma-separated (``" ..."`` when cut)."""
-    shown = ", ".join(format_id(v) for v in list(values)[:limit])
+def format_ids(values: Sequence[Any], limit: int = 5, *, chars: int = ID_ECHO_CHARS) -> str:
+    """At most ``limit`` ids, each through :func:`format_id` (``chars`` long), comma-separated (``" ..."`` when cut)."""
+    shown = ", ".join(format_id(v, chars) for v in list(values)[:limit])
     return shown + (" ..." if len(values) > limit else "")
 
 

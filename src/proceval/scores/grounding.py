@@ -60,10 +60,13 @@ import numpy as np
 import pyarrow as pa
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import check_unique_ids
+from proceval.scores._checks import check_unique_ids, format_id, format_ids
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
 from proceval.scores.signature import score_signature
+
+_ECHO_CHARS = 80
+"""Characters of a value's ``repr`` that messages echo (:func:`~proceval.scores._checks.format_id`)."""
 
 SpanMode = Literal["continuous", "integer_inclusive"]
 EmptyPrediction = Literal["zero", "skip"]
@@ -179,12 +182,6 @@ def _is_pair(value: Any) -> bool:
     return isinstance(value, _SEQUENCES) and len(value) == 2 and _is_real(value[0]) and _is_real(value[1])
 
 
-def _echo(value: Any, limit: int = 80) -> str:
-    """``repr(value)`` as messages echo it: cut to ``limit`` characters (a long reply is not copied whole)."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
-
-
 def _first_bad_span(value: Any) -> Any:
     """The first item of a structured prediction that is not ``[start, end]`` of two numbers (or the value)."""
     if not isinstance(value, _SEQUENCES) or not any(isinstance(v, _SEQUENCES) for v in value):
@@ -239,14 +236,14 @@ def _read_predictions(
             arr = _numeric_spans(value)
         except OverflowError:  # an int beyond the float range: no time, in either mode
             raise InputValidationError(
-                f"Expected the predicted spans for {_echo(ids[i])} to be finite times in seconds, but a time "
-                "is too large for a float."
+                f"Expected the predicted spans for {format_id(ids[i], _ECHO_CHARS)} to be finite times in "
+                "seconds, but a time is too large for a float."
             ) from None
         if arr is None and invalid == "error" and isinstance(value, _SEQUENCES):
             raise InputValidationError(
-                f"Expected the predicted spans for {_echo(ids[i])} to be [start_s, end_s] pairs of two numbers, "
-                f"but could not read any from {_echo(_first_bad_span(value))} (a bool, text or None is not a "
-                "time)."
+                f"Expected the predicted spans for {format_id(ids[i], _ECHO_CHARS)} to be [start_s, end_s] pairs "
+                f"of two numbers, but could not read any from {format_id(_first_bad_span(value), _ECHO_CHARS)} "
+                "(a bool, text or None is not a time)."
             )
         if arr is None:
             parsed = parse_spans(value)
@@ -668,12 +665,12 @@ def _lookup(predictions: Mapping[Hashable, Any], keys: list[Hashable]) -> list[A
         also = f" (and {len(missing)} question ids have no prediction)" if missing else ""
         raise InputValidationError(
             f"Expected predictions only for question ids, but {len(extra)} have no reference: "
-            f"{', '.join(_echo(k) for k in extra[:5])}{' ...' if len(extra) > 5 else ''}{also}."
+            f"{format_ids(extra, chars=_ECHO_CHARS)}{also}."
         )
     if missing:
         raise InputValidationError(
             f"Expected a prediction for every question id, but {len(missing)} are missing: "
-            f"{', '.join(_echo(k) for k in missing[:5])}{' ...' if len(missing) > 5 else ''}"
+            f"{format_ids(missing, chars=_ECHO_CHARS)}"
         )
     return list(map(predictions.__getitem__, keys))
 

@@ -42,7 +42,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 import numpy as np
 
 from proceval.errors import InputValidationError
-from proceval.scores._checks import pair_units
+from proceval.scores._checks import format_id, pair_units
 from proceval.scores.bootstrap import ColumnStats, with_uncertainty
 from proceval.scores.intervention import check_tags, decide
 from proceval.scores.options import ScoreOptions, Uncertainty, opt
@@ -56,6 +56,9 @@ from proceval.scores.pqs import (
     utterance,
 )
 from proceval.scores.signature import score_signature
+
+_ECHO_CHARS = 80
+"""Characters of a value's ``repr`` that messages echo (:func:`~proceval.scores._checks.format_id`)."""
 
 OopMatching = Literal["decision_time", "chunk_overlap"]
 RecoveryJudgeFailure = Literal["skip", "error"]
@@ -155,13 +158,17 @@ def _intervals(value: Any, unit_id: Hashable) -> np.ndarray:
                 and _is_real(chunk[1])
             )
             if not ok:
-                raise InputValidationError(f"{expected}, but got {_echo(chunk)} at interval {j}.")
+                raise InputValidationError(
+                    f"{expected}, but got {format_id(chunk, _ECHO_CHARS)} at interval {j}."
+                )
         try:
             arr = np.array([[c[0], c[1]] for c in value], dtype=np.float64).reshape(-1, 2)
         except OverflowError:  # an int beyond the float range
             raise InputValidationError(f"{expected}, but a time is too large for a float.") from None
     else:
-        raise InputValidationError(f"{expected}, but got {type(value).__name__} {_echo(value)}.")
+        raise InputValidationError(
+            f"{expected}, but got {type(value).__name__} {format_id(value, _ECHO_CHARS)}."
+        )
     bad = np.flatnonzero(~np.isfinite(arr).all(axis=1) | (arr[:, 1] < arr[:, 0]))
     if bad.size:
         j = int(bad[0])
@@ -169,12 +176,6 @@ def _intervals(value: Any, unit_id: Hashable) -> np.ndarray:
             f"{expected} with start_s <= end_s, but got {arr[j].tolist()} at interval {j}."
         )
     return arr
-
-
-def _echo(value: Any, limit: int = 80) -> str:
-    """``repr(value)`` cut to ``limit`` characters for messages."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
 
 
 class _OopUnits(ColumnStats[tuple[float, ...]]):
