@@ -33,7 +33,7 @@ def test_help_documents_every_exit_code() -> None:
     assert "exit codes:" in text
     for code, meaning in EXIT_CODES.items():
         assert f"  {code:<4} {meaning}" in text
-    assert set(EXIT_CODES) == {0, 1, 2, 3, 130}
+    assert set(EXIT_CODES) == {0, 1, 2, 3, 130, 141}
 
 
 def test_ok_is_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,3 +143,21 @@ def test_console_script_exit_codes(tmp_path: Path) -> None:
         '(one {"id": ..., "prediction": ...} object per line)'
     ]
     assert res.stdout == ""
+
+
+def test_output_closed_early_exits_141_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``proceval ... | head -1``: the reader has gone; the command stops quietly with 141."""
+
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["list", "configs"]) == 141
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err

@@ -7,13 +7,15 @@ Each subcommand lives in ``proceval.commands.<name>`` and exposes ``add_parser(s
 * 1: bad input or data (a :class:`~proceval.errors.ProcevalError`): one line naming the file, row or id;
 * 2: usage error (argparse: unknown command or flag, missing argument, bad choice);
 * 3: internal error (any other exception): the traceback and a request to report it;
-* 130: interrupted (Ctrl-C).
+* 130: interrupted (Ctrl-C);
+* 141: the output was closed early (``proceval evaluate ... | head``): nothing more is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -33,13 +35,14 @@ COMMANDS: tuple[str, ...] = (
     "push-metric",
 )
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 3, 130, 141
 EXIT_CODES: dict[int, str] = {
     EXIT_OK: "success",
     EXIT_BAD_INPUT: "bad input or data (a one-line message names the file, row or id)",
     EXIT_USAGE: "usage error (unknown command or option, missing or invalid argument)",
     EXIT_INTERNAL: "internal error (a bug: the traceback is printed; please report it)",
     EXIT_INTERRUPTED: "interrupted",
+    EXIT_BROKEN_PIPE: "the output was closed early (e.g. piped into head)",
 }
 """Every exit code of ``proceval`` and its meaning (shown in ``proceval --help``)."""
 MAX_MESSAGE_CHARS = 2000
@@ -58,6 +61,15 @@ def _one_line(exc: BaseException) -> str:
         half = MAX_MESSAGE_CHARS // 2
         text = f"{text[:half]} ...[{len(text) - 2 * half} characters]... {text[-half:]}"
     return text
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit raises no second broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test's captured stream)
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prefix}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our stdout went away: stop quietly, as `cat | head` does
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception:  # a bug: show everything, exit 3
         traceback.print_exc(file=sys.stderr)
         print(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -69,6 +70,44 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> Path:
     """Serialise ``obj`` as JSON (sorted keys are *not* forced) and write it atomically."""
     return atomic_write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False) + "\n")
+
+
+def dumps_outline(obj: Any, *, levels: int = 2, indent: int = 2) -> str:
+    """``obj`` as JSON with one line per entry down to ``levels`` levels, each deeper value on one line.
+
+    A list of scalars is always written on one line.
+
+    The same document as ``json.dumps(obj, indent=indent)`` once parsed, but a list of 700 per-session
+    records takes 700 lines instead of 7,000, and the values are written by ``json``'s C encoder (the
+    pure-Python indenting encoder took ~30 ms for a 140 KB result).
+
+    Examples:
+        >>> print(dumps_outline({"a": 1, "b": {"c": [1, 2], "d": [{"x": 1}, {"y": 2}]}}))
+        {
+          "a": 1,
+          "b": {
+            "c": [1, 2],
+            "d": [
+              {"x": 1},
+              {"y": 2}
+            ]
+          }
+        }
+    """
+    compact = json.JSONEncoder(separators=(", ", ": ")).encode
+
+    def render(value: Any, level: int) -> str:
+        if not isinstance(value, (dict, list)) or not value or level > levels:
+            return compact(value)
+        if isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value):
+            return compact(value)  # a list of numbers or strings stays on one line
+        pad, end = " " * (indent * (level + 1)), " " * (indent * level)
+        if isinstance(value, dict):
+            items = [f"{pad}{compact(str(k))}: {render(v, level + 1)}" for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + "\n" + end + "}"
+        return "[\n" + ",\n".join(pad + render(v, levels + 1) for v in value) + "\n" + end + "]"
+
+    return render(obj, 0)
 
 
 _UTF_BOMS: tuple[tuple[bytes, str], ...] = (
@@ -174,8 +213,34 @@ def iter_lines(path: str | os.PathLike[str], *, skip_blank: bool = True) -> Iter
         raise utf8_error(p) from None
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (restored as it was, even on error).
+
+    Decoding a large JSON file allocates hundreds of thousands of containers, and each allocation burst
+    triggers collections that find nothing (a decoded document holds no reference cycle): on a 6.7 MB
+    challenge file they cost about a third of the reading time. Reference counting still frees
+    everything as usual; only the search for cycles waits until the block ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
-    """Read a JSON-lines file into ``(line_number, object)`` pairs; a bad line names file and line."""
+    """Read a JSON-lines file into ``(line_number, object)`` pairs; a bad line names file and line.
+
+    The garbage collector is paused while the lines are decoded (:func:`paused_gc`).
+    """
+    with paused_gc():
+        return _read_jsonl(path)
+
+
+def _read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
     out: list[tuple[int, dict[str, Any]]] = []
     for lineno, text in iter_lines(path):
         try:

@@ -127,6 +127,12 @@ class Task:
         plots: ``(ds, predictions, result) -> list of plot specifications`` (:mod:`proceval.hub.plots`)
             drawn by ``proceval evaluate --plots DIR`` (:func:`proceval.evaluation.plots.write_plots`);
             ``None``: the task has no pictures.
+        reads_rows: ``score`` (and ``plots``) read the references only through ``len(ds)``, ``ds[column]``,
+            ``ds.column_names`` and ``ds.select_columns(...).to_dict()``, and the configs' ``generate``
+            yields the values the Arrow table stores (no label names to encode): the runner then hands
+            them the release's rows in memory (:class:`proceval.datasets.rows.Rows`), with neither
+            ``datasets`` imported nor an Arrow cache built (``tests/test_reads_rows.py`` checks both ways
+            give the same result).
     """
 
     name: str
@@ -147,6 +153,7 @@ class Task:
     read_predictions: Callable[[Path], dict[str, Any]] | None = None
     demo_note: str = ""
     plots: Callable[[datasets.Dataset, Mapping[str, Any], Mapping[str, Any]], list[Any]] | None = None
+    reads_rows: bool = False
 
     def option_names(self) -> tuple[str, ...]:
         """Every key ``-o key=value`` accepts for this task (the options class's fields first)."""

@@ -176,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
 
     from proceval.evaluation.predictions import read_predictions, to_jsonable, write_results
     from proceval.evaluation.runner import check_split, evaluate_config, resolve_task
+    from proceval.io import dumps_outline
 
     model_id = getattr(args, "model_id", None)
     options = dict(args.option)
@@ -221,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     result["options"] = options
     result["predictions_file"] = args.predictions
     if model_id is None:
-        _print(args, result, json.dumps(to_jsonable(result), indent=2))
+        _print(args, result, dumps_outline(to_jsonable(result)))
         if args.out:
             _write_out(args.out, lambda: write_results(args.out, result))
         return 0

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from proceval.hub.publish import UploadPlan
+if TYPE_CHECKING:
+    from proceval.hub.publish import UploadPlan
 
 TOKEN_HELP = (
     "The token comes only from the HF_TOKEN environment variable or the stored Hub login (`hf auth login`); "

@@ -3,7 +3,7 @@
 Label names live in the release (``mapping_*.txt``), not in the code, so a spec's static
 ``features`` types label columns as plain integer ids. A spec whose labels are typed with the
 official names sets ``extra["features_fn"]``: ``(release_dataset_dir) -> datasets.Features``;
-:func:`resolve_features` calls it, or falls back to ``spec.features``. Media columns are added by
+:func:`resolve_features` calls it, or falls back to ``spec.static_features()``. Media columns are added by
 :func:`with_media`, or by :func:`media_features`, which also adds the ``video_status`` column of a spec
 whose missing videos are a per-row status (``extra["missing_video"] = "status"``, see
 :mod:`proceval.datasets.media`).
@@ -30,7 +30,7 @@ def resolve_features(spec: ConfigSpec, dataset_dir: Path) -> datasets.Features:
     """The features of ``spec``'s examples when generated from ``dataset_dir`` (no media column)."""
     fn = spec.extra.get("features_fn")
     if fn is None:
-        return spec.features
+        return spec.static_features()
     return fn(Path(dataset_dir))
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import datasets
+if TYPE_CHECKING:
+    import datasets
 
 Example = dict[str, Any]
 GenerateFn = Callable[[Path, str], Iterator[tuple[str, Example]]]
@@ -37,7 +38,9 @@ class ConfigSpec:
         protocol: split protocol, e.g. ``s1``; the config name is ``f"{task}_{protocol}"`` (just
             ``task`` where a benchmark has no protocols and ``protocol`` is empty).
         description: one paragraph for the dataset card.
-        features: example features without media columns.
+        features: example features without media columns, or a zero-argument function returning them
+            (so that declaring a config does not import ``datasets``; read them with
+            :meth:`static_features`).
         generate: ``(release_dataset_dir, split) -> iterator of (key, example)``; keys are stable.
         media: ``video`` (one example per stream), ``clip`` (a window of a stream) or ``none``.
         splits: the splits this config has.
@@ -50,12 +53,16 @@ class ConfigSpec:
     task: str
     protocol: str
     description: str
-    features: datasets.Features
+    features: datasets.Features | Callable[[], datasets.Features]
     generate: GenerateFn
     media: MediaKind = "video"
     splits: tuple[str, ...] = SPLITS
     derived: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def static_features(self) -> datasets.Features:
+        """The example features without media columns (calling :attr:`features` when it is a function)."""
+        return self.features() if callable(self.features) else self.features
 
     @property
     def eval_split(self) -> str:

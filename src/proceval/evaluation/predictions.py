@@ -31,7 +31,7 @@ from typing import IO, Any
 import numpy as np
 
 from proceval.errors import InputValidationError, ReleaseFormatError, shorten
-from proceval.io import atomic_write_text, check_text_file, utf8_error
+from proceval.io import atomic_write_text, check_text_file, dumps_outline, utf8_error
 
 CHUNK_BYTES = 1 << 20
 """Bytes read at a time from a JSON predictions file (the buffer grows for a longer value)."""
@@ -382,14 +382,14 @@ def write_predictions(path: str | os.PathLike[str], predictions: dict[str, Any])
 
 
 def write_results(path: str | os.PathLike[str], results: dict[str, Any]) -> Path:
-    """Write a results dict as indented JSON, atomically (NaN written as null).
+    """Write a results dict as indented JSON (:func:`~proceval.io.dumps_outline`), atomically (NaN written as null).
 
     Raises:
         InputValidationError: ``path`` is a directory, or the file cannot be written (the OS reason).
     """
     target = _writable(path)
     try:
-        return atomic_write_text(target, json.dumps(to_jsonable(results), indent=2) + "\n")
+        return atomic_write_text(target, dumps_outline(to_jsonable(results)) + "\n")
     except OSError as exc:
         raise InputValidationError(
             f"Expected a writable file path for the results, but writing {str(target)!r} failed: "

@@ -112,7 +112,8 @@ def evaluate_config(
         options: keyword options for the score (conventions, bootstrap, ...) and the task's adapter
             options; an unknown key is an error listing the allowed ones.
         paired_predictions: a second system's predictions (same ids) for a paired bootstrap comparison.
-        cache_dir: Arrow cache folder for the dataset.
+        cache_dir: Arrow cache folder for the dataset (unused for a task that reads the release's rows
+            in memory, :attr:`~proceval.registry.Task.reads_rows`).
         progress: while loading the split or scoring takes longer than a second, show the stage and the
             elapsed time on stderr when it is a terminal (nothing is printed for quicker stages, nor into
             a log file or pipe, where error messages stay one line).
@@ -124,8 +125,6 @@ def evaluate_config(
         "signature"}``; ``signature`` extends the score's signature with the adapter options, the data
         version, the config and the split.
     """
-    from proceval.datasets.load import load_config
-
     bench, task = resolve_task(metric, config, benchmark)
     options = dict(options or {})
     check_options(task, options)
@@ -138,9 +137,21 @@ def evaluate_config(
     release = bench.resolve_release(source)
     data_version = bench.data_version(release)
 
-    @lru_cache(maxsize=4)
-    def load_split(name: str):
-        return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
+    if task.reads_rows:  # the release's rows in memory: no `datasets` import, no Arrow cache
+
+        @lru_cache(maxsize=4)
+        def load_split(name: str):
+            from proceval.datasets.rows import read_rows
+
+            return read_rows(spec, release, name)
+
+    else:
+
+        @lru_cache(maxsize=4)
+        def load_split(name: str):
+            from proceval.datasets.load import load_config
+
+            return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
 
     with _stage(f"loading {config} ({split})", progress):
         ds = load_split(split)

@@ -130,7 +130,7 @@ def fields_table(
     try:
         features = resolve_features(spec, dataset_dir)
     except Exception:  # the card still documents the static schema
-        features = spec.features
+        features = spec.static_features()
     lines = ["| field | type | meaning |", "| --- | --- | --- |"]
     for name, feat in features.items():
         lines.append(f"| `{name}` | {type_name(feat)} | {field_docs.get(name, '')} |")

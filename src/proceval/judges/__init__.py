@@ -17,26 +17,74 @@ Typical use::
     result = judge_items(items, rubric, judge, cache="judge-cache.sqlite")
     result.mean, result.counts, result.signature
 
-``transformers`` is imported only when a :class:`TransformersBackend` loads its model.
+``transformers`` is imported only when a :class:`TransformersBackend` loads its model, and ``aiohttp``
+only when an :class:`OpenAICompatibleBackend` opens its session.
 """
 
-from proceval.judges.agreement import krippendorff_alpha_ordinal
-from proceval.judges.base import Completion, Decoding, JudgeBackend, JudgeCallError, JudgeRequest
-from proceval.judges.cache import CachedReply, JudgeCache, cache_key, read_ledger
-from proceval.judges.openai_backend import OpenAICompatibleBackend
-from proceval.judges.precomputed import PrecomputedBackend
-from proceval.judges.rubric import Dimension, ParseFailure, Rubric, parse_reply, render, template_hash
-from proceval.judges.runner import (
-    COUNT_KEYS,
-    POLICIES,
-    ItemVerdict,
-    JudgeResult,
-    JudgeRunError,
-    Price,
-    ajudge_items,
-    judge_items,
-)
-from proceval.judges.transformers_backend import TransformersBackend
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "krippendorff_alpha_ordinal": "agreement",
+    **dict.fromkeys(("Completion", "Decoding", "JudgeBackend", "JudgeCallError", "JudgeRequest"), "base"),
+    **dict.fromkeys(("CachedReply", "JudgeCache", "cache_key", "read_ledger"), "cache"),
+    "OpenAICompatibleBackend": "openai_backend",
+    "PrecomputedBackend": "precomputed",
+    **dict.fromkeys(
+        ("Dimension", "ParseFailure", "Rubric", "parse_reply", "render", "template_hash"), "rubric"
+    ),
+    **dict.fromkeys(
+        (
+            "COUNT_KEYS",
+            "POLICIES",
+            "ItemVerdict",
+            "JudgeResult",
+            "JudgeRunError",
+            "Price",
+            "ajudge_items",
+            "judge_items",
+        ),
+        "runner",
+    ),
+    "TransformersBackend": "transformers_backend",
+}
+"""Public name -> the sub-module defining it. Sub-modules are imported on first use (PEP 562), so
+importing one of them (e.g. a score that only needs :mod:`proceval.judges.runner`) does not import the
+HTTP client of the OpenAI-compatible backend."""
+
+if TYPE_CHECKING:
+    from proceval.judges.agreement import krippendorff_alpha_ordinal
+    from proceval.judges.base import Completion, Decoding, JudgeBackend, JudgeCallError, JudgeRequest
+    from proceval.judges.cache import CachedReply, JudgeCache, cache_key, read_ledger
+    from proceval.judges.openai_backend import OpenAICompatibleBackend
+    from proceval.judges.precomputed import PrecomputedBackend
+    from proceval.judges.rubric import Dimension, ParseFailure, Rubric, parse_reply, render, template_hash
+    from proceval.judges.runner import (
+        COUNT_KEYS,
+        POLICIES,
+        ItemVerdict,
+        JudgeResult,
+        JudgeRunError,
+        Price,
+        ajudge_items,
+        judge_items,
+    )
+    from proceval.judges.transformers_backend import TransformersBackend
+
+
+def __getattr__(name: str) -> Any:
+    """Import the sub-module that defines ``name`` on first access."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "COUNT_KEYS",

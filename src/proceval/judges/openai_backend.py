@@ -26,10 +26,8 @@ import logging
 import os
 import random
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
-
-import aiohttp
 
 from proceval.errors import InputValidationError
 from proceval.judges.base import (
@@ -42,6 +40,9 @@ from proceval.judges.base import (
     check_identity,
 )
 from proceval.judges.retry import FATAL_STATUS, backoff_delay_s, is_retryable_status, retry_after_s
+
+if TYPE_CHECKING:
+    import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +208,8 @@ class OpenAICompatibleBackend(JudgeBackend):
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[_OpenAISession]:
         """Open an ``aiohttp.ClientSession`` (one connection per request in flight) for one run."""
+        import aiohttp  # imported here: a command that never calls a judge does not pay for the HTTP client
+
         key = self._resolve_key()
         headers = {"Content-Type": "application/json"}
         if key:
@@ -255,6 +258,8 @@ class _OpenAISession:
 
     async def complete(self, request: JudgeRequest) -> Completion:
         """POST the messages; retry transient failures; return the first choice's content."""
+        import aiohttp  # already imported by session(); a dictionary lookup here
+
         b = self.backend
         body = json.dumps(b.request_body(request.messages), ensure_ascii=False).encode("utf-8")
         last = ""

@@ -25,8 +25,6 @@ that rated it, and :attr:`JudgeResult.agreement` holds Krippendorff's alpha (ord
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import hashlib
 import math
@@ -34,7 +32,7 @@ import os
 from collections import Counter
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, get_args
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -53,6 +51,9 @@ from proceval.judges.rubric import (
     template_hash,
 )
 from proceval.scores.signature import make_signature
+
+if TYPE_CHECKING:
+    import asyncio
 
 Policy = Literal["retry_then_exclude", "retry_then_minimum", "exclude", "minimum"]
 POLICIES: tuple[str, ...] = get_args(Policy)
@@ -276,6 +277,8 @@ class _JudgeRun:
 
     def open(self, session: JudgeSession) -> None:
         """Attach the run's session and its concurrency bound (before any call)."""
+        import asyncio
+
         self.session = session
         self.semaphore = asyncio.Semaphore(self.backend.max_concurrency)
 
@@ -313,6 +316,8 @@ class _JudgeRun:
             return found
         task = self.inflight.get(key)
         if task is None:
+            import asyncio
+
             task = asyncio.ensure_future(self._call(JudgeRequest(key, item_id, tuple(messages))))
             self.inflight[key] = task
             return await task
@@ -590,6 +595,8 @@ def _plan(items: Any, rubric: Any, judges: Any, cache: Any, policy: Any, failure
 
 async def _run_pending(plan: _Plan, progress: bool) -> None:
     """Make the calls the cache could not answer, each judge with its own concurrency bound."""
+    import asyncio
+
     if not plan.pending:
         return
     bar = None
@@ -713,7 +720,10 @@ def judge_items(
     """
     plan = _plan(items, rubric, judges, cache, policy, failures, prices)
     try:
-        if plan.pending:  # a fully cached run never starts an event loop
+        if plan.pending:  # a fully cached run never starts an event loop (nor imports asyncio)
+            import asyncio
+            import concurrent.futures
+
             try:
                 asyncio.get_running_loop()
             except RuntimeError:

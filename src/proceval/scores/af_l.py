@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from proceval.errors import InputValidationError
 from proceval.scores._checks import (
@@ -136,6 +134,9 @@ def _af_l_update(
     out = np.empty((n, z_max), dtype=np.float64)
     if n == 0:
         return out
+    from rapidfuzz import process  # imported on first use: declaring the task does not need it
+    from rapidfuzz.distance import Levenshtein
+
     ref_rows, pred_rows = _encode_rows(references, predictions)
     for z in range(1, z_max + 1):
         # one call per horizon: the K candidate blocks stacked, the references repeated K times

@@ -132,20 +132,16 @@ def decide(
             f"Expected the {role} of session {unit_id!r} to be a list of answer strings, "
             f"but got {type(answers).__name__}."
         )
-    flags = np.zeros(len(answers), dtype=bool)
-    invalid = []
-    for j, answer in enumerate(answers):
-        if not isinstance(answer, str):
+    for j, answer in enumerate(answers if not set(map(type, answers)) <= {str} else ()):
+        if not isinstance(answer, str):  # the first answer that is not a string is named
             raise InputValidationError(
                 f"Expected answer strings in the {role} of session {unit_id!r}, but got "
                 f"{type(answer).__name__} {answer!r} at decision point {j}."
             )
-        text = answer.lstrip()
-        if text.startswith(interrupt_tag):
-            flags[j] = True
-        elif not text.startswith(silent_tag):
-            invalid.append(j)
-    return flags, tuple(invalid)
+    texts = [answer.lstrip() for answer in answers]
+    flags = np.array([text.startswith(interrupt_tag) for text in texts], dtype=bool)
+    tags = (interrupt_tag, silent_tag)
+    return flags, tuple(j for j, text in enumerate(texts) if not text.startswith(tags))
 
 
 def session_decisions(

@@ -20,13 +20,15 @@ by id (never by position); a missing or unknown id is an error naming it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import datasets
 import numpy as np
 
 from proceval.errors import InputValidationError
 from proceval.scores._checks import as_array, format_id, format_ids, to_label_ids
+
+if TYPE_CHECKING:
+    import datasets
 
 
 def _names(ds: datasets.Dataset, column: str) -> list[str]:

@@ -27,9 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import datasets
-
-from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.errors import ReleaseFormatError
 from proceval.io import read_json
@@ -42,19 +39,6 @@ CITATION = """@misc{impact_benchmark,
 }"""
 HOMEPAGE = "https://github.com/Kratos-Wen/IMPACT"
 LICENSE = "cc-by-nc-sa-4.0"
-
-VIDEO_FEATURES: dict[str, datasets.features.features.FeatureType] = {
-    "video_id": datasets.Value("string"),
-    "trial_id": datasets.Value("string"),
-    "view": datasets.Value("string"),
-    "is_ego": datasets.Value("bool"),
-    "fps": datasets.Value("float32"),
-}
-TRIAL_FEATURES: dict[str, datasets.features.features.FeatureType] = {
-    "subject": datasets.Value("string"),
-    "grinder_model": datasets.Value("string"),
-    "workflow": datasets.Value("string"),
-}
 
 
 class ImpactQuirkWarning(UserWarning):
@@ -150,19 +134,6 @@ def _trial_metadata(dataset_dir: str) -> dict[str, TrialMeta]:
         subject = subjects[trial][0] if trial in subjects else None
         out[trial] = TrialMeta(trial, subject, model, workflow)
     return out
-
-
-def class_label(mapping_path: str | os.PathLike[str], *, lower: bool = False) -> datasets.ClassLabel:
-    """A ``ClassLabel`` whose names are the official label map's names, in id order.
-
-    Args:
-        mapping_path: a ``mapping_*.txt`` file (``<id> <NAME>`` per line).
-        lower: lower-case the names and write ``NULL`` as ``null``, as the CV and AF-S JSON files do.
-    """
-    names = read_label_map(mapping_path)
-    if lower:
-        names = [n.lower() for n in names]
-    return datasets.ClassLabel(names=names)
 
 
 def release_relpath(dataset_dir: Path, path: Path) -> str:

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import datasets
 import numpy as np
 
 from proceval.errors import InputValidationError
@@ -34,6 +33,9 @@ from proceval.hub.plots import (
     runs,
 )
 from proceval.scores._checks import to_label_ids
+
+if TYPE_CHECKING:
+    import datasets
 
 MAX_VIDEOS = 8
 """Segmentation timelines drawn per split (the first videos in split order)."""

@@ -29,13 +29,14 @@ raises, naming the video and the event), and every frame must be below the video
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import datasets
+from typing import TYPE_CHECKING, Any
 
 from proceval.errors import InputValidationError
 from proceval.registry import EvalContext
 from proceval.scores.signature import with_context
+
+if TYPE_CHECKING:
+    import datasets
 
 EVENTS = ("graph", "csv", "gemini")
 GRAPH_SOURCES = ("released", "learned")

@@ -22,9 +22,7 @@ judge, the prompt template's hash and the decoding parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import datasets
+from typing import TYPE_CHECKING, Any
 
 from proceval.benchmarks.pro2bench.scoring import (
     guidance_judge_module_scores,
@@ -35,6 +33,9 @@ from proceval.benchmarks.pro2bench.scoring import (
 from proceval.errors import InputValidationError
 from proceval.judges.options import JUDGE_OPTIONS as JUDGE_OPTIONS  # re-exported for tasks.py
 from proceval.judges.options import judges_from_options
+
+if TYPE_CHECKING:
+    import datasets
 
 SESSION_ID = "video_path"
 DECISION_ID = "decision_id"

@@ -15,12 +15,11 @@ window only.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import datasets
+from typing import TYPE_CHECKING, Any
 
 from proceval.benchmarks.pro2bench.instances import Instance, from_challenge, read_instances
 from proceval.benchmarks.pro2bench.reader import (
@@ -45,76 +44,97 @@ from proceval.benchmarks.pro2bench.release import (
 from proceval.datasets.spec import ConfigSpec, Example, register
 from proceval.errors import ReleaseFormatError
 
+if TYPE_CHECKING:
+    import datasets
+
 BENCHMARK = "pro2bench"
 CHALLENGE_SPLIT = "validation"
 """The split name of the challenge's ``val`` file (``datasets``' standard name, so the Hub card lists it)."""
 
-_S = datasets.Value("string")
-_F = datasets.Value("float64")
-TURN = {"role": _S, "text": _S}
-LABEL = datasets.ClassLabel(names=list(LABELS))
 
-SESSION_FEATURES = datasets.Features(
-    {
-        "video_id": _S,
-        "video_path": _S,
-        "duration_in_sec": _F,
-        "video_intervals": datasets.List(datasets.List(_F)),
-        "query": _S,
-        "domain": _S,
-        "task": _S,
-        "answers": datasets.List(_S),
-        "dialog": datasets.List(datasets.List(TURN)),
-        "release_warnings": datasets.List(_S),
-    }
-)
-DECISION_FEATURES = datasets.Features(
-    {
-        "decision_id": _S,
-        "session_id": _S,
-        "video_id": _S,
-        "video_path": _S,
-        "interval_index": datasets.Value("int32"),
-        "start_s": _F,
-        "end_s": _F,
-        "duration_s": _F,
-        "label": LABEL,
-        "answer": _S,
-        "utterance": _S,
-        "query": _S,
-        "domain": _S,
-        "task": _S,
-        "dialog": datasets.List(TURN),
-        "release_warnings": datasets.List(_S),
-    }
-)
-PRO2BENCH_FEATURES = datasets.Features(
-    {
-        "decision_id": _S,
-        "session_id": _S,
-        "video_id": _S,
-        "video_path": _S,
-        "source": _S,
-        "interval_index": datasets.Value("int32"),
-        "start_s": _F,
-        "end_s": _F,
-        "label": LABEL,
-        "answer": _S,
-        "utterance": _S,
-        "goal": _S,
-        "domain": _S,
-        "task": _S,
-        "dialog": datasets.List(TURN),
-        "plan": datasets.List({"step": _S, "status": _S}),
-        "step_complete_cues": datasets.List(_S),
-        "step_incomplete_cues": datasets.List(_S),
-        "oop": datasets.Value("bool"),
-        "deviation_type": _S,
-        "deviation_onset_s": _F,
-        "recovery_utterance": _S,
-        "release_warnings": datasets.List(_S),
-    }
-)
+@functools.cache
+def session_features() -> datasets.Features:
+    """The features of an ``egoproactive`` row (built on first use: declaring configs imports no ``datasets``)."""
+    import datasets
+
+    s, f = datasets.Value("string"), datasets.Value("float64")
+    return datasets.Features(
+        {
+            "video_id": s,
+            "video_path": s,
+            "duration_in_sec": f,
+            "video_intervals": datasets.List(datasets.List(f)),
+            "query": s,
+            "domain": s,
+            "task": s,
+            "answers": datasets.List(s),
+            "dialog": datasets.List(datasets.List({"role": s, "text": s})),
+            "release_warnings": datasets.List(s),
+        }
+    )
+
+
+@functools.cache
+def decision_features() -> datasets.Features:
+    """The features of an ``egoproactive_decisions`` row (``label``: a ClassLabel of the two decisions)."""
+    import datasets
+
+    s, f = datasets.Value("string"), datasets.Value("float64")
+    return datasets.Features(
+        {
+            "decision_id": s,
+            "session_id": s,
+            "video_id": s,
+            "video_path": s,
+            "interval_index": datasets.Value("int32"),
+            "start_s": f,
+            "end_s": f,
+            "duration_s": f,
+            "label": datasets.ClassLabel(names=list(LABELS)),
+            "answer": s,
+            "utterance": s,
+            "query": s,
+            "domain": s,
+            "task": s,
+            "dialog": datasets.List({"role": s, "text": s}),
+            "release_warnings": datasets.List(s),
+        }
+    )
+
+
+@functools.cache
+def pro2bench_features() -> datasets.Features:
+    """The features of a ``pro2bench_<source>`` row (proceval's schema, :mod:`~proceval.benchmarks.pro2bench.instances`)."""
+    import datasets
+
+    s, f = datasets.Value("string"), datasets.Value("float64")
+    return datasets.Features(
+        {
+            "decision_id": s,
+            "session_id": s,
+            "video_id": s,
+            "video_path": s,
+            "source": s,
+            "interval_index": datasets.Value("int32"),
+            "start_s": f,
+            "end_s": f,
+            "label": datasets.ClassLabel(names=list(LABELS)),
+            "answer": s,
+            "utterance": s,
+            "goal": s,
+            "domain": s,
+            "task": s,
+            "dialog": datasets.List({"role": s, "text": s}),
+            "plan": datasets.List({"step": s, "status": s}),
+            "step_complete_cues": datasets.List(s),
+            "step_incomplete_cues": datasets.List(s),
+            "oop": datasets.Value("bool"),
+            "deviation_type": s,
+            "deviation_onset_s": f,
+            "recovery_utterance": s,
+            "release_warnings": datasets.List(s),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- media locations
@@ -160,7 +180,7 @@ def generate_sessions(release: Path, split: str) -> Iterator[tuple[str, Example]
                 "domain": s.domain,
                 "task": s.task,
                 "answers": list(s.answers),
-                "dialog": [plain_turns(turns) for turns in s.dialog],
+                "dialog": list(map(list, s.dialog)),  # the turn dicts are shared: nothing changes them
                 "release_warnings": list(s.warnings),
             },
         )
@@ -231,7 +251,7 @@ def load_instances(release: Path, source: str) -> tuple[Instance, ...]:
 
 
 def instance_example(inst: Instance) -> Example:
-    """The example of one instance (``PRO2BENCH_FEATURES`` columns)."""
+    """The example of one instance (:func:`pro2bench_features` columns)."""
     return {
         "decision_id": inst.decision_id,
         "session_id": inst.session_id,
@@ -293,7 +313,7 @@ SESSIONS = register(
             "(`video_path`, `duration_in_sec`, `video_intervals` in seconds, `query`, `domain`, `task`, "
             "`answers`, `dialog`), plus `video_id` and `release_warnings`."
         ),
-        features=SESSION_FEATURES,
+        features=session_features,
         generate=generate_sessions,
         media="video",
         splits=(CHALLENGE_SPLIT,),
@@ -316,7 +336,7 @@ DECISIONS = register(
             "the gold answer and utterance, and the gold dialog before the interval. With videos, `video` "
             "is the session's video; `with_decision_clips` decodes the interval's frames only."
         ),
-        features=DECISION_FEATURES,
+        features=decision_features,
         generate=generate_decisions,
         media="clip",
         splits=(CHALLENGE_SPLIT,),
@@ -346,7 +366,7 @@ PRO2BENCH_CONFIGS: tuple[ConfigSpec, ...] = tuple(
                     else ""
                 )
             ),
-            features=PRO2BENCH_FEATURES,
+            features=pro2bench_features,
             generate=instance_generator(source),
             media="clip",
             splits=source_splits(source),

@@ -13,14 +13,15 @@ result's ``per_session`` counts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import datasets
+from typing import TYPE_CHECKING, Any
 
 from proceval.benchmarks.pro2bench.reader import INTERRUPT_TAG, SILENT_TAG
 from proceval.errors import InputValidationError
 from proceval.hub.plots import PlotSpec, Span, Timeline
 from proceval.scores.intervention import decide
+
+if TYPE_CHECKING:
+    import datasets
 
 MAX_SESSIONS = 8
 """Session timelines drawn per split (the first sessions in split order)."""

@@ -24,7 +24,9 @@ Tolerated as the official scorer tolerates them, loaded and flagged in the row's
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from typing import Any, Literal
 
 from proceval.benchmarks.pro2bench.release import EGOPROACTIVE_DIR, VIDEO_DIR, declared_rows, safe_relpath
 from proceval.errors import ReleaseFormatError
-from proceval.io import cached_per_file_version, read_jsonl
+from proceval.io import cached_per_file_version, paused_gc, read_jsonl
 
 INTERRUPT_TAG = "$interrupt$"
 SILENT_TAG = "$silent$"
@@ -207,23 +209,47 @@ class RowReader:
         return list(value)
 
     def turns(self, field: str, value: Any, *, where: str = "") -> tuple[Turn, ...]:
-        """A list of ``{role, text}`` turns (both strings; extra keys are refused)."""
+        """A list of ``{role, text}`` turns (both strings; extra keys are refused).
+
+        The turns are returned as they were read (each a dict with exactly those two string values);
+        copy them before handing them to code that may change them (:func:`plain_turns`).
+        """
         if not isinstance(value, list):
             raise self.fail(
                 f"expected `{field}`{where} to be a list of {{role, text}} turns, but got {_show(value)}"
             )
-        out = []
         for k, turn in enumerate(value):
             if (
                 not isinstance(turn, dict)
-                or set(turn) != {"role", "text"}
-                or not all(isinstance(turn[key], str) for key in ("role", "text"))
+                or turn.keys() != _TURN_KEYS
+                or not isinstance(turn["role"], str)
+                or not isinstance(turn["text"], str)
             ):
                 raise self.fail(
                     f"expected `{field}`{where}[{k}] to be a {{role, text}} turn of strings, but got {_show(turn)}"
                 )
-            out.append({"role": turn["role"], "text": turn["text"]})
-        return tuple(out)
+        return tuple(value)
+
+
+_TURN_KEYS = frozenset(("role", "text"))
+_ROLE, _TEXT = operator.itemgetter("role"), operator.itemgetter("text")
+
+
+def _plain_dialog(dialog: list[Any]) -> bool:
+    """Whether every entry of ``dialog`` is a list of ``{role, text}`` dicts of strings.
+
+    Checked with a few passes of built-ins over all turns at once (a challenge file holds ~150,000
+    turns); False sends the row to :meth:`RowReader.turns`, which names the first bad turn.
+    """
+    if not set(map(type, dialog)) <= {list}:
+        return False
+    turns = list(itertools.chain.from_iterable(dialog))
+    if not (set(map(type, turns)) <= {dict} and set(map(len, turns)) <= {2}):
+        return False
+    try:  # two keys, `role` and `text` among them: exactly those two
+        return set(map(type, map(_ROLE, turns))) <= {str} and set(map(type, map(_TEXT, turns))) <= {str}
+    except KeyError:
+        return False
 
 
 def _show(value: Any) -> str:
@@ -256,24 +282,22 @@ def parse_session(path: Path, line: int, row: Mapping[str, Any]) -> Session:
         )
     intervals = []
     for j, pair in enumerate(raw_intervals):
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise r.fail(
-                f"expected `video_intervals`[{j}] to be a [start_s, end_s] pair, but got {_show(pair)}"
-            )
-        start = r.seconds("video_intervals", pair[0], where=f"[{j}][0]")
-        end = r.seconds("video_intervals", pair[1], where=f"[{j}][1]")
-        if end <= start:
-            raise r.fail(
-                f"expected `video_intervals`[{j}] to end after it starts, but got start {start!r} s, end {end!r} s"
-            )
-        intervals.append((start, end))
+        if type(pair) is list and len(pair) == 2:  # the common case, checked without calls
+            start, end = pair
+            if type(start) is float and type(end) is float and 0.0 <= start < end < math.inf:
+                intervals.append((start, end))
+                continue
+        intervals.append(_interval(r, j, pair))
     answers = r.string_list("answers")
     raw_dialog = row["dialog"]
     if not isinstance(raw_dialog, list):
         raise r.fail(
             f"expected `dialog` to be a list (one list of turns per interval), but got {_show(raw_dialog)}"
         )
-    dialog = tuple(r.turns("dialog", d, where=f"[{j}]") for j, d in enumerate(raw_dialog))
+    if _plain_dialog(raw_dialog):
+        dialog = tuple(map(tuple, raw_dialog))
+    else:  # the first bad turn is named
+        dialog = tuple(r.turns("dialog", d, where=f"[{j}]") for j, d in enumerate(raw_dialog))
     if len(dialog) != len(intervals):
         raise r.fail(
             f"expected `dialog` to have one entry per `video_intervals` entry ({len(intervals)}), "
@@ -309,6 +333,19 @@ def parse_session(path: Path, line: int, row: Mapping[str, Any]) -> Session:
     )
 
 
+def _interval(r: RowReader, j: int, pair: Any) -> tuple[float, float]:
+    """``video_intervals[j]`` as ``(start_s, end_s)``; raises naming what is wrong with it."""
+    if not isinstance(pair, list) or len(pair) != 2:
+        raise r.fail(f"expected `video_intervals`[{j}] to be a [start_s, end_s] pair, but got {_show(pair)}")
+    start = r.seconds("video_intervals", pair[0], where=f"[{j}][0]")
+    end = r.seconds("video_intervals", pair[1], where=f"[{j}][1]")
+    if end <= start:
+        raise r.fail(
+            f"expected `video_intervals`[{j}] to end after it starts, but got start {start!r} s, end {end!r} s"
+        )
+    return start, end
+
+
 def _strip_suffix(relpath: str) -> str:
     stem, ext = os.path.splitext(relpath)
     return stem if ext else relpath
@@ -323,6 +360,11 @@ def read_challenge_file(path: str | os.PathLike[str]) -> ChallengeFile:
             ``video_path`` (or its id) repeated on two lines.
     """
     p = Path(path)
+    with paused_gc():  # ~150,000 turns read and checked: no collection finds a cycle among them
+        return _read_challenge_file(p)
+
+
+def _read_challenge_file(p: Path) -> ChallengeFile:
     sessions = []
     seen: dict[str, int] = {}
     fields: set[str] = set()
@@ -355,4 +397,4 @@ def session_warnings(session: Session, path: Path) -> list[str]:
 
 def plain_turns(turns: Sequence[Turn]) -> list[dict[str, str]]:
     """Turns as fresh dicts (safe to hand to ``datasets``)."""
-    return [{"role": t["role"], "text": t["text"]} for t in turns]
+    return list(map(dict, turns))  # every turn holds exactly `role` and `text` (checked on reading)

@@ -162,7 +162,8 @@ def safe_relpath(value: object, *, path: Path, line: int, field: str, row: str, 
         raise ReleaseFormatError(
             path, f"{row}: expected `{field}` to be a non-empty relative path, but got {value!r}", line
         )
-    if (
+    plain = ":" not in value and "\\" not in value and not value.startswith("/")  # no drive, no root
+    if not plain and (
         PurePosixPath(value).is_absolute()
         or PureWindowsPath(value).is_absolute()
         or PureWindowsPath(value).drive

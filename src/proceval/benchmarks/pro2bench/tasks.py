@@ -59,6 +59,7 @@ TASKS: tuple[Task, ...] = (
         baseline=bl.sessions,
         read_predictions=read_submission,
         plots=intervention_plots,
+        reads_rows=True,
     ),
     Task(
         name="intervention_decisions",
@@ -97,6 +98,7 @@ TASKS: tuple[Task, ...] = (
         summary="Proactive Quality Score (TN 1, TP judge content score, FP/FN 0) and G-mean F1",
         read_predictions=read_submission,
         baseline=bl.sessions,
+        reads_rows=True,
     ),
     Task(
         name="pqs_decisions",
@@ -135,6 +137,7 @@ TASKS: tuple[Task, ...] = (
         summary="judge ratings 1-5 (relevance, specificity, actionability, conciseness) of true-positive interrupts",
         read_predictions=read_submission,
         baseline=bl.sessions,
+        reads_rows=True,
     ),
     Task(
         name="guidance_judge_decisions",

@@ -23,15 +23,17 @@ is clipped and counted, see :func:`proceval.scores.grounding.grounding_scores`) 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import Any
-
-import datasets
+from typing import TYPE_CHECKING, Any
 
 from proceval.benchmarks.procobject.parsing import record_answer, record_evidence
 from proceval.benchmarks.procobject.schema import ALL_CONFIG
 from proceval.errors import InputValidationError
 from proceval.registry import BaselineContext
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    import datasets
 
 MISSING_POLICIES: tuple[str, ...] = ("error", "empty")
 BASELINE_ANSWER = "The object is ready for the next step."

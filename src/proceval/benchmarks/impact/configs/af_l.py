@@ -35,10 +35,9 @@ from typing import Any
 import datasets
 import numpy as np
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.configs.frame_tasks import bundle_video_ids, label_names, load_frame_label_ids
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,

@@ -41,6 +41,7 @@ from typing import Any
 
 import datasets
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.formats.afs import (
     HANDS,
     PHASES,
@@ -53,8 +54,6 @@ from proceval.benchmarks.impact.formats.afs import (
 from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
 from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,

@@ -26,6 +26,7 @@ from typing import Any
 import datasets
 import numpy as np
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.formats.asr import (
     NUM_COMPONENTS,
     AsrAnnotation,
@@ -38,8 +39,6 @@ from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.formats.procedure_graph import load_component_alias
 from proceval.benchmarks.impact.formats.psr import read_component_names
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,

@@ -28,6 +28,7 @@ from typing import Any
 
 import datasets
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.formats.atr import (
     ATR_HANDS,
     NUM_ATR_CLASSES,
@@ -38,8 +39,6 @@ from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,

@@ -28,12 +28,11 @@ from typing import Any
 
 import datasets
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.configs.frame_tasks import PROTOCOLS, bundle_video_ids, label_names
 from proceval.benchmarks.impact.formats.cv import CV_DIR, CvAnnotation, find_cv_files, read_cv_annotation
 from proceval.benchmarks.impact.formats.naming import VIEWS
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,

@@ -6,8 +6,8 @@ One example per video stream listed in the official bundle, in bundle order, key
   exactly the lines of ``groundTruth_*/<video_id>.txt``; ``num_frames`` is that file's length;
 * ``segments``: the maximal runs of equal labels, ``start_frame`` / ``end_frame`` **inclusive**,
   0-based in the view's own frame index, NULL runs included (a metric decides what to ignore);
-* metadata: :data:`~proceval.benchmarks.impact.metadata.VIDEO_FEATURES`,
-  :data:`~proceval.benchmarks.impact.metadata.TRIAL_FEATURES` and ``annotation_file``.
+* metadata: :data:`~proceval.benchmarks.impact.columns.VIDEO_FEATURES`,
+  :data:`~proceval.benchmarks.impact.columns.TRIAL_FEATURES` and ``annotation_file``.
 
 Quirk: ``20250407_1405_color_ego_sync_clipped`` has 5,383 frames in ``groundTruth_CAS`` (and in the
 CV annotation) but 5,379 in the FAS and PPR files. Each config keeps its own file's length; a frame
@@ -25,13 +25,12 @@ from typing import Any
 import datasets
 import numpy as np
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.formats.bundles import bundle_path, read_bundle_lines
 from proceval.benchmarks.impact.formats.frame_labels import read_frame_label_ids
 from proceval.benchmarks.impact.formats.labelmaps import read_label_map
 from proceval.benchmarks.impact.formats.naming import parse_video_id
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,

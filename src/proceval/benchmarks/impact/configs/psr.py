@@ -35,6 +35,7 @@ from typing import Any
 
 import datasets
 
+from proceval.benchmarks.impact.columns import TRIAL_FEATURES, VIDEO_FEATURES
 from proceval.benchmarks.impact.configs.asr import (
     asr_annotation_for,
     check_component_names,
@@ -59,8 +60,6 @@ from proceval.benchmarks.impact.formats.psr import (
     read_psr_raw_states,
 )
 from proceval.benchmarks.impact.metadata import (
-    TRIAL_FEATURES,
-    VIDEO_FEATURES,
     release_relpath,
     trial_fields,
     video_fields,
