@@ -32,7 +32,7 @@ from typing import Any
 
 from proceval.evaluation.predictions import write_predictions, write_results
 from proceval.io import atomic_write_text
-from proceval.registry import BaselineContext, Benchmark, Task
+from proceval.registry import BaselineContext, Benchmark, Task, resolved
 
 SAMPLE_MARKER = ".proceval-sample-complete"
 DEMO_JUDGE_MODEL = "proceval-demo-fake-judge"
@@ -327,7 +327,8 @@ def _score(
     result = evaluate_config(
         task.metric, release, config, preds, benchmark=benchmark, options=options, cache_dir=cache
     )
-    result["baseline"] = f"{task.baseline.__module__}.{task.baseline.__name__}"
+    baseline = resolved(task.baseline)
+    result["baseline"] = f"{baseline.__module__}.{baseline.__name__}"
     result["predictions_sha256_16"] = digest
     write_results(res_path, result)
     return result

@@ -30,6 +30,51 @@ HeadlineUnit = Literal["fraction", "seconds", "frames", "rank", "count", "score"
 
 
 @dataclass(frozen=True)
+class Lazy:
+    """A function or class named by its import path (``"package.module:name"``), imported on first use.
+
+    Declarations name their adapters, score options, baselines and plots this way, so that declaring a
+    benchmark imports none of them: a command pays only for the code it runs (``proceval evaluate
+    intervention`` imports neither IMPACT's scores nor a judge's HTTP client). Calling a ``Lazy`` calls
+    its target; :meth:`resolve` returns the target itself. ``tests/test_registry_lazy.py`` resolves every
+    reference of every declaration.
+
+    Attributes:
+        target: ``"module:name"``.
+    """
+
+    target: str
+
+    def resolve(self) -> Any:
+        """The named object (its module is imported on the first call)."""
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the named function with these arguments."""
+        return self.resolve()(*args, **kwargs)
+
+
+class LazyModule:
+    """``LazyModule("pkg.mod").name`` is ``Lazy("pkg.mod:name")``: declarations read like attribute access."""
+
+    def __init__(self, module: str) -> None:
+        """Name the module (it is not imported)."""
+        self._module = module
+
+    def __getattr__(self, name: str) -> Lazy:
+        """A lazy reference to ``name`` in the module."""
+        if name.startswith("__"):  # pickling and copying probe dunder names: not references
+            raise AttributeError(name)
+        return Lazy(f"{self._module}:{name}")
+
+
+def resolved(value: Any) -> Any:
+    """``value``'s target if it is a :class:`Lazy`, else ``value`` itself."""
+    return value.resolve() if isinstance(value, Lazy) else value
+
+
+@dataclass(frozen=True)
 class Headline:
     """A result key a table shows, with its direction, range and unit.
 
@@ -101,6 +146,10 @@ ScoreFn = Callable[..., dict[str, Any]]
 class Task:
     """One task of a benchmark: which configs it has and how a metric scores them.
 
+    The function-valued fields (``ids``, ``score``, ``baseline``, ``read_predictions``, ``plots``) and
+    ``options`` may be :class:`Lazy` references (``LazyModule("...adapters").score_tas``), imported when
+    first used.
+
     Attributes:
         name: the task key (``tas_s``); config names are ``<name>_<protocol>`` where a benchmark has
             protocols.
@@ -113,7 +162,8 @@ class Task:
         prediction_doc: what one prediction looks like.
         resample: the unit the bootstrap resamples (``video``, ``query``, ``instance``, ...).
         score: reads references and predictions and calls the score function (see :data:`ScoreFn`).
-        options: the score's options class; ``-o key=value`` keys are its fields plus ``extra_options``.
+        options: the score's options class (or a :class:`Lazy` reference to it, read with
+            :meth:`options_class`); ``-o key=value`` keys are its fields plus ``extra_options``.
         extra_options: adapter-level options beyond the options class: ``{name: (default, abbreviation)}``;
             the runner signs each with its abbreviation (``None``: changes no number, not signed).
         headline: the keys a table shows, first = the leaderboard's ranking key.
@@ -145,7 +195,7 @@ class Task:
     prediction_doc: str
     resample: str
     score: ScoreFn
-    options: type[ScoreOptions] | None
+    options: type[ScoreOptions] | Lazy | None
     headline: tuple[Headline, ...]
     summary: str
     extra_options: Mapping[str, tuple[Any, str | None]] = field(default_factory=dict)
@@ -155,11 +205,16 @@ class Task:
     plots: Callable[[datasets.Dataset, Mapping[str, Any], Mapping[str, Any]], list[Any]] | None = None
     reads_rows: bool = False
 
+    def options_class(self) -> type[ScoreOptions] | None:
+        """The score's options class (imported if :attr:`options` is a :class:`Lazy` reference)."""
+        return resolved(self.options)
+
     def option_names(self) -> tuple[str, ...]:
         """Every key ``-o key=value`` accepts for this task (the options class's fields first)."""
         from proceval.scores.options import UNCERTAINTY_OPTIONS
 
-        own = self.options.field_names() if self.options is not None else ()
+        options = self.options_class()
+        own = options.field_names() if options is not None else ()
         return (*own, *self.extra_options, *UNCERTAINTY_OPTIONS)
 
 

@@ -17,10 +17,12 @@ Several judges are comma-separated: ``judge_model=a,b,c`` with one endpoint for 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from proceval.errors import InputValidationError
-from proceval.judges.base import JudgeBackend
+
+if TYPE_CHECKING:
+    from proceval.judges.base import JudgeBackend
 
 JUDGE_OPTIONS: dict[str, tuple[Any, None]] = {
     "judge_model": (None, None),

@@ -116,17 +116,8 @@ class SessionDecisions(NamedTuple):
         return tp, fp, len(p) - tp - fp - fn, fn
 
 
-def decide(
-    answers: Sequence[Any], interrupt_tag: str, silent_tag: str, unit_id: Hashable, role: str
-) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Interrupt flags of one session's answers, and the indices of answers with neither tag.
-
-    An answer interrupts iff ``answer.lstrip().startswith(interrupt_tag)``; an answer is invalid (still
-    silent) iff after ``lstrip`` it starts with neither tag.
-
-    Raises:
-        InputValidationError: ``answers`` is not a list of strings (naming the session and index).
-    """
+def _check_answers(answers: Any, unit_id: Hashable, role: str) -> None:
+    """Refuse anything but a list (or array) of strings, naming the session and the first bad answer."""
     if isinstance(answers, (str, bytes)) or not isinstance(answers, (Sequence, np.ndarray)):
         raise InputValidationError(
             f"Expected the {role} of session {unit_id!r} to be a list of answer strings, "
@@ -138,6 +129,20 @@ def decide(
                 f"Expected answer strings in the {role} of session {unit_id!r}, but got "
                 f"{type(answer).__name__} {answer!r} at decision point {j}."
             )
+
+
+def decide(
+    answers: Sequence[Any], interrupt_tag: str, silent_tag: str, unit_id: Hashable, role: str
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Interrupt flags of one session's answers, and the indices of answers with neither tag.
+
+    An answer interrupts iff ``answer.lstrip().startswith(interrupt_tag)``; an answer is invalid (still
+    silent) iff after ``lstrip`` it starts with neither tag.
+
+    Raises:
+        InputValidationError: ``answers`` is not a list of strings (naming the session and index).
+    """
+    _check_answers(answers, unit_id, role)
     texts = [answer.lstrip() for answer in answers]
     flags = np.array([text.startswith(interrupt_tag) for text in texts], dtype=bool)
     tags = (interrupt_tag, silent_tag)
@@ -333,17 +338,47 @@ def _by_group(names: list[str], counts: np.ndarray) -> dict[str, dict[str, Any]]
     return {name: _with_counts(groups[name]) for name in sorted(groups)}
 
 
+class _Update(NamedTuple):
+    """Per session: ``counts`` (tp, fp, tn, fn), ``skipped`` chunks, answers with neither tag."""
+
+    counts: np.ndarray
+    skipped: list[int]
+    invalid_pred: list[int]
+    invalid_ref: list[int]
+
+
 def _intervention_update(
     sessions: list[SessionAnswers], options: InterventionOptions, tags: tuple[str, str], what: str
-) -> tuple[np.ndarray, list[SessionDecisions]]:
-    decisions = [
-        session_decisions(
-            s, interrupt_tag=tags[0], silent_tag=tags[1], length_mismatch=options.length_mismatch, what=what
-        )
-        for s in sessions
-    ]
-    counts = np.array([d.counts() for d in decisions], dtype=np.int64).reshape(len(decisions), 4)
-    return counts, decisions
+) -> _Update:
+    """:func:`session_decisions` of every session, computed for all sessions' answers at once.
+
+    Each session is checked first (answer types, then its length under ``length_mismatch``, in session
+    order, with :func:`session_decisions`' messages); then every scored answer is classified in one pass.
+    """
+    lengths = []
+    for s in sessions:
+        _check_answers(s.pred, s.id, what)
+        _check_answers(s.ref, s.id, "references")
+        if len(s.pred) != len(s.ref) and options.length_mismatch == "error":
+            session_decisions(
+                s, interrupt_tag=tags[0], silent_tag=tags[1], length_mismatch="error", what=what
+            )
+        lengths.append(min(len(s.pred), len(s.ref)))
+    pred = [a.lstrip() for s, n in zip(sessions, lengths, strict=True) for a in s.pred[:n]]
+    ref = [a.lstrip() for s, n in zip(sessions, lengths, strict=True) for a in s.ref[:n]]
+    p = np.array([t.startswith(tags[0]) for t in pred], dtype=bool)
+    r = np.array([t.startswith(tags[0]) for t in ref], dtype=bool)
+    owner = np.repeat(np.arange(len(sessions)), lengths)
+
+    def per_session(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(owner[mask], minlength=len(sessions)).astype(np.int64)
+
+    tp, fp, fn = per_session(p & r), per_session(p & ~r), per_session(~p & r)
+    counts = np.stack([tp, fp, np.asarray(lengths, dtype=np.int64) - tp - fp - fn, fn], axis=1)
+    invalid_pred = per_session(np.array([not t.startswith(tags) for t in pred], dtype=bool))
+    invalid_ref = per_session(np.array([not t.startswith(tags) for t in ref], dtype=bool))
+    skipped = [abs(len(s.pred) - len(s.ref)) for s in sessions]
+    return _Update(counts.reshape(len(sessions), 4), skipped, invalid_pred.tolist(), invalid_ref.tolist())
 
 
 def intervention_scores(
@@ -408,31 +443,32 @@ def intervention_scores(
     uncertainty = Uncertainty(bootstrap, confidence, seed, paired=paired_predictions is not None)
     tags = check_tags(interrupt_tag, silent_tag)
     sessions = pair_sessions(predictions, references, ids=ids, tasks=tasks, domains=domains)
-    counts, decisions = _intervention_update(sessions, options, tags, "predictions")
+    update = _intervention_update(sessions, options, tags, "predictions")
+    counts = update.counts
 
     result: dict[str, Any] = _with_counts(counts.sum(axis=0))
-    result["skipped_chunks"] = sum(d.skipped_chunks for d in decisions)
+    result["skipped_chunks"] = sum(update.skipped)
     result["num_sessions"] = len(sessions)
-    result["num_invalid_predictions"] = sum(len(d.invalid_pred) for d in decisions)
-    result["num_invalid_references"] = sum(len(d.invalid_ref) for d in decisions)
+    result["num_invalid_predictions"] = sum(update.invalid_pred)
+    result["num_invalid_references"] = sum(update.invalid_ref)
     result["per_task"] = _by_group([s.task for s in sessions], counts) if tasks is not None else {}
     result["per_domain"] = _by_group([s.domain for s in sessions], counts) if domains is not None else {}
     result["per_session"] = {
         s.id: {
-            "tp": int(c[0]),
-            "fp": int(c[1]),
-            "tn": int(c[2]),
-            "fn": int(c[3]),
-            "skipped_chunks": d.skipped_chunks,
-            "num_invalid_predictions": len(d.invalid_pred),
+            "tp": c[0],
+            "fp": c[1],
+            "tn": c[2],
+            "fn": c[3],
+            "skipped_chunks": k,
+            "num_invalid_predictions": b,
         }
-        for s, c, d in zip(sessions, counts, decisions, strict=True)
+        for s, c, k, b in zip(sessions, counts.tolist(), update.skipped, update.invalid_pred, strict=True)
     }
     paired_units = None
     if paired_predictions is not None:
         paired_sessions = pair_sessions(paired_predictions, references, ids=ids)
         paired_units = _SessionCounts(
-            _intervention_update(paired_sessions, options, tags, "paired_predictions")[0]
+            _intervention_update(paired_sessions, options, tags, "paired_predictions").counts
         )
     if uncertainty.active and not len(sessions):
         raise InputValidationError("Expected at least one session to bootstrap, but got none.")

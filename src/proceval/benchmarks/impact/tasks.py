@@ -7,20 +7,22 @@ The references and predictions are read by the functions of :mod:`proceval.bench
 
 from __future__ import annotations
 
-from proceval.benchmarks.impact import adapters as ad
 from proceval.benchmarks.impact import demo_baselines as bl
-from proceval.benchmarks.impact import plots as ip
-from proceval.registry import Headline, Task
-from proceval.scores.af_l import AfLOptions
-from proceval.scores.af_s import AfSOptions
-from proceval.scores.asr import AsrOptions
-from proceval.scores.atr import AtrOptions
-from proceval.scores.cv_smc import CvSmcOptions
-from proceval.scores.cv_smr import CvSmrOptions
-from proceval.scores.cv_ta import CvTaOptions
-from proceval.scores.ppr import PprOptions
-from proceval.scores.psr import PsrOptions
-from proceval.scores.tas import TasOptions
+from proceval.registry import Headline, Lazy, LazyModule, Task
+
+# Adapters, plots and options are named, not imported: declaring IMPACT imports none of them (registry.Lazy).
+ad = LazyModule("proceval.benchmarks.impact.adapters")
+ip = LazyModule("proceval.benchmarks.impact.plots")
+AfLOptions = Lazy("proceval.scores.af_l:AfLOptions")
+AfSOptions = Lazy("proceval.scores.af_s:AfSOptions")
+AsrOptions = Lazy("proceval.scores.asr:AsrOptions")
+AtrOptions = Lazy("proceval.scores.atr:AtrOptions")
+CvSmcOptions = Lazy("proceval.scores.cv_smc:CvSmcOptions")
+CvSmrOptions = Lazy("proceval.scores.cv_smr:CvSmrOptions")
+CvTaOptions = Lazy("proceval.scores.cv_ta:CvTaOptions")
+PprOptions = Lazy("proceval.scores.ppr:PprOptions")
+PsrOptions = Lazy("proceval.scores.psr:PsrOptions")
+TasOptions = Lazy("proceval.scores.tas:TasOptions")
 
 PROTOCOLS: tuple[str, ...] = ("s1", "s2", "s3", "s4")
 

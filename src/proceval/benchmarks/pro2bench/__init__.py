@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from proceval.benchmarks.pro2bench.metadata import CITATION, DESCRIPTION, HOMEPAGE, LICENSE
 from proceval.benchmarks.pro2bench.tasks import TASKS
 from proceval.errors import InputValidationError
 from proceval.registry import Benchmark, register_benchmark
-from proceval.sample import VideoJob, spans_spec_factory
+
+if TYPE_CHECKING:
+    from proceval.sample import VideoJob
 
 DEFAULT_SESSIONS = 4
 
@@ -57,6 +60,7 @@ def write_sample_release(root: Path, seed: int, n_sessions: int | None = None) -
         InputValidationError: ``n_sessions`` is below 1.
     """
     from proceval.benchmarks.pro2bench import sample
+    from proceval.sample import VideoJob, spans_spec_factory
 
     n_sessions = DEFAULT_SESSIONS if n_sessions is None else n_sessions
     if n_sessions < 1:

@@ -31,7 +31,6 @@ from proceval.benchmarks.pro2bench.scoring import (
     pqs_module_scores,
 )
 from proceval.errors import InputValidationError
-from proceval.judges.options import JUDGE_OPTIONS as JUDGE_OPTIONS  # re-exported for tasks.py
 from proceval.judges.options import judges_from_options
 
 if TYPE_CHECKING:

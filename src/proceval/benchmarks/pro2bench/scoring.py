@@ -11,13 +11,14 @@ the definitions, inputs and outputs.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proceval.benchmarks.pro2bench.reader import INTERRUPT_TAG, SILENT_TAG
-from proceval.scores.guidance_judge import guidance_judge_scores
-from proceval.scores.intervention import LengthMismatch, intervention_scores
-from proceval.scores.oop_recovery import OopMatching, RecoveryJudgeFailure, oop_recovery_scores
-from proceval.scores.pqs import JudgeFailure, pqs_scores
+
+if TYPE_CHECKING:  # each function imports its score: `intervention` never loads the judges
+    from proceval.scores.intervention import LengthMismatch
+    from proceval.scores.oop_recovery import OopMatching, RecoveryJudgeFailure
+    from proceval.scores.pqs import JudgeFailure
 
 __all__ = [
     "INTERRUPT_TAG",
@@ -51,6 +52,8 @@ def intervention_module_scores(
         >>> out["macro_f1"], out["gmean_f1"], out["signature"].split("|v:")[0]
         (1.0, 1.0, 'intervention|len:error|tags:$interrupt$,$silent$')
     """
+    from proceval.scores.intervention import intervention_scores
+
     return intervention_scores(
         predictions,
         references,
@@ -94,6 +97,8 @@ def pqs_module_scores(
     guidance rubric (:data:`proceval.benchmarks.pro2bench.rubrics.GUIDANCE_RUBRIC`).
     """
     judge = _judge_fn(judge)
+    from proceval.scores.pqs import pqs_scores
+
     result = pqs_scores(
         predictions,
         references,
@@ -150,6 +155,8 @@ def guidance_judge_module_scores(
         >>> out["mean_overall"], out["num_judged"], "judge:human" in out["signature"]
         (4.0, 1, True)
     """
+    from proceval.scores.guidance_judge import guidance_judge_scores
+
     judge = _judge_fn(judge)
     result = guidance_judge_scores(
         predictions,
@@ -196,6 +203,8 @@ def oop_recovery_module_scores(
     ``intervals`` is required (it has a ``None`` default only so that evaluate's ``compute`` can pass it as
     a keyword); ``judge`` as for :func:`pqs_module_scores`.
     """
+    from proceval.scores.oop_recovery import oop_recovery_scores
+
     judge = _judge_fn(judge)
     result = oop_recovery_scores(
         predictions,

@@ -16,16 +16,21 @@ Every task resamples sessions. The references and predictions are read by
 
 from __future__ import annotations
 
-from proceval.benchmarks.pro2bench import adapters as ad
-from proceval.benchmarks.pro2bench import baselines as bl
-from proceval.benchmarks.pro2bench.plots import intervention_decision_plots, intervention_plots
 from proceval.benchmarks.pro2bench.release import SOURCES
-from proceval.benchmarks.pro2bench.submission import read_submission
-from proceval.registry import Headline, Task
-from proceval.scores.guidance_judge import GuidanceJudgeOptions
-from proceval.scores.intervention import InterventionOptions
-from proceval.scores.oop_recovery import OopRecoveryOptions
-from proceval.scores.pqs import PqsOptions
+from proceval.judges.options import JUDGE_OPTIONS
+from proceval.registry import Headline, Lazy, LazyModule, Task
+
+# Adapters, baselines, plots and options are named, not imported: declaring Pro2Bench imports none of
+# them (registry.Lazy), so scoring `intervention` never imports the judges' score modules.
+ad = LazyModule("proceval.benchmarks.pro2bench.adapters")
+bl = LazyModule("proceval.benchmarks.pro2bench.baselines")
+intervention_plots = Lazy("proceval.benchmarks.pro2bench.plots:intervention_plots")
+intervention_decision_plots = Lazy("proceval.benchmarks.pro2bench.plots:intervention_decision_plots")
+read_submission = Lazy("proceval.benchmarks.pro2bench.submission:read_submission")
+GuidanceJudgeOptions = Lazy("proceval.scores.guidance_judge:GuidanceJudgeOptions")
+InterventionOptions = Lazy("proceval.scores.intervention:InterventionOptions")
+OopRecoveryOptions = Lazy("proceval.scores.oop_recovery:OopRecoveryOptions")
+PqsOptions = Lazy("proceval.scores.pqs:PqsOptions")
 
 F = Headline
 SESSION_CONFIGS: tuple[str, ...] = ("egoproactive",)
@@ -93,7 +98,7 @@ TASKS: tuple[Task, ...] = (
         resample="session",
         score=ad.score_pqs,
         options=PqsOptions,
-        extra_options=ad.JUDGE_OPTIONS,
+        extra_options=JUDGE_OPTIONS,
         headline=(F("pqs"), F("gmean_f1")),
         summary="Proactive Quality Score (TN 1, TP judge content score, FP/FN 0) and G-mean F1",
         read_predictions=read_submission,
@@ -112,7 +117,7 @@ TASKS: tuple[Task, ...] = (
         resample="session",
         score=ad.score_pqs_decisions,
         options=PqsOptions,
-        extra_options=ad.JUDGE_OPTIONS,
+        extra_options=JUDGE_OPTIONS,
         headline=(F("pqs"), F("gmean_f1")),
         summary="Proactive Quality Score and G-mean F1 over decision points",
         baseline=bl.decisions,
@@ -132,7 +137,7 @@ TASKS: tuple[Task, ...] = (
         resample="session",
         score=ad.score_guidance_judge,
         options=GuidanceJudgeOptions,
-        extra_options=ad.JUDGE_OPTIONS,
+        extra_options=JUDGE_OPTIONS,
         headline=_GUIDANCE,
         summary="judge ratings 1-5 (relevance, specificity, actionability, conciseness) of true-positive interrupts",
         read_predictions=read_submission,
@@ -151,7 +156,7 @@ TASKS: tuple[Task, ...] = (
         resample="session",
         score=ad.score_guidance_judge_decisions,
         options=GuidanceJudgeOptions,
-        extra_options=ad.JUDGE_OPTIONS,
+        extra_options=JUDGE_OPTIONS,
         headline=_GUIDANCE,
         summary="judge ratings 1-5 of the true-positive interrupts over decision points",
         baseline=bl.decisions,
@@ -168,7 +173,7 @@ TASKS: tuple[Task, ...] = (
         resample="session",
         score=ad.score_oop_recovery,
         options=OopRecoveryOptions,
-        extra_options={"ratings": (None, None), **ad.JUDGE_OPTIONS},
+        extra_options={"ratings": (None, None), **JUDGE_OPTIONS},
         headline=(
             F("oop_detection_recall"),
             F("recovery_quality", range=(1.0, 5.0), unit="score"),

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from proceval.benchmarks.procobject.metadata import CITATION, DESCRIPTION, HOMEPAGE, LICENSE
 from proceval.benchmarks.procobject.release import data_version, resolve_release
 from proceval.benchmarks.procobject.tasks import TASKS
 from proceval.errors import InputValidationError
 from proceval.registry import Benchmark, register_benchmark
-from proceval.sample import VideoJob, spans_spec_factory
+
+if TYPE_CHECKING:
+    from proceval.sample import VideoJob
 
 
 def procobject_dir(root: str | os.PathLike[str]) -> Path:
@@ -44,6 +47,7 @@ def write_sample_release(root: Path, seed: int, n_units: int | None = None) -> l
         InputValidationError: ``n_units`` is neither None nor 2.
     """
     from proceval.benchmarks.procobject import sample
+    from proceval.sample import VideoJob, spans_spec_factory
 
     if n_units not in (None, 2):
         raise InputValidationError(

@@ -20,15 +20,18 @@ official files); the bootstrap resamples questions. References and predictions a
 
 from __future__ import annotations
 
-from proceval.benchmarks.procobject import adapters as ad
-from proceval.benchmarks.procobject.parsing import read_official_predictions
-from proceval.benchmarks.procobject.plots import grounding_plots
 from proceval.benchmarks.procobject.schema import CONFIG_NAMES
 from proceval.judges.options import JUDGE_OPTIONS
-from proceval.registry import Headline, Task
-from proceval.scores.answer_similarity import AnswerSimilarityOptions
-from proceval.scores.grounding import GroundingOptions
-from proceval.scores.videoqa_judge import VideoqaJudgeOptions
+from proceval.registry import Headline, Lazy, LazyModule, Task
+
+# Adapters, readers, plots and options are named, not imported: declaring ProcObject imports none of
+# them (registry.Lazy).
+ad = LazyModule("proceval.benchmarks.procobject.adapters")
+read_official_predictions = Lazy("proceval.benchmarks.procobject.parsing:read_official_predictions")
+grounding_plots = Lazy("proceval.benchmarks.procobject.plots:grounding_plots")
+AnswerSimilarityOptions = Lazy("proceval.scores.answer_similarity:AnswerSimilarityOptions")
+GroundingOptions = Lazy("proceval.scores.grounding:GroundingOptions")
+VideoqaJudgeOptions = Lazy("proceval.scores.videoqa_judge:VideoqaJudgeOptions")
 
 F = Headline
 _IDS = "``id`` (the question id, as text)"
