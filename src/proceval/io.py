@@ -205,7 +205,7 @@ def iter_lines(path: str | os.PathLike[str], *, skip_blank: bool = True) -> Iter
     try:
         with p.open("r", encoding="utf-8-sig", newline="") as fh:
             for lineno, raw in enumerate(fh, start=1):
-                text = raw.rstrip("\r\n").strip()
+                text = raw.strip()  # CR and LF are whitespace too
                 if skip_blank and not text:
                     continue
                 yield lineno, text
@@ -231,20 +231,48 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
+def read_jsonl(
+    path: str | os.PathLike[str], *, loads: Callable[[str], Any] = json.loads
+) -> list[tuple[int, dict[str, Any]]]:
     """Read a JSON-lines file into ``(line_number, object)`` pairs; a bad line names file and line.
+
+    Args:
+        path: the file (UTF-8, a byte-order mark allowed).
+        loads: the decoder of one line (:func:`loads_fast` for files whose numbers are all read as floats).
 
     The garbage collector is paused while the lines are decoded (:func:`paused_gc`).
     """
     with paused_gc():
-        return _read_jsonl(path)
+        return _read_jsonl(path, loads)
 
 
-def _read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
+def loads_fast(text: str) -> Any:
+    """``json.loads(text)``, decoded by ``orjson`` (about twice as fast) whenever it accepts the text.
+
+    Where ``orjson`` refuses a line (``NaN``, ``1e400``, a lone surrogate, nesting deeper than 1024) the
+    standard ``json`` decodes it, so the same lines are accepted and refused as with ``json.loads``. One
+    difference remains on accepted lines: an integer beyond 64 bits comes back as the nearest float, so use
+    this only for files whose numbers are read as floats (times in seconds).
+
+    Example:
+        >>> loads_fast('{"t": [0.5, 8], "x": NaN}')
+        {'t': [0.5, 8], 'x': nan}
+    """
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def _read_jsonl(
+    path: str | os.PathLike[str], loads: Callable[[str], Any]
+) -> list[tuple[int, dict[str, Any]]]:
     out: list[tuple[int, dict[str, Any]]] = []
     for lineno, text in iter_lines(path):
         try:
-            obj = json.loads(text)
+            obj = loads(text)
         except json.JSONDecodeError as exc:
             raise ReleaseFormatError(path, f"invalid JSON line: {exc.msg}", line=lineno) from exc
         if not isinstance(obj, dict):

@@ -5,7 +5,7 @@ a second) and by building the Arrow cache on first use. A task whose score reads
 through the calls :class:`Rows` implements (``len``, ``rows[column]``, ``column_names``,
 ``select_columns(...).to_dict()``) declares ``Task.reads_rows``; :func:`read_rows` then gives it the rows
 that the config's ``generate`` yields, the same rows the Arrow table would hold. This module imports
-nothing beyond the standard library.
+nothing beyond the standard library and :mod:`proceval.io`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from proceval.datasets.spec import ConfigSpec
+from proceval.io import paused_gc
 
 
 class Rows:
@@ -97,4 +98,5 @@ def read_rows(spec: ConfigSpec, dataset_dir: Path, split: str) -> Rows:
         raise ValueError(
             f"Expected a split of config {spec.name!r} (one of: {', '.join(spec.splits)}), but got {split!r}."
         )
-    return Rows.from_examples(example for _, example in spec.generate(Path(dataset_dir), split))
+    with paused_gc():  # thousands of row containers, no reference cycle among them
+        return Rows.from_examples(example for _, example in spec.generate(Path(dataset_dir), split))

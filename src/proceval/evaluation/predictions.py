@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import os
 import sys
 import zipfile
@@ -361,8 +362,17 @@ def _iter_progress(items: list[str], desc: str, enabled: bool) -> Iterator[str]:
 def to_jsonable(obj: Any) -> Any:
     """A copy of ``obj`` that ``json.dump`` accepts: string keys, lists for tuples and arrays, Python scalars.
 
-    NaN becomes ``None`` and +/-inf becomes +/-1e308, so the output is strict JSON.
+    NaN becomes ``None`` and +/-inf becomes +/-1e308 (NumPy scalars too), so the output is strict JSON.
+
+    Example:
+        >>> to_jsonable({1: (np.float64("nan"), np.int64(2)), "x": [float("inf"), "a", None]})
+        {'1': [None, 2], 'x': [1e+308, 'a', None]}
     """
+    kind = type(obj)
+    if kind is str or kind is int or kind is bool or obj is None:  # most leaves: nothing to convert
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else _non_finite(obj)
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -370,10 +380,14 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return to_jsonable(obj.tolist())
     if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None if np.isnan(obj) else (1e308 if obj > 0 else -1e308)
+        return to_jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return _non_finite(obj)
     return obj
+
+
+def _non_finite(value: float) -> float | None:
+    return None if math.isnan(value) else (1e308 if value > 0 else -1e308)
 
 
 def write_predictions(path: str | os.PathLike[str], predictions: dict[str, Any]) -> Path:
