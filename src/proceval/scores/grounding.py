@@ -54,6 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import getitem
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
@@ -124,7 +125,7 @@ def threshold_key(threshold: float) -> str:
 # ------------------------------------------------------------------------------------------ inputs
 
 
-_SPANS_TYPE = pa.list_(pa.list_(pa.float64(), 2))
+_SPANS_TYPE = pa.list_(pa.list_(pa.float64()))
 
 
 class _Spans(NamedTuple):
@@ -138,33 +139,43 @@ class _Spans(NamedTuple):
 def _fast_flat(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray] | None:
     """``(flat float pairs (n, 2), spans per question)`` when every value is a list of 2-number lists.
 
-    One C++ pass (``pyarrow.array`` with type ``list<fixed_size_list<float64, 2>>``) converts and checks
-    every question at once: it refuses strings, a bare pair, spans of another length, and marks ``None``
-    as null. It converts a bool to 0.0 / 1.0, so the items behind every 0.0 and 1.0 are looked at, and a
-    bool among them sends the values to the slow path, which refuses it. Returns None when any
-    value needs the slow path (text, a bare pair, ``None``, a bool, an array, other shapes or item types);
-    NaN and infinity are kept for the checks that follow.
+    One C++ pass (``pyarrow.array`` with type ``list<list<float64>>``, a little faster than with
+    ``list<fixed_size_list<float64, 2>>``) converts and checks every question at once: it refuses strings,
+    a bare pair and other item types, and marks ``None`` as null; the span offsets then show any span of
+    another length than 2. It converts a bool to 0.0 / 1.0, so the items behind every 0.0 and 1.0 are
+    looked at, and a bool among them sends the values to the slow path, which refuses it. Returns None
+    when any value needs the slow path (text, a bare pair, ``None``, a bool, an array, other shapes or item
+    types); NaN and infinity are kept for the checks that follow.
     """
     try:
         arr = pa.array(values, type=_SPANS_TYPE)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
         return None
-    spans = arr.flatten()
-    flat = spans.flatten()
+    spans = arr.values  # a fresh array: no offset to honour, and no null is let through
+    flat = spans.values
     if arr.null_count or spans.null_count or flat.null_count:
         return None
+    lengths = spans.offsets.to_numpy()
+    if lengths[-1] != 2 * (lengths.size - 1) or np.any(np.diff(lengths) != 2):
+        return None  # a span of another length
     offsets = arr.offsets.to_numpy()
-    times = flat.to_numpy(zero_copy_only=False)
-    # a bool became 0.0 or 1.0: look at the items behind those values only (few, in practice)
+    times = flat.to_numpy()
+    # a bool became 0.0 or 1.0: look at the items behind those values only (few, in practice), with
+    # ``map`` over the indices rather than a Python loop
     maybe = np.flatnonzero((times == 0.0) | (times == 1.0))
     if maybe.size:
-        span = maybe // 2
+        span = maybe >> 1
         question = np.searchsorted(offsets, span, side="right") - 1
-        within = span - offsets[question]
-        for q, j, k in zip(question.tolist(), within.tolist(), (maybe % 2).tolist(), strict=True):
-            if isinstance(values[q][j][k], (bool, np.bool_)):
-                return None
+        spans_of = map(values.__getitem__, question.tolist())
+        items = map(
+            getitem, map(getitem, spans_of, (span - offsets[question]).tolist()), (maybe & 1).tolist()
+        )
+        if not _BOOL_TYPES.isdisjoint(map(type, items)):
+            return None
     return times.reshape(-1, 2), np.diff(offsets)
+
+
+_BOOL_TYPES = frozenset((bool, np.bool_))
 
 
 _SEQUENCES = (list, tuple, np.ndarray)
@@ -366,9 +377,18 @@ def _clean_predictions(
 ) -> tuple[_Spans, dict[str, int]]:
     """Repair (or refuse) reversed, negative, non-finite and out-of-clip predicted spans."""
     s, e, q = spans
+    limit = durations[q] if durations is not None else None
+    # the usual case first: every span finite with 0 <= start <= end (<= the duration); NaN fails each
+    # comparison, and ``end < inf`` (or ``end <= duration``) with ``0 <= start <= end`` makes both finite
+    valid = s >= 0.0
+    valid &= s <= e
+    valid &= (e <= limit) if limit is not None else (e < np.inf)
+    if valid.all():
+        return spans, {"num_reversed_spans": 0, "num_clipped_spans": 0, "num_dropped_spans": 0}
+    if limit is None:
+        limit = np.full(s.shape, np.inf)
     finite = np.isfinite(s) & np.isfinite(e)
     reversed_ = finite & (s > e)
-    limit = durations[q] if durations is not None else np.full(s.shape, np.inf)
     if invalid == "error":
         bad = np.flatnonzero(~finite | reversed_ | (np.minimum(s, e) < 0) | (np.maximum(s, e) > limit))
         if bad.size:
@@ -396,9 +416,12 @@ def _check_references(
 ) -> tuple[_Spans, int]:
     """Refuse malformed gold spans; clip (or refuse) spans past the clip's end."""
     s, e, q = spans
-    bad = np.flatnonzero(~(np.isfinite(s) & np.isfinite(e)) | (s > e) | (s < 0))
-    if bad.size:
-        raise _span_error("reference", ids, spans, int(bad[0]), "")
+    # finite with 0 <= start <= end: NaN fails each comparison, and ``0 <= start <= end < inf`` bounds both
+    valid = s >= 0.0
+    valid &= s <= e
+    valid &= e < np.inf
+    if not valid.all():
+        raise _span_error("reference", ids, spans, int(np.argmin(valid)), "")
     if durations is None:
         return spans, 0
     limit = durations[q]
@@ -421,6 +444,8 @@ def _sort_within_questions(s: np.ndarray, e: np.ndarray, q: np.ndarray) -> tuple
     One stable float sort of ``q * K + start`` (``K`` a power of two above every start, so the key keeps
     question order); near-equal starts that the key could not separate are re-sorted exactly.
     """
+    if not np.any((s[1:] < s[:-1]) & (q[1:] == q[:-1])):
+        return s, e, q  # already in order (chronological predictions that overlap)
     scale = 2.0 ** math.ceil(math.log2(float(s.max()) + 2.0))
     order = np.argsort(q * scale + s, kind="stable")
     s, e, q = s[order], e[order], q[order]
@@ -430,48 +455,55 @@ def _sort_within_questions(s: np.ndarray, e: np.ndarray, q: np.ndarray) -> tuple
     return s, e, q
 
 
-def _merge(spans: _Spans, n_questions: int, *, grouped: bool = True) -> tuple[_Spans, int]:
+def _merge(spans: _Spans, n_questions: int) -> tuple[_Spans, int]:
     """The union of each question's spans (overlapping or touching spans joined), and how many were joined.
 
-    Only questions whose spans are out of order or overlap are touched. Their spans are sorted by
-    (question, start); a span opens a new run unless it starts at or before the largest end seen so far
-    in its question. That running maximum is a segmented prefix maximum computed by doubling (exact: no
-    offsets are added to the times). With ``grouped`` the result is grouped by question (spans of one
-    question adjacent, questions in increasing order), as the gold side of the update needs.
+    ``spans`` are grouped by question (spans of one question adjacent, questions in increasing order) and
+    have ``0 <= start <= end`` (checked or repaired before): a span that starts before the previous one
+    then also starts at or before that one's end, so one comparison of neighbours finds every question
+    whose spans are out of order or overlap. Only those are touched. Their spans are sorted by (question,
+    start); a span opens a new run unless it starts at or before the largest end seen so far in its
+    question. That running maximum is a segmented prefix maximum computed by doubling (exact: no offsets
+    are added to the times). Each run's union takes the place of its first span and the run's other spans
+    are dropped, so the result stays grouped by question, other questions' spans untouched and in order.
     """
     s, e, q = spans
     if s.size < 2:
         return spans, 0
-    # the spans come grouped by question (flattened in question order, or from an earlier merge)
-    clash = (s[1:] <= e[:-1]) | (s[1:] < s[:-1])
+    clash = s[1:] <= e[:-1]
     clash &= q[1:] == q[:-1]
     if not clash.any():
         return spans, 0
     touched = np.zeros(n_questions, dtype=bool)
-    touched[q[1:][clash]] = True
-    sel = touched[q]
-    s, e, q_sel = s[sel], e[sel], q[sel]
-    s, e, q_sel = _sort_within_questions(s, e, q_sel)
-    cummax = e.copy()
+    touched[q[np.flatnonzero(clash)]] = True
+    pos = np.flatnonzero(touched[q])
+    s_sel, e_sel, q_sel = _sort_within_questions(s[pos], e[pos], q[pos])
+    cummax = e_sel.copy()
     shift = 1
-    while shift < s.size:
+    while shift < cummax.size:
         same = q_sel[shift:] == q_sel[:-shift]
         if not same.any():
             break
         np.maximum(cummax[shift:], np.where(same, cummax[:-shift], -np.inf), out=cummax[shift:])
         shift *= 2
-    new_run = np.ones(s.size, dtype=bool)
-    new_run[1:] = (q_sel[1:] != q_sel[:-1]) | (s[1:] > cummax[:-1])
+    new_run = np.ones(cummax.size, dtype=bool)
+    new_run[1:] = (q_sel[1:] != q_sel[:-1]) | (s_sel[1:] > cummax[:-1])
     first = np.flatnonzero(new_run)
-    last = np.append(first[1:], s.size) - 1
-    keep = ~sel
-    starts = np.concatenate((spans.starts[keep], s[first]))
-    ends = np.concatenate((spans.ends[keep], cummax[last]))
-    question = np.concatenate((q[keep], q_sel[first]))
-    if not grouped:
-        return _Spans(starts, ends, question), int(s.size - first.size)
-    regroup = np.argsort(question, kind="stable")
-    return _Spans(starts[regroup], ends[regroup], question[regroup]), int(s.size - first.size)
+    last = np.append(first[1:], cummax.size) - 1
+    # sorted, a question's spans still fill its own slots (``pos``): the k-th run goes to the slot of its
+    # first span, moved down by the ``first[k] - k`` slots of joined spans before it, which are dropped
+    keep = np.ones(s.size, dtype=bool)
+    keep[pos[~new_run]] = False
+    joined = cummax.size - first.size
+    # a boolean mask false at many scattered places is slower to apply than the indices it keeps
+    kept = keep if 16 * joined < s.size else np.flatnonzero(keep)
+    starts, ends, question = s[kept], e[kept], q[kept]
+    at = pos[first]
+    at -= first
+    at += np.arange(first.size)
+    starts[at] = s_sel[first]
+    ends[at] = cummax[last]
+    return _Spans(starts, ends, question), int(joined)
 
 
 # ------------------------------------------------------------------------------------------ update / compute
@@ -506,12 +538,6 @@ class GroundingQuestion(NamedTuple):
     empty: bool
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    out = np.zeros(num.shape, dtype=float)
-    np.divide(num, den, out=out, where=den != 0)
-    return out
-
-
 def _grounding_update_many(pred: _Spans, gold: _Spans, n_questions: int, span_mode: str) -> GroundingStats:
     """IoU, IoP and IoG of every question from flat predicted and gold spans (gold grouped by question).
 
@@ -519,37 +545,62 @@ def _grounding_update_many(pred: _Spans, gold: _Spans, n_questions: int, span_mo
     predicted span with the ``j``-th gold span of its question (for the spans whose question has more than
     ``j``), so each pass is one vectorised step over at most the predicted spans, and a ``bincount`` sums
     the overlaps per question. The passes are as many as the most gold spans of a question (5 in
-    ProcObject-10K); their arrays stay as small as the predicted spans, which keeps the allocator from
-    mapping fresh pages for every temporary (the expanded (prediction, gold) pair list did).
+    ProcObject-10K); after each pass the predicted spans whose question has no further gold span are
+    left out (the arrays shrink), so the passes visit each (predicted, gold) pair once and their arrays
+    stay as small as the predicted spans (the expanded pair list made the allocator map fresh pages).
+    Temporaries are dropped as soon as they are used, the span lengths are summed after the passes and
+    each ratio is divided in place into its denominator, so that fewer arrays are alive at once (a
+    smaller peak means fewer fresh pages per call).
     """
     plus = 1.0 if span_mode == "integer_inclusive" else 0.0
     pq, gq = pred.question, gold.question
-    p_count = np.bincount(pq, minlength=n_questions)
     g_count = np.bincount(gq, minlength=n_questions)
+    g_first = np.cumsum(g_count)
+    g_first -= g_count  # each question's first gold span
+    ps, pe, gs, ge = pred.starts, pred.ends, gold.starts, gold.ends
+    inter = np.zeros(n_questions)
+    j = 0
+    while True:
+        # pass j: the predicted spans whose question has more than j gold spans, with the j-th of them
+        more = g_count[pq] > j
+        if not more.all():
+            more = np.flatnonzero(more)  # gathering by index beats a boolean mask that is true at random
+            ps, pe, pq = ps[more], pe[more], pq[more]
+        del more
+        if not pq.size:
+            break
+        g_at = g_first[pq]
+        if j:
+            g_at += j
+        overlap = ge[g_at]
+        np.minimum(pe, overlap, out=overlap)
+        later = gs[g_at]
+        del g_at
+        np.maximum(ps, later, out=later)
+        overlap -= later
+        del later
+        if plus:
+            overlap += plus
+        np.maximum(overlap, 0.0, out=overlap)
+        inter += np.bincount(pq, overlap, minlength=n_questions)
+        del overlap
+        j += 1
+    del ps, pe, pq, g_first
+    pq = pred.question
+    p_count = np.bincount(pq, minlength=n_questions)
     p_len = np.bincount(pq, pred.ends - pred.starts, minlength=n_questions)
     g_len = np.bincount(gq, gold.ends - gold.starts, minlength=n_questions)
     if plus:
         p_len += p_count
         g_len += g_count
-    reps = g_count[pq]  # gold spans of each predicted span's question
-    g_index = (np.cumsum(g_count) - g_count)[pq]  # its question's first gold span
-    inter = np.zeros(n_questions)
-    sel = np.flatnonzero(reps)
-    ps, pe, gs, ge = pred.starts, pred.ends, gold.starts, gold.ends
-    while sel.size:
-        idx = g_index[sel]
-        overlap = np.minimum(pe[sel], ge[idx])
-        overlap -= np.maximum(ps[sel], gs[idx])
-        if plus:
-            overlap += plus
-        np.maximum(overlap, 0.0, out=overlap)
-        inter += np.bincount(pq[sel], overlap, minlength=n_questions)
-        g_index[sel] += 1
-        sel = sel[reps[sel] > 1]
-        reps[sel] -= 1
-    return GroundingStats(
-        _ratio(inter, p_len + g_len - inter), _ratio(inter, p_len), _ratio(inter, g_len), p_count == 0
-    )
+    # (``bincount`` of no spans is an integer array)
+    p_len, g_len = p_len.astype(float, copy=False), g_len.astype(float, copy=False)
+    iou = p_len + g_len
+    iou -= inter
+    # each ratio is written over its denominator, a zero one (always +0.0: sums that start at 0.0) left as 0
+    for den in (iou, p_len, g_len):
+        np.divide(inter, den, out=den, where=den != 0)
+    return GroundingStats(iou, p_len, g_len, p_count == 0)
 
 
 def _grounding_update(
@@ -582,11 +633,12 @@ def _grounding_compute(
             np.array([r.empty for r in rows], dtype=bool),
         )
     n = len(stats)
-    scored = ~stats.empty if empty_prediction == "skip" else np.ones(n, dtype=bool)
-    m = int(np.count_nonzero(scored))
+    scored = ~stats.empty if empty_prediction == "skip" else None  # None: every question
+    m = n if scored is None else int(np.count_nonzero(scored))
     out: dict[str, float] = {}
     for key, col in (("mean_iou", stats.iou), ("mean_iop", stats.iop), ("mean_iog", stats.iog)):
-        out[key] = float(col[scored].sum() / m) if m else math.nan
+        total = col.sum() if scored is None else col[scored].sum()
+        out[key] = float(total / m) if m else math.nan
     for t in iou_thresholds:
         # empty predictions have IoU 0, so they are misses whatever the mean policy
         out[threshold_key(t)] = float(np.count_nonzero(stats.iou > t) / n) if n else math.nan
@@ -693,7 +745,7 @@ def _prepare(
     pred, unparseable = _read_predictions(predictions, keys, options.invalid_spans)
     pred, counts = _clean_predictions(pred, durations, keys, options.invalid_spans)
     if options.merge:
-        pred, _ = _merge(pred, n, grouped=False)
+        pred, _ = _merge(pred, n)
     stats = _grounding_update_many(pred, gold, n, options.span_mode)
     counts = {
         "num_empty_predictions": int(np.count_nonzero(stats.empty)),
@@ -823,6 +875,7 @@ def grounding_scores(
         raise InputValidationError("Expected at least one question, but got none.")
     dur = _durations_array(durations, keys, n)
     gold, clipped_gold = _check_references(_read_references(refs, keys), dur, keys, options.invalid_spans)
+    del refs  # read: let the list go before the arrays of the update are made
     merged_gold = 0
     if options.merge:
         gold, merged_gold = _merge(gold, n)
