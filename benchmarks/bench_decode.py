@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +35,18 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._decode_common import (
+    CORES,
+    bench_backend,
+    environment,
+    exact_pts,
+    ffmpeg_rate,
+    frames_needed,
+    machine_busy,
+    median_of,
+    probe,
+    proc_cpu_s,
+)
 from proceval.io import atomic_write_json, atomic_write_text
 from proceval.video.backends import BACKENDS, DEFAULT_BACKEND, open_reader
 from proceval.video.sampling import uniform_indices
@@ -52,7 +62,6 @@ WINDOW_FRAMES = 2 * FPS
 CLIP_FRAMES = 16
 GOPS = (60, 250)
 SEED = 0
-CORES = os.cpu_count() or 1
 TARGET_RATIO = 0.8
 
 
@@ -78,31 +87,6 @@ def make_video(gop: int) -> Path:
     return path
 
 
-def probe(path: Path) -> dict[str, Any]:
-    """Frame count, keyframe indices (presentation order) and bit rate, read with ffprobe."""
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,flags",
-         "-of", "csv=p=0", str(path)],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    rows = []
-    for line in out.splitlines():
-        parts = line.strip().split(",")
-        if len(parts) >= 2 and parts[0] not in ("", "N/A"):
-            rows.append((int(parts[0]), "K" in parts[1]))
-    rows.sort()
-    keyframes = np.array([i for i, (_, key) in enumerate(rows) if key], dtype=np.int64)
-    rate = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=bit_rate", "-of", "csv=p=0", str(path)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
-    return {
-        "num_frames": len(rows),
-        "keyframes": keyframes,
-        "bit_rate": int(rate) if rate.isdigit() else None,
-    }
-
-
 def clip_windows(num_frames: int, num_clips: int, seed: int = SEED) -> list[tuple[int, int]]:
     """``num_clips`` uniformly random 2-second windows ``(start_frame, end_frame)``, end inclusive."""
     rng = np.random.default_rng(seed)
@@ -115,61 +99,7 @@ def clip_indices(windows: list[tuple[int, int]]) -> list[np.ndarray]:
     return [uniform_indices(start, end, CLIP_FRAMES) for start, end in windows]
 
 
-def frames_needed(indices: np.ndarray, keyframes: np.ndarray) -> int:
-    """Frames a decoder must decode: from the keyframe at or before the first frame to the last frame."""
-    key = keyframes[np.searchsorted(keyframes, indices.min(), side="right") - 1]
-    return int(indices.max() - key + 1)
-
-
 # --------------------------------------------------------------------------- measurements
-def ffmpeg_rate(path: Path, threads: int) -> dict[str, float]:
-    """Sustained decode rate of the ffmpeg CLI: ``ffmpeg -benchmark -threads N -i f -f null -``."""
-    res = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-benchmark", "-threads", str(threads), "-i", str(path),
-         "-f", "null", "-"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    bench = re.search(r"bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s", res.stderr)
-    frames = re.findall(r"frame=\s*(\d+)", res.stderr)
-    if bench is None:
-        raise RuntimeError(f"could not parse ffmpeg -benchmark output:\n{res.stderr[-2000:]}")
-    utime, stime, rtime = (float(x) for x in bench.groups())
-    n = int(frames[-1]) if frames else probe(path)["num_frames"]
-    return {
-        "frames": n,
-        "wall_s": rtime,
-        "cpu_s": utime + stime,
-        "fps_wall": n / rtime,
-        "fps_per_cpu_s": n / (utime + stime),
-    }
-
-
-def check_exact(clip_pts: np.ndarray, indices: np.ndarray) -> bool:
-    return bool(np.array_equal(np.rint(clip_pts * FPS).astype(np.int64), indices))
-
-
-def bench_backend(path: Path, backend: str, threads: int, clips: list[np.ndarray]) -> dict[str, Any]:
-    """Open one reader, decode every clip in order; wall and process-CPU seconds."""
-    w0, c0 = time.perf_counter(), time.process_time()
-    reader = open_reader(path, backend=backend, num_threads=threads)
-    w1, c1 = time.perf_counter(), time.process_time()
-    exact = True
-    for idx in clips:
-        clip = reader.get_frames_at(idx)
-        exact = exact and check_exact(clip.pts_seconds.numpy(), idx)
-    w2, c2 = time.perf_counter(), time.process_time()
-    reader.close()
-    return {
-        "open_s": w1 - w0,
-        "decode_wall_s": w2 - w1,
-        "decode_cpu_s": c2 - c1,
-        "clips_per_s": len(clips) / (w2 - w1),
-        "clips_per_cpu_s": len(clips) / max(c2 - c1, 1e-9),
-        "open_cpu_s": c1 - c0,
-        "exact_pts": exact,
-    }
-
-
 def make_long_video(path: Path, loops: int = 18) -> Path:
     """A 6-minute file (``loops`` stream copies of ``path``: the length of an IMPACT exo video)."""
     out = path.with_name(path.stem + f"_x{loops}.mp4")
@@ -227,17 +157,6 @@ def warm_up(path: Path) -> None:
         reader.close()
 
 
-def _proc_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> tuple[float, float]:
-    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return float(sum(values) - idle), float(sum(values))
-
-
 def bench_dataloader(
     path: Path, backend: str, windows: list[tuple[int, int]], workers: int = 2
 ) -> dict[str, Any]:
@@ -259,7 +178,7 @@ def bench_dataloader(
     )
     ds.set_transform(VideoClipSampler(num_frames=CLIP_FRAMES, backend=backend, num_threads=1))
     loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=workers, shuffle=False)
-    busy0, total0 = _machine_busy()
+    busy0, total0 = machine_busy()
     w0 = time.perf_counter()
     it = iter(loader)
     pids = [w.pid for w in it._workers]  # private attribute, read-only use for CPU accounting
@@ -268,10 +187,10 @@ def bench_dataloader(
         batch = next(it)
         got = batch["frame_indices"][0].numpy()
         exact = exact and bool(np.array_equal(got, clips[k]))
-        exact = exact and check_exact(batch["pts_seconds"][0].numpy(), clips[k])
-    worker_cpu = sum(_proc_cpu_s(pid) for pid in pids)
+        exact = exact and exact_pts(batch["pts_seconds"][0].numpy(), clips[k], FPS)
+    worker_cpu = sum(proc_cpu_s(pid) for pid in pids)
     wall = time.perf_counter() - w0
-    busy1, total1 = _machine_busy()
+    busy1, total1 = machine_busy()
     del it
     return {
         "workers": workers,
@@ -286,10 +205,6 @@ def bench_dataloader(
 
 
 # --------------------------------------------------------------------------- report
-def _median(runs: list[dict[str, Any]], key: str) -> float:
-    return float(statistics.median(r[key] for r in runs))
-
-
 def run(num_clips: int, repeats: int) -> dict[str, Any]:
     results: dict[str, Any] = {
         "benchmark": "lazy clip decoding",
@@ -300,7 +215,7 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
         "seed": SEED,
         "cores": CORES,
         "default_backend": DEFAULT_BACKEND,
-        "environment": _environment(),
+        "environment": environment(decord=True),
         "files": {},
     }
     for gop in GOPS:
@@ -326,7 +241,7 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
             ff_all.append(ffmpeg_rate(path, 0))
             for backend in BACKENDS:
                 for threads in (1, CORES):
-                    res = bench_backend(path, backend, threads, clips)
+                    res = bench_backend(path, backend, threads, clips, FPS)
                     runs.setdefault(f"{backend}|{threads}", []).append(res)
                     print(
                         f"gop{gop} {backend:24s} threads={threads}: {res['clips_per_s']:.2f} clips/s",
@@ -341,8 +256,8 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
                     f"gop{gop} DataLoader(2 workers) {backend:24s}: {res['clips_per_s']:.2f} clips/s",
                     flush=True,
                 )
-        rate_all = _median(ff_all, "fps_wall")
-        rate_all_cpu = _median(ff_all, "fps_per_cpu_s")
+        rate_all = median_of(ff_all, "fps_wall")
+        rate_all_cpu = median_of(ff_all, "fps_per_cpu_s")
         entry["ffmpeg_all_cores"] = {"runs": ff_all, "fps_wall": rate_all, "fps_per_cpu_s": rate_all_cpu}
         limit = rate_all / mean_needed
         entry["limit_clips_per_s"] = limit
@@ -353,10 +268,10 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
             row = {
                 "backend": backend,
                 "threads": int(threads),
-                "clips_per_s": _median(rs, "clips_per_s"),
-                "clips_per_cpu_s": _median(rs, "clips_per_cpu_s"),
-                "open_s": _median(rs, "open_s"),
-                "ratio_to_limit": _median(rs, "clips_per_s") / limit,
+                "clips_per_s": median_of(rs, "clips_per_s"),
+                "clips_per_cpu_s": median_of(rs, "clips_per_cpu_s"),
+                "open_s": median_of(rs, "open_s"),
+                "ratio_to_limit": median_of(rs, "clips_per_s") / limit,
                 "exact_pts": all(r["exact_pts"] for r in rs),
                 "runs": rs,
             }
@@ -366,10 +281,10 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
                 "backend": backend,
                 "workers": 2,
                 "threads_per_worker": 1,
-                "clips_per_s": _median(rs, "clips_per_s"),
-                "worker_core_utilisation": _median(rs, "worker_core_utilisation"),
-                "machine_busy_fraction": _median(rs, "machine_busy_fraction"),
-                "ratio_to_limit": _median(rs, "clips_per_s") / limit,
+                "clips_per_s": median_of(rs, "clips_per_s"),
+                "worker_core_utilisation": median_of(rs, "worker_core_utilisation"),
+                "machine_busy_fraction": median_of(rs, "machine_busy_fraction"),
+                "ratio_to_limit": median_of(rs, "clips_per_s") / limit,
                 "exact_indices": all(r["exact_indices"] for r in rs),
                 "runs": rs,
             }
@@ -385,29 +300,6 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
                 "backends": bench_open(long_path, repeats),
             }
     return results
-
-
-def _environment() -> dict[str, Any]:
-    import av
-    import decord
-    import torch
-    import torchcodec
-
-    ffmpeg_version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split(
-        "\n"
-    )[0]
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torchcodec": torchcodec.__version__,
-        "decord": decord.__version__,
-        "av": av.__version__,
-        "ffmpeg_cli": ffmpeg_version,
-        "cpu_count": CORES,
-        "load_average_at_start": list(os.getloadavg()),
-        "shared_machine": os.getloadavg()[0] > 1.0,  # other jobs were running when the benchmark started
-        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-    }
 
 
 def render_markdown(results: dict[str, Any]) -> str:

@@ -26,9 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
-import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +34,18 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.bench_decode import frames_needed, probe
+from benchmarks._decode_common import (
+    CORES,
+    bench_backend,
+    environment,
+    exact_pts,
+    ffmpeg_rate,
+    frames_needed,
+    machine_busy,
+    median_of,
+    probe,
+    proc_cpu_s,
+)
 from proceval.io import atomic_write_json, atomic_write_text
 from proceval.video.backends import DEFAULT_BACKEND, open_reader
 from proceval.video.sampling import seconds_to_frame_window, uniform_indices
@@ -55,7 +63,6 @@ CLIP_FRAMES = 16
 GOPS = (30, 250)
 BACKENDS = (DEFAULT_BACKEND, "pyav")
 SEED = 0
-CORES = os.cpu_count() or 1
 TARGET_RATIO = 0.8
 
 
@@ -99,60 +106,6 @@ def clip_indices(windows: list[tuple[float, float]], num_frames: int) -> list[np
 
 
 # --------------------------------------------------------------------------- measurements
-def ffmpeg_rate(path: Path, threads: int) -> dict[str, float]:
-    """Sustained decode rate of the ffmpeg CLI: ``ffmpeg -benchmark -threads N -i f -f null -``."""
-    res = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-benchmark", "-threads", str(threads), "-i", str(path),
-         "-f", "null", "-"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    bench = re.search(r"bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s", res.stderr)
-    frames = re.findall(r"frame=\s*(\d+)", res.stderr)
-    if bench is None:
-        raise RuntimeError(f"could not parse ffmpeg -benchmark output:\n{res.stderr[-2000:]}")
-    utime, stime, rtime = (float(x) for x in bench.groups())
-    n = int(frames[-1]) if frames else probe(path)["num_frames"]
-    return {"frames": n, "wall_s": rtime, "cpu_s": utime + stime, "fps_wall": n / rtime,
-            "fps_per_cpu_s": n / (utime + stime)}  # fmt: skip
-
-
-def _exact(pts: np.ndarray, indices: np.ndarray) -> bool:
-    return bool(np.array_equal(np.rint(pts * FPS).astype(np.int64), indices))
-
-
-def bench_backend(path: Path, backend: str, threads: int, clips: list[np.ndarray]) -> dict[str, Any]:
-    """Open one reader, decode every clip in order; wall and process-CPU seconds."""
-    w0, c0 = time.perf_counter(), time.process_time()
-    reader = open_reader(path, backend=backend, num_threads=threads)
-    w1, c1 = time.perf_counter(), time.process_time()
-    exact = True
-    for idx in clips:
-        clip = reader.get_frames_at(idx)
-        exact = exact and _exact(clip.pts_seconds.numpy(), idx)
-    w2, c2 = time.perf_counter(), time.process_time()
-    reader.close()
-    return {
-        "open_s": w1 - w0,
-        "open_cpu_s": c1 - c0,
-        "decode_wall_s": w2 - w1,
-        "decode_cpu_s": c2 - c1,
-        "clips_per_s": len(clips) / (w2 - w1),
-        "clips_per_cpu_s": len(clips) / max(c2 - c1, 1e-9),
-        "exact_pts": exact,
-    }
-
-
-def _proc_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> tuple[float, float]:
-    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return float(sum(values) - idle), float(sum(values))
-
-
 def bench_dataloader(
     path: Path, backend: str, windows: list[tuple[float, float]], num_frames: int
 ) -> dict[str, Any]:
@@ -174,7 +127,7 @@ def bench_dataloader(
     )
     ds = with_decision_clips(ds, CLIP_FRAMES, backend=backend, num_threads=1)
     loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=2, shuffle=False)
-    busy0, total0 = _machine_busy()
+    busy0, total0 = machine_busy()
     w0 = time.perf_counter()
     it = iter(loader)
     pids = [w.pid for w in it._workers]  # private attribute, read-only use for CPU accounting
@@ -185,11 +138,11 @@ def bench_dataloader(
         exact = (
             exact
             and bool(np.array_equal(got, clips[k]))
-            and _exact(batch["pts_seconds"][0].numpy(), clips[k])
+            and exact_pts(batch["pts_seconds"][0].numpy(), clips[k], FPS)
         )
-    worker_cpu = sum(_proc_cpu_s(pid) for pid in pids)
+    worker_cpu = sum(proc_cpu_s(pid) for pid in pids)
     wall = time.perf_counter() - w0
-    busy1, total1 = _machine_busy()
+    busy1, total1 = machine_busy()
     del it
     return {
         "workers": 2,
@@ -200,31 +153,6 @@ def bench_dataloader(
         "worker_core_utilisation": worker_cpu / (wall * 2),
         "machine_busy_fraction": (busy1 - busy0) / max(total1 - total0, 1e-9),
         "exact_indices": exact,
-    }
-
-
-def _median(runs: list[dict[str, Any]], key: str) -> float:
-    return float(statistics.median(r[key] for r in runs))
-
-
-def _environment() -> dict[str, Any]:
-    import av
-    import torch
-    import torchcodec
-
-    ffmpeg_version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split(
-        "\n"
-    )[0]
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torchcodec": torchcodec.__version__,
-        "av": av.__version__,
-        "ffmpeg_cli": ffmpeg_version,
-        "cpu_count": CORES,
-        "load_average_at_start": list(os.getloadavg()),
-        "shared_machine": os.getloadavg()[0] > 1.0,
-        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
     }
 
 
@@ -244,7 +172,7 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
         "seed": SEED,
         "cores": CORES,
         "default_backend": DEFAULT_BACKEND,
-        "environment": _environment(),
+        "environment": environment(),
         "files": {},
     }
     for gop in GOPS:
@@ -264,7 +192,7 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
             ff.append(ffmpeg_rate(path, 0))
             for backend in BACKENDS:
                 for threads in (1, CORES):
-                    res = bench_backend(path, backend, threads, clips)
+                    res = bench_backend(path, backend, threads, clips, FPS)
                     runs.setdefault(f"{backend}|{threads}", []).append(res)
                     print(
                         f"gop{gop} {backend:18s} threads={threads}: {res['clips_per_s']:.2f} clips/s",
@@ -276,8 +204,8 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
                 f"gop{gop} DataLoader(2 workers) {DEFAULT_BACKEND}: {res['clips_per_s']:.2f} clips/s",
                 flush=True,
             )
-        rate = _median(ff, "fps_wall")
-        rate_cpu = _median(ff, "fps_per_cpu_s")
+        rate = median_of(ff, "fps_wall")
+        rate_cpu = median_of(ff, "fps_per_cpu_s")
         limit = rate / mean_needed
         results["files"][f"gop{gop}"] = {
             "path": str(path.relative_to(REPO)),
@@ -293,10 +221,10 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
                 key: {
                     "backend": key.split("|")[0],
                     "threads": int(key.split("|")[1]),
-                    "clips_per_s": _median(rs, "clips_per_s"),
-                    "clips_per_cpu_s": _median(rs, "clips_per_cpu_s"),
-                    "open_s": _median(rs, "open_s"),
-                    "ratio_to_limit": _median(rs, "clips_per_s") / limit,
+                    "clips_per_s": median_of(rs, "clips_per_s"),
+                    "clips_per_cpu_s": median_of(rs, "clips_per_cpu_s"),
+                    "open_s": median_of(rs, "open_s"),
+                    "ratio_to_limit": median_of(rs, "clips_per_s") / limit,
                     "exact_pts": all(r["exact_pts"] for r in rs),
                     "runs": rs,
                 }
@@ -306,10 +234,10 @@ def run(num_clips: int, repeats: int) -> dict[str, Any]:
                 "backend": DEFAULT_BACKEND,
                 "workers": 2,
                 "threads_per_worker": 1,
-                "clips_per_s": _median(loader_runs, "clips_per_s"),
-                "worker_core_utilisation": _median(loader_runs, "worker_core_utilisation"),
-                "machine_busy_fraction": _median(loader_runs, "machine_busy_fraction"),
-                "ratio_to_limit": _median(loader_runs, "clips_per_s") / limit,
+                "clips_per_s": median_of(loader_runs, "clips_per_s"),
+                "worker_core_utilisation": median_of(loader_runs, "worker_core_utilisation"),
+                "machine_busy_fraction": median_of(loader_runs, "machine_busy_fraction"),
+                "ratio_to_limit": median_of(loader_runs, "clips_per_s") / limit,
                 "exact_indices": all(r["exact_indices"] for r in loader_runs),
                 "runs": loader_runs,
             },
