@@ -2,8 +2,8 @@
 
 Both measure a decoder against the same limit: the ``ffmpeg`` CLI's sustained decode rate divided by
 the frames a decoder must decode per clip (from the keyframe at or before the clip's first frame to its
-last frame). The file probing, the ffmpeg rate, the in-process backend timing, the DataLoader's CPU
-accounting and the environment record are written here once.
+last frame). The file probing, the ffmpeg rate, the in-process backend timing, the DataLoader run and
+its CPU accounting, and the environment record are written here once.
 """
 
 from __future__ import annotations
@@ -103,6 +103,44 @@ def bench_backend(
         "clips_per_cpu_s": len(clips) / max(c2 - c1, 1e-9),
         "open_cpu_s": c1 - c0,
         "exact_pts": exact,
+    }
+
+
+def time_loader(ds: Any, clips: list[np.ndarray], fps: float, workers: int) -> dict[str, Any]:
+    """Iterate a ``DataLoader(ds, batch_size=1, num_workers=workers)`` of decoded clips once.
+
+    ``ds`` yields ``frame_indices`` and ``pts_seconds`` per clip, in the order of ``clips`` (the frame
+    indices each row must decode). Returns the rate, the workers' CPU seconds and share of their cores,
+    the machine's busy fraction over the run, and whether every clip decoded exactly its frames.
+    """
+    import torch
+
+    loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=workers, shuffle=False)
+    busy0, total0 = machine_busy()
+    w0 = time.perf_counter()
+    it = iter(loader)
+    pids = [w.pid for w in it._workers]  # private attribute, read-only use for CPU accounting
+    exact = True
+    for k in range(len(loader)):
+        batch = next(it)
+        exact = (
+            exact
+            and bool(np.array_equal(batch["frame_indices"][0].numpy(), clips[k]))
+            and exact_pts(batch["pts_seconds"][0].numpy(), clips[k], fps)
+        )
+    worker_cpu = sum(proc_cpu_s(pid) for pid in pids)
+    wall = time.perf_counter() - w0
+    busy1, total1 = machine_busy()
+    del it
+    return {
+        "workers": workers,
+        "clips": len(clips),
+        "wall_s": wall,
+        "clips_per_s": len(clips) / wall,
+        "worker_cpu_s": worker_cpu,
+        "worker_core_utilisation": worker_cpu / (wall * workers),
+        "machine_busy_fraction": (busy1 - busy0) / max(total1 - total0, 1e-9),
+        "exact_indices": exact,
     }
 
 

@@ -39,13 +39,11 @@ from benchmarks._decode_common import (
     CORES,
     bench_backend,
     environment,
-    exact_pts,
     ffmpeg_rate,
     frames_needed,
-    machine_busy,
     median_of,
     probe,
-    proc_cpu_s,
+    time_loader,
 )
 from proceval.io import atomic_write_json, atomic_write_text
 from proceval.video.backends import BACKENDS, DEFAULT_BACKEND, open_reader
@@ -162,7 +160,6 @@ def bench_dataloader(
 ) -> dict[str, Any]:
     """DataLoader(num_workers=workers) over clip examples with VideoClipSampler as set_transform."""
     import datasets
-    import torch
 
     from proceval.video.transforms import VideoClipSampler
 
@@ -177,31 +174,7 @@ def bench_dataloader(
         }
     )
     ds.set_transform(VideoClipSampler(num_frames=CLIP_FRAMES, backend=backend, num_threads=1))
-    loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=workers, shuffle=False)
-    busy0, total0 = machine_busy()
-    w0 = time.perf_counter()
-    it = iter(loader)
-    pids = [w.pid for w in it._workers]  # private attribute, read-only use for CPU accounting
-    exact = True
-    for k in range(len(loader)):
-        batch = next(it)
-        got = batch["frame_indices"][0].numpy()
-        exact = exact and bool(np.array_equal(got, clips[k]))
-        exact = exact and exact_pts(batch["pts_seconds"][0].numpy(), clips[k], FPS)
-    worker_cpu = sum(proc_cpu_s(pid) for pid in pids)
-    wall = time.perf_counter() - w0
-    busy1, total1 = machine_busy()
-    del it
-    return {
-        "workers": workers,
-        "clips": len(clips),
-        "wall_s": wall,
-        "clips_per_s": len(clips) / wall,
-        "worker_cpu_s": worker_cpu,
-        "worker_core_utilisation": worker_cpu / (wall * workers),
-        "machine_busy_fraction": (busy1 - busy0) / max(total1 - total0, 1e-9),
-        "exact_indices": exact,
-    }
+    return time_loader(ds, clips, FPS, workers)
 
 
 # --------------------------------------------------------------------------- report

@@ -28,7 +28,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +37,11 @@ from benchmarks._decode_common import (
     CORES,
     bench_backend,
     environment,
-    exact_pts,
     ffmpeg_rate,
     frames_needed,
-    machine_busy,
     median_of,
     probe,
-    proc_cpu_s,
+    time_loader,
 )
 from proceval.io import atomic_write_json, atomic_write_text
 from proceval.video.backends import DEFAULT_BACKEND, open_reader
@@ -111,7 +108,6 @@ def bench_dataloader(
 ) -> dict[str, Any]:
     """DataLoader(num_workers=2) over decision rows through ``with_decision_clips`` (1 thread per worker)."""
     import datasets
-    import torch
 
     from proceval.benchmarks.pro2bench.media import with_decision_clips
 
@@ -126,34 +122,7 @@ def bench_dataloader(
         }
     )
     ds = with_decision_clips(ds, CLIP_FRAMES, backend=backend, num_threads=1)
-    loader = torch.utils.data.DataLoader(ds, batch_size=1, num_workers=2, shuffle=False)
-    busy0, total0 = machine_busy()
-    w0 = time.perf_counter()
-    it = iter(loader)
-    pids = [w.pid for w in it._workers]  # private attribute, read-only use for CPU accounting
-    exact = True
-    for k in range(len(loader)):
-        batch = next(it)
-        got = batch["frame_indices"][0].numpy()
-        exact = (
-            exact
-            and bool(np.array_equal(got, clips[k]))
-            and exact_pts(batch["pts_seconds"][0].numpy(), clips[k], FPS)
-        )
-    worker_cpu = sum(proc_cpu_s(pid) for pid in pids)
-    wall = time.perf_counter() - w0
-    busy1, total1 = machine_busy()
-    del it
-    return {
-        "workers": 2,
-        "clips": len(clips),
-        "wall_s": wall,
-        "clips_per_s": len(clips) / wall,
-        "worker_cpu_s": worker_cpu,
-        "worker_core_utilisation": worker_cpu / (wall * 2),
-        "machine_busy_fraction": (busy1 - busy0) / max(total1 - total0, 1e-9),
-        "exact_indices": exact,
-    }
+    return time_loader(ds, clips, FPS, workers=2)
 
 
 def run(num_clips: int, repeats: int) -> dict[str, Any]:
