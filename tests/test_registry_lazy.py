@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from proceval.registry import Lazy, LazyModule, all_tasks, resolved
+from proceval.registry import Lazy, LazyModule, all_tasks, benchmarks, resolved
 from proceval.scores.options import ScoreOptions
 
 FUNCTION_FIELDS = ("ids", "score", "baseline", "read_predictions", "plots")
@@ -29,6 +29,14 @@ def test_every_reference_resolves(task) -> None:
     options = task.options_class()
     assert isinstance(options, type) and issubclass(options, ScoreOptions), task.name
     assert task.option_names()[: len(options.field_names())] == options.field_names()
+
+
+@pytest.mark.parametrize("bench", benchmarks(), ids=lambda b: b.name)
+def test_every_benchmark_hook_resolves(bench) -> None:
+    for field in ("resolve_release", "data_version", "configs", "card", "write_sample", "sample_release"):
+        value = getattr(bench, field)
+        if value is not None:
+            assert callable(resolved(value)), f"{bench.name}.{field} = {value!r}"
 
 
 def test_lazy_references_call_their_target_and_pickle() -> None:

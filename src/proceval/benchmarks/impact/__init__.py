@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from proceval.registry import Benchmark, register_benchmark
+from proceval.registry import Benchmark, Lazy, register_benchmark
 
 
 def _configs() -> list:
@@ -27,24 +27,6 @@ def _data_version(dataset_dir: Path) -> str:
     return f"impact-{tree_digest(dataset_dir)}"
 
 
-def _resolve(source):
-    from proceval.benchmarks.impact.release import resolve_dataset_dir
-
-    return resolve_dataset_dir(source)
-
-
-def _card(*args, **kwargs) -> str:
-    from proceval.benchmarks.impact.card import impact_card
-
-    return impact_card(*args, **kwargs)
-
-
-def _write_sample(folder: Path, seed: int, n_units: int) -> list:
-    from proceval.benchmarks.impact.sample import write_sample_release
-
-    return write_sample_release(folder, seed, n_units)
-
-
 from proceval.benchmarks.impact.metadata import CITATION, HOMEPAGE, LICENSE  # noqa: E402
 from proceval.benchmarks.impact.tasks import TASKS  # noqa: E402
 
@@ -57,7 +39,7 @@ BENCHMARK = register_benchmark(
     Benchmark(
         name="impact",
         title="IMPACT: five-view industrial angle-grinder assembly (TAS, CV, AF, PSR, ASR, PPR, ATR; splits S1-S4)",
-        resolve_release=_resolve,
+        resolve_release=Lazy("proceval.benchmarks.impact.release:resolve_dataset_dir"),
         data_version=_data_version,
         configs=_configs,
         tasks=TASKS,
@@ -65,8 +47,8 @@ BENCHMARK = register_benchmark(
         homepage=HOMEPAGE,
         license=LICENSE,
         description=DESCRIPTION,
-        card=_card,
-        write_sample=_write_sample,
+        card=Lazy("proceval.benchmarks.impact.card:impact_card"),
+        write_sample=Lazy("proceval.benchmarks.impact.sample:write_sample_release"),
         sample_release=lambda root: root / "impact" / "impact-release",
         sample_videos=lambda root: root / "impact" / "videos",
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from proceval.benchmarks.pro2bench.metadata import CITATION, DESCRIPTION, HOMEPAGE, LICENSE
 from proceval.benchmarks.pro2bench.tasks import TASKS
 from proceval.errors import InputValidationError
-from proceval.registry import Benchmark, register_benchmark
+from proceval.registry import Benchmark, Lazy, register_benchmark
 
 if TYPE_CHECKING:
     from proceval.sample import VideoJob
@@ -101,37 +101,19 @@ def _configs() -> list:
     return registered_configs("pro2bench")
 
 
-def _resolve(source: str | os.PathLike[str]) -> Path:
-    from proceval.benchmarks.pro2bench.release import resolve_release
-
-    return resolve_release(source)
-
-
-def _data_version(release: Path) -> str:
-    from proceval.benchmarks.pro2bench.release import data_version
-
-    return data_version(release)
-
-
-def _card(*args, **kwargs) -> str:
-    from proceval.benchmarks.pro2bench.card import pro2bench_card
-
-    return pro2bench_card(*args, **kwargs)
-
-
 BENCHMARK = register_benchmark(
     Benchmark(
         name="pro2bench",
         title="Pro2Bench / EgoProactive: proactive assistance (interrupt or silent, what to say)",
-        resolve_release=_resolve,
-        data_version=_data_version,
+        resolve_release=Lazy("proceval.benchmarks.pro2bench.release:resolve_release"),
+        data_version=Lazy("proceval.benchmarks.pro2bench.release:data_version"),
         configs=_configs,
         tasks=TASKS,
         citation=CITATION,
         homepage=HOMEPAGE,
         license=LICENSE,
         description=DESCRIPTION,
-        card=_card,
+        card=Lazy("proceval.benchmarks.pro2bench.card:pro2bench_card"),
         write_sample=write_sample_release,
         sample_release=sample_release_dir,
         sample_videos=sample_release_dir,

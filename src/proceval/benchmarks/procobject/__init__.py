@@ -18,7 +18,7 @@ from proceval.benchmarks.procobject.metadata import CITATION, DESCRIPTION, HOMEP
 from proceval.benchmarks.procobject.release import data_version, resolve_release
 from proceval.benchmarks.procobject.tasks import TASKS
 from proceval.errors import InputValidationError
-from proceval.registry import Benchmark, register_benchmark
+from proceval.registry import Benchmark, Lazy, register_benchmark
 
 if TYPE_CHECKING:
     from proceval.sample import VideoJob
@@ -75,12 +75,6 @@ def _configs() -> list:
     return registered_configs("procobject")
 
 
-def _card(*args, **kwargs) -> str:
-    from proceval.benchmarks.procobject.card import procobject_card
-
-    return procobject_card(*args, **kwargs)
-
-
 BENCHMARK = register_benchmark(
     Benchmark(
         name="procobject",
@@ -93,7 +87,7 @@ BENCHMARK = register_benchmark(
         homepage=HOMEPAGE,
         license=LICENSE,
         description=DESCRIPTION,
-        card=_card,
+        card=Lazy("proceval.benchmarks.procobject.card:procobject_card"),
         write_sample=write_sample_release,
         sample_release=procobject_dir,
         sample_videos=procobject_videos_dir,
