@@ -262,28 +262,7 @@ def embedding_matrix_per_item(
     embeddings: Mapping[Hashable, Any], ids: Sequence[Hashable], *, what: str = "item"
 ) -> np.ndarray:
     """:func:`embedding_matrix` one item at a time, with a check (and an error naming it) per item."""
-    rows = []
-    for uid in ids:
-        if uid not in embeddings:
-            raise InputValidationError(f"Expected an embedding for {what} {uid!r}, but it is missing.")
-        vec = _as_embedding(embeddings[uid], uid, what, np.float64)
-        if vec.ndim == 2:
-            vec = vec.mean(axis=0)
-        if vec.ndim != 1 or vec.size == 0:
-            raise InputValidationError(
-                f"Expected a 1-D (or [T, D]) embedding for {what} {uid!r}, "
-                f"but got shape {np.shape(embeddings[uid])}."
-            )
-        if not np.all(np.isfinite(vec)):
-            raise InputValidationError(f"Expected finite values in the embedding of {what} {uid!r}.")
-        norm = float(np.linalg.norm(vec))
-        if norm <= 0:
-            raise InputValidationError(
-                f"Expected a non-zero embedding for {what} {uid!r} (cosine is undefined)."
-            )
-        rows.append(vec / norm)
-    _check_one_dimension(rows, ids, what)
-    return np.stack(rows) if rows else np.zeros((0, 0))
+    return _unit_rows(embeddings, ids, what, np.float64)
 
 
 def embedding_matrix_float32(
@@ -301,28 +280,41 @@ def embedding_matrix_float32(
         >>> embedding_matrix_float32({"a": [3.0, 4.0]}, ["a"]).dtype
         dtype('float32')
     """
+    return _unit_rows(embeddings, ids, what, np.float32)
+
+
+def _unit_rows(
+    embeddings: Mapping[Hashable, Any], ids: Sequence[Hashable], what: str, dtype: type[np.floating]
+) -> np.ndarray:
+    """The L2-normalised row of each id in ``dtype``, checked one item at a time (errors name the item).
+
+    A ``[T, D]`` value is mean-pooled in ``dtype``; in float32 an empty ``[0, D]`` value is not pooled
+    (and is refused as not 1-D), as the official float32 pipeline never pools an empty one.
+    """
+    single = dtype == np.float32
     rows = []
     for uid in ids:
         if uid not in embeddings:
             raise InputValidationError(f"Expected an embedding for {what} {uid!r}, but it is missing.")
-        vec = _as_embedding(embeddings[uid], uid, what, np.float32)
-        if vec.ndim == 2 and vec.shape[0]:
-            vec = vec.mean(axis=0).astype(np.float32, copy=False)
+        vec = _as_embedding(embeddings[uid], uid, what, dtype)
+        if vec.ndim == 2 and (vec.shape[0] or not single):
+            vec = vec.mean(axis=0).astype(dtype, copy=False)
         if vec.ndim != 1 or vec.size == 0:
             raise InputValidationError(
                 f"Expected a 1-D (or [T, D]) embedding for {what} {uid!r}, "
                 f"but got shape {np.shape(embeddings[uid])}."
             )
         if not np.all(np.isfinite(vec)):
-            raise InputValidationError(f"Expected finite float32 values in the embedding of {what} {uid!r}.")
+            kind = "float32 values" if single else "values"
+            raise InputValidationError(f"Expected finite {kind} in the embedding of {what} {uid!r}.")
         norm = float(np.linalg.norm(vec))
         if norm <= 0:
             raise InputValidationError(
                 f"Expected a non-zero embedding for {what} {uid!r} (cosine is undefined)."
             )
-        rows.append((vec / norm).astype(np.float32, copy=False))
+        rows.append((vec / norm).astype(dtype, copy=False))
     _check_one_dimension(rows, ids, what)
-    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=dtype)
 
 
 __all__ = [
