@@ -137,21 +137,15 @@ def evaluate_config(
     release = bench.resolve_release(source)
     data_version = bench.data_version(release)
 
-    if task.reads_rows:  # the release's rows in memory: no `datasets` import, no Arrow cache
-
-        @lru_cache(maxsize=4)
-        def load_split(name: str):
+    @lru_cache(maxsize=4)
+    def load_split(name: str):
+        if task.reads_rows:  # the release's rows in memory: no `datasets` import, no Arrow cache
             from proceval.datasets.rows import read_rows
 
             return read_rows(spec, release, name)
+        from proceval.datasets.load import load_config
 
-    else:
-
-        @lru_cache(maxsize=4)
-        def load_split(name: str):
-            from proceval.datasets.load import load_config
-
-            return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
+        return load_config(bench.name, release, config, split=name, cache_dir=cache_dir)
 
     with _stage(f"loading {config} ({split})", progress):
         ds = load_split(split)
