@@ -207,6 +207,31 @@ BAD_ROWS = [
     ),
     ("query not a string", lambda r: r.__setitem__("query", None), r"`query` to be a string"),
     (
+        "NaN time",  # json.dumps writes NaN: orjson refuses the line, json reads it, the check refuses it
+        lambda r: r["video_intervals"].__setitem__(0, [float("nan"), 2.0]),
+        r"`video_intervals`\[0\]\[0\] to be a finite number",
+    ),
+    (
+        "infinite duration",
+        lambda r: r.__setitem__("duration_in_sec", float("inf")),
+        r"`duration_in_sec` to be a finite number",
+    ),
+    (
+        "turn with an extra key",
+        lambda r: r["dialog"][1][0].__setitem__("lang", "en"),
+        r"`dialog`\[1\]\[0\] to be a \{role, text\} turn",
+    ),
+    (
+        "turn text not a string",
+        lambda r: r["dialog"][0][0].__setitem__("text", 3),
+        r"`dialog`\[0\]\[0\] to be a \{role, text\} turn of strings",
+    ),
+    (
+        "dialog entry not a list",
+        lambda r: r["dialog"].__setitem__(0, "hello"),
+        r"`dialog`\[0\] to be a list of \{role, text\} turns",
+    ),
+    (
         "dialog length",
         lambda r: r["dialog"].pop(),
         r"`dialog` to have one entry per `video_intervals` entry \(3\), but got 2",
@@ -247,6 +272,26 @@ def test_malformed_rows_are_refused(tmp_path: Path, case: str, mutate, message: 
         _read(tmp_path, rows)
     assert info.value.line == 2 and info.value.path.endswith(NAME)
     assert str(info.value).startswith(f"{info.value.path}:2: row")
+
+
+def test_numbers_orjson_refuses_are_read_as_json_reads_them(tmp_path: Path) -> None:
+    """A literal 1e400 is refused by orjson; json reads it as inf, which the row check then refuses."""
+    line = json.dumps(_session("big.mp4")).replace('"duration_in_sec": 30.0', '"duration_in_sec": 1e400')
+    assert "1e400" in line
+    with pytest.raises(
+        ReleaseFormatError, match=r"`duration_in_sec` to be a finite number of seconds, but got inf"
+    ):
+        _read(tmp_path, [_session("ok.mp4"), line])
+
+
+def test_integer_times_and_either_key_order_are_read(tmp_path: Path) -> None:
+    row = _session("ints.mp4")
+    row["video_intervals"] = [[0, 2], [4, 12], [14, 22]]
+    row["dialog"][0] = [{"text": t["text"], "role": t["role"]} for t in row["dialog"][0]]
+    (session,) = _read(tmp_path, [row]).sessions
+    assert session.intervals == ((0.0, 2.0), (4.0, 12.0), (14.0, 22.0))
+    assert all(type(x) is float for pair in session.intervals for x in pair)
+    assert session.dialog[0][0]["role"] == row["dialog"][0][0]["role"]
 
 
 def test_invalid_json_and_duplicates(tmp_path: Path) -> None:
