@@ -11,6 +11,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.proceval-installed
 LOCK := requirements/lock.txt
+NATIVE := src/proceval/native/_spanlists.c
 PYTEST_ARGS ?=
 JOBS ?= auto
 
@@ -27,7 +28,8 @@ setup: venv ffmpeg
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml $(LOCK)
+# pip builds the optional C reader (proceval.native) in place; editing its source reinstalls.
+$(STAMP): pyproject.toml $(LOCK) $(NATIVE)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c $(LOCK) -e '.[video,judges,similarity,dev]'
@@ -86,3 +88,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .cache demo_out .pytest_cache .ruff_cache
+	rm -f src/proceval/native/*.so

@@ -23,7 +23,16 @@ from proceval.registry import benchmarks
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 PACKAGE = SRC / "proceval"
-GENERIC_LAYERS: tuple[str, ...] = ("scores", "judges", "datasets", "hub", "evaluation", "video", "commands")
+GENERIC_LAYERS: tuple[str, ...] = (
+    "scores",
+    "judges",
+    "datasets",
+    "hub",
+    "evaluation",
+    "video",
+    "commands",
+    "native",
+)
 PRIVATE_SCAN: tuple[Path, ...] = (PACKAGE, ROOT / "metrics", ROOT / "dataset_scripts")
 
 
