@@ -31,7 +31,6 @@ def test_the_reader_is_built_where_a_compiler_is() -> None:
         pytest.skip("PROCEVAL_NO_NATIVE turns the reader off")
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
-        assert not native.AVAILABLE or native.AVAILABLE  # either is allowed without a compiler
         pytest.skip(f"no C compiler ({compiler}) on this machine")
     assert native.AVAILABLE, "the C compiler exists but proceval.native._spanlists was not built"
 
