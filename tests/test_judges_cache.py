@@ -275,3 +275,32 @@ def test_ledger_with_several_judges(tmp_path):
     again = judge_items(ITEMS, RUBRIC, sorted(replays, key=lambda r: r.label), cache=None)
     assert again.per_item == result.per_item and again.signature == result.signature
     assert again.agreement == result.agreement
+
+
+def test_opening_retries_while_sqlite_says_locked(monkeypatch):
+    """SQLite can refuse the WAL switch at once ("database is locked") while another process opens the file."""
+    from proceval.judges import cache as cache_module
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if calls.count(1) < 3:
+            raise sqlite3.OperationalError("database is locked")
+        return "wal"
+
+    monkeypatch.setattr(cache_module.time, "sleep", lambda s: calls.append(s))
+    assert cache_module._retry_when_busy(flaky) == "wal"
+    assert calls == [1, 0.01, 1, 0.02, 1]
+
+    def broken():
+        raise sqlite3.OperationalError("no such table: replies")
+
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        cache_module._retry_when_busy(broken)
+
+    def always_locked():
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        cache_module._retry_when_busy(always_locked, timeout_s=0.0)

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +187,31 @@ def _row_to_reply(row: tuple[Any, ...]) -> CachedReply:
     )
 
 
+_BUSY_TIMEOUT_S = 60.0
+"""How long a cache waits for another connection's lock (SQLite's busy timeout, and the retries below)."""
+
+
+def _retry_when_busy(run: Callable[[], Any], timeout_s: float = _BUSY_TIMEOUT_S) -> Any:
+    """``run()``, tried again while SQLite says the database is locked, for up to ``timeout_s`` seconds.
+
+    Switching a file to WAL mode (and creating the table) while another process is opening or writing the
+    same new file can fail at once with "database is locked": SQLite returns ``SQLITE_BUSY`` there without
+    calling the busy handler (seen with two writers starting together on a loaded machine). Waits grow from
+    10 ms to 0.5 s; any other error, or the last one after the timeout, is raised.
+    """
+    deadline = time.monotonic() + timeout_s
+    wait = 0.01
+    while True:
+        try:
+            return run()
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() + wait > deadline:
+                raise
+        time.sleep(wait)
+        wait = min(2 * wait, 0.5)
+
+
 class JudgeCache:
     """Judge replies in one SQLite file (WAL mode), one row per key, committed per finished call.
 
@@ -205,17 +230,17 @@ class JudgeCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(
-            str(self.path), timeout=60.0, check_same_thread=False, isolation_level=None
+            str(self.path), timeout=_BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
         )
         try:
-            self._conn.execute("PRAGMA busy_timeout=60000")
-            mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            self._conn.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+            mode = _retry_when_busy(lambda: self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
             if str(mode).lower() != "wal":
                 raise InputValidationError(
                     f"Expected the judge cache {self.path} to accept WAL mode, but SQLite chose {mode!r}."
                 )
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
+            _retry_when_busy(lambda: self._conn.execute(_SCHEMA))
         except BaseException:
             self._conn.close()
             raise
