@@ -189,10 +189,12 @@ def _numeric_flat(values: Sequence[Any]) -> _Spans | None:
     if native is not None:
         return _Spans(*native)
     fast = _fast_flat(values)
-    if fast is None:
-        return None
-    flat, counts = fast
-    return _Spans(flat[:, 0], flat[:, 1], np.repeat(np.arange(len(values)), counts))
+    return None if fast is None else _from_pairs(*fast)
+
+
+def _from_pairs(flat: np.ndarray, counts: np.ndarray) -> _Spans:
+    """:class:`_Spans` viewing the columns of ``(n, 2)`` pairs, ``counts[q]`` of them for question ``q``."""
+    return _Spans(flat[:, 0], flat[:, 1], np.repeat(np.arange(counts.size), counts))
 
 
 _SEQUENCES = (list, tuple, np.ndarray)
@@ -313,8 +315,7 @@ def _read_references(values: Any, ids: Sequence[Hashable]) -> _Spans:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         fast = _arrow_flat(values)
         if fast is not None:
-            flat, counts = fast
-            return _Spans(flat[:, 0], flat[:, 1], np.repeat(np.arange(len(values)), counts))
+            return _from_pairs(*fast)
         values = values.to_pylist()
     fast = _numeric_flat(values)
     if fast is not None:
